@@ -1,0 +1,43 @@
+// File I/O with the guarantees the tool promises: bounded reads, and writes that are atomic
+// (temp file + fsync + rename) so no reader ever sees a half-written key, token or certificate.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "dcvkit/error.hpp"
+
+namespace dcvkit {
+
+// Reads the whole file, refusing more than max_bytes. `what` names the file in errors ("CSR file").
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what);
+
+// A file written to a temporary name next to its destination, fsynced, and only put in place by
+// commit(). Destroyed uncommitted, it leaves nothing behind. Several staged files let a command
+// that writes two files write both or neither.
+class StagedFile {
+ public:
+  static Result<StagedFile> create(const std::string& path, std::string_view data, mode_t mode);
+  StagedFile(StagedFile&& other) noexcept;
+  StagedFile& operator=(StagedFile&&) = delete;
+  StagedFile(const StagedFile&) = delete;
+  ~StagedFile();
+
+  // Renames into place. Without overwrite, an existing destination is an error (checked atomically).
+  Status commit(bool overwrite);
+  const std::string& path() const { return path_; }
+
+ private:
+  StagedFile(std::string path, std::string temp) : path_(std::move(path)), temp_(std::move(temp)) {}
+  std::string path_;
+  std::string temp_;  // empty once committed or moved from
+};
+
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool overwrite);
+
+// Fails when the path exists (for "never overwrite unless --force" checks done before any work).
+Status ensure_absent(const std::string& path, std::string_view what);
+
+}  // namespace dcvkit

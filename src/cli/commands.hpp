@@ -1,0 +1,12 @@
+// The subcommands. Each lives in its own cmd_*.cpp and takes argv with argv[0] = "dcvkit GROUP NAME".
+#pragma once
+
+namespace dcvkit::cli {
+
+int cmd_token_new(int argc, char** argv);
+int cmd_token_inspect(int argc, char** argv);
+int cmd_token_verify(int argc, char** argv);
+int cmd_csr_new(int argc, char** argv);
+int cmd_csr_show(int argc, char** argv);
+
+}  // namespace dcvkit::cli

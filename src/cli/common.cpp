@@ -1,0 +1,181 @@
+#include "cli/common.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "dcvkit/files.hpp"
+#include "dcvkit/time.hpp"
+
+namespace dcvkit::cli {
+namespace {
+
+constexpr std::size_t kMaxAuthKeyBytes = 64 * 1024;
+
+// The file's (or stdin's) bytes minus at most one trailing line ending; nothing else is trimmed.
+std::string strip_one_line_ending(std::string s) {
+  if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\r\n") == 0)
+    s.resize(s.size() - 2);
+  else if (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
+Result<std::string> read_stdin_bounded() {
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorKind::Io, "io.read_failed", "cannot read the AuthKey from standard input");
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > kMaxAuthKeyBytes)
+      return make_error(ErrorKind::InvalidInput, "authkey.too_large", "standard input holds more than 64 KiB",
+                        "--auth-key-stdin reads the AuthKey alone from standard input");
+  }
+  return data;
+}
+
+}  // namespace
+
+int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Usage: return kExitUsage;
+    case ErrorKind::InvalidInput: return kExitInvalidInput;
+    case ErrorKind::Io: return kExitIo;
+    case ErrorKind::TokenMalformed: return kExitTokenMalformed;
+    case ErrorKind::TokenMismatch: return kExitTokenMismatch;
+    case ErrorKind::TokenExpired: return kExitTokenExpired;
+    case ErrorKind::TokenNotYetValid: return kExitTokenNotYetValid;
+    case ErrorKind::Internal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+int Output::fail(const Error& error) const {
+  if (json_) {
+    print({{"error", {{"code", error.code}, {"message", error.message}, {"hint", error.hint}}}});
+  } else {
+    std::cerr << "dcvkit: error: " << error.message;
+    if (!error.hint.empty()) std::cerr << " (" << error.hint << ")";
+    std::cerr << "\n";
+  }
+  return exit_code_for(error.kind);
+}
+
+void Output::warn(std::string_view message) const { std::cerr << "dcvkit: warning: " << message << "\n"; }
+
+void Output::print(const nlohmann::json& value) const {
+  // Replace, not throw, on invalid UTF-8 (a CSR subject may carry anything).
+  std::cout << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+Error usage_error(std::string message, std::string hint) {
+  return make_error(ErrorKind::Usage, "usage.invalid", std::move(message), std::move(hint));
+}
+
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--json") return true;
+  return false;
+}
+
+std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int argc, char** argv,
+                                                  const Output& out, int& exit_code) {
+  const std::string help_hint = "see: " + options.program() + " --help";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a(argv[i]);
+    // A key on the command line is readable by every local user through ps: refuse it, and do not
+    // echo what followed.
+    for (std::string_view bad : {"--auth-key", "--authkey", "--api-key", "--key"}) {
+      if (a == bad || (a.size() > bad.size() && a.substr(0, bad.size() + 1) == std::string(bad) + "=")) {
+        exit_code = out.fail(usage_error(
+            "there is no " + std::string(bad) + " option: a secret on the command line is visible to every user",
+            "pass it in a file (--auth-key-file / --api-key-file), on stdin (--auth-key-stdin) or in the "
+            "environment (DCVKIT_AUTH_KEY / DCVKIT_API_KEY)"));
+        return std::nullopt;
+      }
+    }
+  }
+  options.add_options()("h,help", "Show this help");
+  try {
+    auto result = options.parse(argc, argv);
+    if (result.count("help")) {
+      std::cout << options.help();
+      exit_code = kExitOk;
+      return std::nullopt;
+    }
+    if (!result.unmatched().empty()) {
+      exit_code = out.fail(usage_error("unexpected extra argument (" + std::to_string(result.unmatched().size()) +
+                                           " not understood; not shown, in case it is a secret)",
+                                       help_hint));
+      return std::nullopt;
+    }
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    exit_code = out.fail(usage_error(e.what(), help_hint));
+    return std::nullopt;
+  }
+}
+
+void add_auth_key_options(cxxopts::Options& options) {
+  options.add_options("AuthKey (or set DCVKIT_AUTH_KEY)")
+      ("auth-key-file", "Read the AuthKey from FILE (one trailing newline is ignored)", cxxopts::value<std::string>(), "FILE")
+      ("auth-key-stdin", "Read the AuthKey from standard input");
+}
+
+Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out) {
+  const bool from_file = args.count("auth-key-file") > 0, from_stdin = args.count("auth-key-stdin") > 0;
+  if (from_file && from_stdin)
+    return usage_error("--auth-key-file and --auth-key-stdin both given", "pass the AuthKey one way only");
+  std::string raw;
+  if (from_file) {
+    const auto path = args["auth-key-file"].as<std::string>();
+    auto data = read_file(path, kMaxAuthKeyBytes, "AuthKey file");
+    if (!data) return data.error();
+    raw = std::move(*data);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+      out.warn("AuthKey file '" + path + "' is readable by group or others: chmod 600 '" + path + "'");
+  } else if (from_stdin) {
+    auto data = read_stdin_bounded();
+    if (!data) return data.error();
+    raw = std::move(*data);
+  } else if (const char* env = std::getenv("DCVKIT_AUTH_KEY")) {
+    raw = env;
+  } else {
+    return usage_error("no AuthKey given",
+                       "pass --auth-key-file FILE, --auth-key-stdin, or set DCVKIT_AUTH_KEY");
+  }
+  Secret key(strip_one_line_ending(std::move(raw)));
+  if (key.empty())
+    return make_error(ErrorKind::InvalidInput, "authkey.empty", "the AuthKey is empty",
+                      "put the AuthKey from CertCentral (dcvkit authkey show) in the file or variable");
+  return key;
+}
+
+Result<UnixSeconds> parse_time_option(const cxxopts::ParseResult& args, const std::string& name, const Clock& clock) {
+  auto t = parse_instant(args[name].as<std::string>(), clock);
+  if (!t) {
+    Error e = t.error();
+    e.message = "--" + name + ": " + e.message;
+    return e;
+  }
+  return t;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace dcvkit::cli

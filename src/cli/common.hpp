@@ -1,0 +1,63 @@
+// What every subcommand shares: exit codes, output (human or --json), option parsing, AuthKey input.
+#pragma once
+
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dcvkit/clock.hpp"
+#include "dcvkit/error.hpp"
+#include "dcvkit/secret.hpp"
+
+namespace dcvkit::cli {
+
+// Documented in README.md ("Exit codes"); scripts depend on these numbers.
+enum Exit : int {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,
+  kExitInvalidInput = 3,
+  kExitIo = 4,
+  kExitTokenMalformed = 5,
+  kExitTokenMismatch = 6,
+  kExitTokenExpired = 7,
+  kExitTokenNotYetValid = 8,
+};
+
+int exit_code_for(ErrorKind kind);
+
+class Output {
+ public:
+  explicit Output(bool json) : json_(json) {}
+  bool json() const { return json_; }
+  // Prints the error (stderr as text, or stdout as {"error":{...}} with --json); returns its exit code.
+  int fail(const Error& error) const;
+  void warn(std::string_view message) const;
+  void print(const nlohmann::json& value) const;
+
+ private:
+  bool json_;
+};
+
+Error usage_error(std::string message, std::string hint);
+
+// Parses argv[1..] (argv[0] is the command path, e.g. "dcvkit token new"). Returns nothing when the
+// command should stop: after --help (exit 0) or on a usage error (already reported).
+std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int argc, char** argv,
+                                                  const Output& out, int& exit_code);
+
+// True when argv asks for --json, looked up before parsing so that parse errors come out as JSON too.
+bool wants_json(int argc, char** argv);
+
+// --auth-key-file FILE | --auth-key-stdin | $DCVKIT_AUTH_KEY. Never an argv value.
+void add_auth_key_options(cxxopts::Options& options);
+Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out);
+
+// The one string form shared by --timestamp/--valid-from/--at parsing errors.
+Result<UnixSeconds> parse_time_option(const cxxopts::ParseResult& args, const std::string& name, const Clock& clock);
+
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+}  // namespace dcvkit::cli

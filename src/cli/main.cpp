@@ -1,0 +1,86 @@
+// dcvkit GROUP COMMAND [options]: finds the subcommand and hands it the rest of argv.
+#include <openssl/opensslv.h>
+
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+
+namespace {
+
+using dcvkit::cli::kExitOk;
+using dcvkit::cli::kExitUsage;
+
+struct Command {
+  std::string_view group, name, summary;
+  int (*run)(int, char**);
+};
+
+constexpr Command kCommands[] = {
+    {"token", "new", "compute the request token for a CSR", dcvkit::cli::cmd_token_new},
+    {"token", "inspect", "show a token's timestamp, validity window and status", dcvkit::cli::cmd_token_inspect},
+    {"token", "verify", "check that a token was made from a CSR and AuthKey and is valid now", dcvkit::cli::cmd_token_verify},
+    {"csr", "new", "generate a private key and a CSR", dcvkit::cli::cmd_csr_new},
+    {"csr", "show", "parse a CSR, verify its signature and show its names and key", dcvkit::cli::cmd_csr_show},
+};
+
+void print_help(std::ostream& os, std::string_view only_group = {}) {
+  os << "dcvkit - DV request tokens and immediate issuance\n\n"
+        "Usage: dcvkit COMMAND SUBCOMMAND [options]   (each subcommand has --help)\n\n";
+  for (const auto& c : kCommands) {
+    if (!only_group.empty() && c.group != only_group) continue;
+    std::string path = std::string(c.group) + " " + std::string(c.name);
+    os << "  " << path << std::string(path.size() < 16 ? 16 - path.size() : 1, ' ') << c.summary << "\n";
+  }
+  os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY), never from arguments.\n"
+        "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
+        "6 token mismatch, 7 token expired, 8 token not yet valid.\n";
+}
+
+int usage(const std::string& message, bool json, std::string_view group = {}) {
+  dcvkit::cli::Output out(json);
+  int code = out.fail(dcvkit::cli::usage_error(message, "see: dcvkit --help"));
+  if (!json) print_help(std::cerr, group);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool json = dcvkit::cli::wants_json(argc, argv);
+  if (argc < 2) return usage("no command given", json);
+  const std::string_view first = argv[1];
+  if (first == "--help" || first == "-h" || first == "help") {
+    print_help(std::cout);
+    return kExitOk;
+  }
+  if (first == "--version" || first == "version") {
+    std::cout << "dcvkit " << DCVKIT_VERSION << " (" << OPENSSL_VERSION_TEXT << ")\n";
+    return kExitOk;
+  }
+  bool known_group = false;
+  for (const auto& c : kCommands) known_group |= c.group == first;
+  if (!known_group) return usage("unknown command '" + std::string(first.substr(0, 40)) + "'", json);
+  if (argc < 3 || std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h") {
+    if (argc >= 3) {
+      print_help(std::cout, first);
+      return kExitOk;
+    }
+    return usage("'" + std::string(first) + "' needs a subcommand", json, first);
+  }
+  for (const auto& c : kCommands) {
+    if (c.group != first || c.name != argv[2]) continue;
+    std::string path = "dcvkit " + std::string(c.group) + " " + std::string(c.name);
+    std::vector<char*> sub_argv;
+    sub_argv.push_back(path.data());
+    for (int i = 3; i < argc; ++i) sub_argv.push_back(argv[i]);
+    sub_argv.push_back(nullptr);
+    return c.run(static_cast<int>(sub_argv.size() - 1), sub_argv.data());
+  }
+  return usage("unknown subcommand '" + std::string(first) + " " + std::string(std::string_view(argv[2]).substr(0, 40)) +
+                   "'",
+               json, first);
+}

@@ -1,0 +1,149 @@
+#include "dcvkit/files.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>  // renameat2 (glibc >= 2.28)
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace dcvkit {
+namespace {
+
+Error io_error(std::string code, const std::string& message, int err, std::string hint = {}) {
+  return make_error(ErrorKind::Io, std::move(code), message + ": " + std::strerror(err), std::move(hint));
+}
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s(10, 'x');
+  for (auto& c : s) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  return s;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return io_error("io.read_failed", std::string("cannot open ") + std::string(what) + " '" + path + "'", err,
+                    err == ENOENT ? "check the path" : "check the file's permissions");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorKind::Io, "io.is_directory",
+                      std::string(what) + " '" + path + "' is a directory", "give the path of a file");
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return io_error("io.read_failed", std::string("cannot read ") + std::string(what) + " '" + path + "'", err);
+    }
+    if (n == 0) break;
+    if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
+      ::close(fd);
+      return make_error(ErrorKind::InvalidInput, "input.too_large",
+                        std::string(what) + " '" + path + "' is larger than " + std::to_string(max_bytes) + " bytes",
+                        "is this the right file?");
+    }
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+Result<StagedFile> StagedFile::create(const std::string& path, std::string_view data, mode_t mode) {
+  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  std::string temp = dir_of(path) + "/." + base + ".tmp-" + random_suffix();
+  // O_EXCL + explicit mode: a private key is never, even briefly, readable by others.
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) {
+    int err = errno;
+    return io_error("io.write_failed", "cannot create a file in '" + dir_of(path) + "'", err,
+                    "check that the directory exists and is writable");
+  }
+  ::fchmod(fd, mode);  // the umask must not widen or narrow what we promise
+  bool ok = write_all(fd, data) && ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    return io_error("io.write_failed", "cannot write '" + path + "'", err, "check free space and permissions");
+  }
+  return StagedFile(path, std::move(temp));
+}
+
+StagedFile::StagedFile(StagedFile&& other) noexcept
+    : path_(std::move(other.path_)), temp_(std::exchange(other.temp_, std::string())) {}
+
+StagedFile::~StagedFile() {
+  if (!temp_.empty()) ::unlink(temp_.c_str());
+}
+
+Status StagedFile::commit(bool overwrite) {
+  int rc = overwrite ? ::rename(temp_.c_str(), path_.c_str())
+                     : ::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+  if (rc != 0) {
+    int err = errno;
+    if (err == EEXIST)
+      return make_error(ErrorKind::Io, "io.exists", "'" + path_ + "' already exists",
+                        "choose another path, or pass --force to replace it");
+    return io_error("io.write_failed", "cannot put '" + path_ + "' in place", err);
+  }
+  temp_.clear();
+  fsync_dir(dir_of(path_));
+  return {};
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool overwrite) {
+  auto staged = StagedFile::create(path, data, mode);
+  if (!staged) return staged.error();
+  return staged->commit(overwrite);
+}
+
+Status ensure_absent(const std::string& path, std::string_view what) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0)
+    return make_error(ErrorKind::Io, "io.exists", std::string(what) + " '" + path + "' already exists",
+                      "choose another path, or pass --force to replace it");
+  return {};
+}
+
+}  // namespace dcvkit

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one list of Debian packages dcvkit needs to build, test and benchmark.
+# Used by the README quick start, .ci/run and developers alike; idempotent.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config git
+  # libraries (the design card's stack + the well-kept helpers)
+  libssl-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libc-ares-dev libldns-dev libidn2-dev libsqlite3-dev libcpp-httplib-dev libpsl-dev
+  # real servers and independent clients for the integration tests
+  openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The packaged daemons must not run system-wide: tests start their own on loopback.
+for svc in named bind9 knot nginx; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  $SUDO service "$svc" stop >/dev/null 2>&1 || true
+done
