@@ -1,5 +1,6 @@
 // Parsing and signature-checking CSRs: key description, subject, CN/SAN/IP extraction, names().
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 
 #include "dcvkit/csr.hpp"
 #include "support/csr_fixtures.hpp"
@@ -39,7 +40,7 @@ TEST_P(CsrInspectKey, DescribesTypeSizeAndSignature) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Types, CsrInspectKey,
+    CsrTypes, CsrInspectKey,
     ::testing::Values(KeyExpectation{FixtureKey::Rsa1024, "RSA", 1024, "", "sha256WithRSAEncryption", true},
                       KeyExpectation{FixtureKey::Rsa2048, "RSA", 2048, "", "sha256WithRSAEncryption", false},
                       KeyExpectation{FixtureKey::P256, "EC", 256, "P-256", "ecdsa-with-SHA256", false},

@@ -3,7 +3,10 @@
 #include <random>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "dcvkit/names.hpp"
+#include "names/display.hpp"
 
 namespace dcvkit {
 namespace {
@@ -40,7 +43,7 @@ TEST_P(NamesValid, Canonicalises) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, NamesValid,
+    NamesTable, NamesValid,
     ::testing::Values(Valid{"example.com", "example.com"}, Valid{"WWW.Example.COM", "www.example.com"},
                       Valid{"example.com.", "example.com"}, Valid{"a-b.example.com", "a-b.example.com"},
                       Valid{"123.example.com", "123.example.com"}, Valid{"*.example.com", "*.example.com"},
@@ -71,7 +74,7 @@ TEST_P(NamesInvalid, Refuses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, NamesInvalid,
+    NamesTable, NamesInvalid,
     ::testing::Values(
         Invalid{"", "name.empty"}, Invalid{".", "name.empty"}, Invalid{"..", "name.empty_label"},
         Invalid{"../x", "name.empty_label"}, Invalid{".example.com", "name.empty_label"},
@@ -97,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
         Invalid{"[2001:db8::1]", "name.ip_address"}, Invalid{"2001:db8::1", "name.ip_address"},
         Invalid{"*.192.0.2.1", "name.ip_address"},
         Invalid{"localhost", "name.single_label"}, Invalid{"com.", "name.single_label"},
-        Invalid{"xn--zzzz.example", "name.bad_idn"}, Invalid{"xn--abc-.example", "name.bad_idn"},
+        Invalid{"xn--zzzz.example", "name.bad_idn"}, Invalid{"xn--abc-.example", "name.bad_hyphen"},
         Invalid{"xn--ab.com", "name.bad_idn"}, Invalid{"a\xff.example.com", "name.bad_idn"},
         Invalid{"b\xc3\xbc cher.example", "name.bad_idn"}));
 
@@ -143,6 +146,23 @@ TEST(NamesMessages, ControlBytesAreEscapedNotEchoed) {
   EXPECT_NE(message.find("\\x00"), std::string::npos) << message;
 }
 
+TEST(NamesMessages, InvalidUtf8IsEscapedSoMessagesStayValidUtf8) {
+  for (std::string input : {std::string("a\xff.example.com"), std::string("b\xc3\xbc\xc3.example"),
+                            std::string("\xed\xa0\x80.example"), std::string("\xc0\xaf.example")}) {
+    auto result = normalize_dns_name(input);
+    ASSERT_FALSE(result.ok());
+    nlohmann::json json = {{"message", result.error().message}, {"hint", result.error().hint}};
+    EXPECT_NO_THROW((void)json.dump()) << result.error().message;
+  }
+}
+
+TEST(NamesDisplay, EscapesControlAndInvalidBytesKeepsValidUtf8) {
+  EXPECT_EQ(detail::printable("b\xc3\xbc" "cher", 80), "b\xc3\xbc" "cher");
+  EXPECT_EQ(detail::printable(std::string("a\0b\x1b\xff'", 6), 80), "a\\x00b\\x1b\\xff\\x27");
+  EXPECT_EQ(detail::printable("\xe2\x82", 80), "\\xe2\\x82");  // cut-short sequence
+  EXPECT_EQ(detail::printable(std::string(100, 'a'), 10), std::string(10, 'a') + "...(100 bytes)");
+}
+
 TEST(NamesMessages, HugeInputIsShortenedInTheMessage) {
   auto result = normalize_dns_name(std::string(10000, 'a'));
   ASSERT_FALSE(result.ok());
@@ -167,6 +187,7 @@ TEST(NamesRobustness, ArbitraryBytesNeverCrashAndOutputIsCanonical) {
     } else {
       EXPECT_EQ(result.error().kind, ErrorKind::InvalidInput);
       EXPECT_EQ(result.error().code.rfind("name.", 0), 0u) << result.error().code;
+      EXPECT_NO_THROW((void)nlohmann::json(result.error().message).dump());
     }
   }
 }

@@ -25,14 +25,6 @@ void print_where(const std::vector<std::string>& names) {
   if (names.size() > kNamesShown) std::cout << "  ... and " << names.size() - kNamesShown << " more names\n";
 }
 
-Result<UnixSeconds> chosen_timestamp(const cxxopts::ParseResult& args) {
-  if (args.count("timestamp") && args.count("valid-from"))
-    return usage_error("--timestamp and --valid-from both given", "give the token's start time once");
-  if (args.count("timestamp")) return parse_compact_timestamp(args["timestamp"].as<std::string>());
-  if (args.count("valid-from")) return parse_time_option(args, "valid-from", system_clock());
-  return system_clock().now();
-}
-
 }  // namespace
 
 int cmd_token_new(int argc, char** argv) {
@@ -41,16 +33,15 @@ int cmd_token_new(int argc, char** argv) {
                                     "The token is printed alone on the last line of standard output.");
   options.add_options()
       ("csr", "The CSR file the certificate will be ordered with", cxxopts::value<std::string>(), "FILE")
-      ("timestamp", "Token start time in UTC (default: now)", cxxopts::value<std::string>(), "YYYYMMDDHHMMSS")
-      ("valid-from", "Token start time: now, or ISO-8601 like 2026-12-01T00:00:00Z", cxxopts::value<std::string>(), "TIME")
       ("json", "Print one JSON object");
+  add_token_time_options(options);
   add_csr_form_options(options);
   add_auth_key_options(options);
   int code = kExitOk;
   auto args = parse_options(options, argc, argv, out, code);
   if (!args) return code;
 
-  auto timestamp = chosen_timestamp(*args);
+  auto timestamp = token_timestamp(*args);
   if (!timestamp) return out.fail(timestamp.error());
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());

@@ -8,5 +8,8 @@ int cmd_token_inspect(int argc, char** argv);
 int cmd_token_verify(int argc, char** argv);
 int cmd_csr_new(int argc, char** argv);
 int cmd_csr_show(int argc, char** argv);
+int cmd_plan(int argc, char** argv);
+int cmd_publish(int argc, char** argv);
+int cmd_unpublish(int argc, char** argv);
 
 }  // namespace dcvkit::cli

@@ -169,6 +169,20 @@ Result<UnixSeconds> parse_time_option(const cxxopts::ParseResult& args, const st
   return t;
 }
 
+void add_token_time_options(cxxopts::Options& options) {
+  options.add_options("Token start time (default: now)")
+      ("timestamp", "Start time in UTC", cxxopts::value<std::string>(), "YYYYMMDDHHMMSS")
+      ("valid-from", "Start time: now, or ISO-8601 like 2026-12-01T00:00:00Z", cxxopts::value<std::string>(), "TIME");
+}
+
+Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args) {
+  if (args.count("timestamp") && args.count("valid-from"))
+    return usage_error("--timestamp and --valid-from both given", "give the token's start time once");
+  if (args.count("timestamp")) return parse_compact_timestamp(args["timestamp"].as<std::string>());
+  if (args.count("valid-from")) return parse_time_option(args, "valid-from", system_clock());
+  return system_clock().now();
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& item : items) {

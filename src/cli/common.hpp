@@ -24,6 +24,7 @@ enum Exit : int {
   kExitTokenMismatch = 6,
   kExitTokenExpired = 7,
   kExitTokenNotYetValid = 8,
+  kExitPartial = 9,  // a batch ran, and at least one entry failed (see its own result)
 };
 
 int exit_code_for(ErrorKind kind);
@@ -57,6 +58,10 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
 
 // The one string form shared by --timestamp/--valid-from/--at parsing errors.
 Result<UnixSeconds> parse_time_option(const cxxopts::ParseResult& args, const std::string& name, const Clock& clock);
+
+// --timestamp YYYYMMDDHHMMSS | --valid-from TIME, shared by every command that makes tokens.
+void add_token_time_options(cxxopts::Options& options);
+Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args);
 
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 

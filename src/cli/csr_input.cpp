@@ -13,7 +13,9 @@ Result<CsrInput> load_csr_input(const cxxopts::ParseResult& args, const Output& 
   if (!args.count("csr")) return usage_error("--csr FILE is required", "give the CSR the certificate will be ordered with");
   CsrInput in;
   in.path = args["csr"].as<std::string>();
-  if (args.count("all-forms") && args["csr-form"].count())
+  // Commands without the form options (plan) hash nothing: they get the default form.
+  const std::string form_name = args.count("csr-form") ? args["csr-form"].as<std::string>() : "pem";
+  if (args.count("all-forms") && args.count("csr-form"))
     return usage_error("--csr-form and --all-forms both given", "pick one form, or all of them");
   auto text = load_csr_file(in.path);
   if (!text) return text.error();
@@ -37,9 +39,9 @@ Result<CsrInput> load_csr_input(const cxxopts::ParseResult& args, const Output& 
       }
     }
   } else {
-    auto form = parse_csr_form(args["csr-form"].as<std::string>());
+    auto form = parse_csr_form(form_name);
     if (!form)
-      return usage_error("--csr-form '" + args["csr-form"].as<std::string>() + "' is not a CSR form",
+      return usage_error("--csr-form '" + form_name + "' is not a CSR form",
                          "use pem, pem-lf, oneline or base64-body");
     in.forms.push_back(*form);
   }

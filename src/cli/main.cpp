@@ -25,6 +25,9 @@ constexpr Command kCommands[] = {
     {"token", "verify", "check that a token was made from a CSR and AuthKey and is valid now", dcvkit::cli::cmd_token_verify},
     {"csr", "new", "generate a private key and a CSR", dcvkit::cli::cmd_csr_new},
     {"csr", "show", "parse a CSR, verify its signature and show its names and key", dcvkit::cli::cmd_csr_show},
+    {"plan", "", "list where the CA will look for each name's token", dcvkit::cli::cmd_plan},
+    {"publish", "", "publish tokens: webroot, RFC 2136 (TSIG), hook, or printed zone lines", dcvkit::cli::cmd_publish},
+    {"unpublish", "", "remove exactly those tokens again", dcvkit::cli::cmd_unpublish},
 };
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {
@@ -32,12 +35,12 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
         "Usage: dcvkit COMMAND SUBCOMMAND [options]   (each subcommand has --help)\n\n";
   for (const auto& c : kCommands) {
     if (!only_group.empty() && c.group != only_group) continue;
-    std::string path = std::string(c.group) + " " + std::string(c.name);
+    std::string path = std::string(c.group) + (c.name.empty() ? "" : " " + std::string(c.name));
     os << "  " << path << std::string(path.size() < 16 ? 16 - path.size() : 1, ' ') << c.summary << "\n";
   }
   os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY), never from arguments.\n"
         "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
-        "6 token mismatch, 7 token expired, 8 token not yet valid.\n";
+        "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed.\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {
@@ -45,6 +48,23 @@ int usage(const std::string& message, bool json, std::string_view group = {}) {
   int code = out.fail(dcvkit::cli::usage_error(message, "see: dcvkit --help"));
   if (!json) print_help(std::cerr, group);
   return code;
+}
+
+// Hands the command argv with argv[0] = its full name ("dcvkit token new") for --help and errors.
+int run_command(const Command& c, int argc, char** argv, int first_arg) {
+  std::string path = "dcvkit " + std::string(c.group) + (c.name.empty() ? "" : " " + std::string(c.name));
+  std::vector<char*> sub_argv;
+  sub_argv.push_back(path.data());
+  for (int i = first_arg; i < argc; ++i) sub_argv.push_back(argv[i]);
+  sub_argv.push_back(nullptr);
+  try {
+    return c.run(static_cast<int>(sub_argv.size() - 1), sub_argv.data());
+  } catch (const std::exception& e) {
+    // A bug, not the user's fault: say so plainly instead of aborting.
+    std::cerr << "dcvkit: error: internal error in '" << path << "': " << e.what()
+              << " (please report this with the command you ran)\n";
+    return dcvkit::cli::kExitInternal;
+  }
 }
 
 }  // namespace
@@ -64,6 +84,11 @@ int main(int argc, char** argv) {
   bool known_group = false;
   for (const auto& c : kCommands) known_group |= c.group == first;
   if (!known_group) return usage("unknown command '" + std::string(first.substr(0, 40)) + "'", json);
+
+  // Single-word commands (plan, publish, ...) take every argument after their name.
+  for (const auto& c : kCommands)
+    if (c.group == first && c.name.empty()) return run_command(c, argc, argv, 2);
+
   if (argc < 3 || std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h") {
     if (argc >= 3) {
       print_help(std::cout, first);
@@ -71,15 +96,8 @@ int main(int argc, char** argv) {
     }
     return usage("'" + std::string(first) + "' needs a subcommand", json, first);
   }
-  for (const auto& c : kCommands) {
-    if (c.group != first || c.name != argv[2]) continue;
-    std::string path = "dcvkit " + std::string(c.group) + " " + std::string(c.name);
-    std::vector<char*> sub_argv;
-    sub_argv.push_back(path.data());
-    for (int i = 3; i < argc; ++i) sub_argv.push_back(argv[i]);
-    sub_argv.push_back(nullptr);
-    return c.run(static_cast<int>(sub_argv.size() - 1), sub_argv.data());
-  }
+  for (const auto& c : kCommands)
+    if (c.group == first && c.name == argv[2]) return run_command(c, argc, argv, 3);
   return usage("unknown subcommand '" + std::string(first) + " " + std::string(std::string_view(argv[2]).substr(0, 40)) +
                    "'",
                json, first);

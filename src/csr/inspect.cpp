@@ -109,8 +109,15 @@ void describe_key(const EVP_PKEY* key, CsrInfo& info) {
       info.key_type = "EC";
       info.curve = nist_curve(key);
       break;
-    case EVP_PKEY_ED25519: info.key_type = "ED25519"; break;
-    case EVP_PKEY_ED448: info.key_type = "ED448"; break;
+    // OpenSSL reports 256 for Ed25519; the curve (and our contract) says 253, as for Ed448's 456.
+    case EVP_PKEY_ED25519:
+      info.key_type = "ED25519";
+      info.key_bits = 253;
+      break;
+    case EVP_PKEY_ED448:
+      info.key_type = "ED448";
+      info.key_bits = 456;
+      break;
     default: {
       const char* name = EVP_PKEY_get0_type_name(key);
       info.key_type = name != nullptr ? name : "unknown";

@@ -2,11 +2,15 @@
 // that is not one PEM certificate request is refused with a message naming what it is instead.
 #include <openssl/pem.h>
 
+#include <algorithm>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "csr/der.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/files.hpp"
+#include "names/display.hpp"
 
 namespace dcvkit {
 namespace {
@@ -22,32 +26,51 @@ struct PemBlock {
   bool has_end = false;
 };
 
+// Labels are short; looking only this far keeps a scan of hostile input (a megabyte of BEGIN
+// lines without line breaks or END lines) linear.
+constexpr std::size_t kMaxLabelSearch = 80;
+
+// The label after `pos` (which points just past "-----BEGIN " or "-----END "), and whether it is
+// closed by "-----" on the same line.
+std::pair<std::string, bool> read_label(const std::string& bytes, std::size_t pos) {
+  std::string_view window = std::string_view(bytes).substr(pos, kMaxLabelSearch);
+  std::size_t close = window.find(kDashes);
+  std::size_t line_end = window.find_first_of("\r\n");
+  bool closed = close != std::string_view::npos && (line_end == std::string_view::npos || close < line_end);
+  std::size_t stop = closed ? close : std::min(line_end, window.size());
+  return {std::string(window.substr(0, stop)), closed};
+}
+
 std::vector<PemBlock> find_blocks(const std::string& bytes) {
+  // Every END line, by label, collected once: each block's footer is then a lookup, not a scan.
+  constexpr std::string_view kEnd = "-----END ";
+  std::map<std::string, std::vector<std::size_t>> footers;
+  for (std::size_t pos = 0; (pos = bytes.find(kEnd, pos)) != std::string::npos; pos += kEnd.size()) {
+    auto [label, closed] = read_label(bytes, pos + kEnd.size());
+    if (closed) footers[label].push_back(pos);
+  }
+
   std::vector<PemBlock> blocks;
   std::size_t pos = 0;
   while ((pos = bytes.find(kBegin, pos)) != std::string::npos) {
     PemBlock block;
     std::size_t label_begin = pos + kBegin.size();
-    std::size_t line_end = bytes.find_first_of("\r\n", label_begin);
-    std::size_t close = bytes.find(kDashes, label_begin);
-    if (close == std::string::npos || (line_end != std::string::npos && close > line_end)) {
-      block.label = bytes.substr(label_begin, (line_end == std::string::npos ? bytes.size() : line_end) - label_begin);
-      blocks.push_back(std::move(block));
-      pos = label_begin;
-      continue;
-    }
-    block.label = bytes.substr(label_begin, close - label_begin);
-    block.header_complete = true;
-    block.body_begin = close + kDashes.size();
-    std::string footer = "-----END " + block.label + "-----";
-    std::size_t end = bytes.find(footer, block.body_begin);
-    if (end != std::string::npos) {
-      block.has_end = true;
-      block.body_end = end;
-      pos = end + footer.size();
-    } else {
+    auto [label, closed] = read_label(bytes, label_begin);
+    block.label = std::move(label);
+    block.header_complete = closed;
+    pos = label_begin;
+    if (closed) {
+      block.body_begin = label_begin + block.label.size() + kDashes.size();
       block.body_end = bytes.size();
       pos = block.body_begin;
+      if (auto it = footers.find(block.label); it != footers.end()) {
+        auto end = std::lower_bound(it->second.begin(), it->second.end(), block.body_begin);
+        if (end != it->second.end()) {
+          block.has_end = true;
+          block.body_end = *end;
+          pos = *end + kEnd.size() + block.label.size() + kDashes.size();
+        }
+      }
     }
     blocks.push_back(std::move(block));
   }
@@ -71,21 +94,11 @@ std::string_view private_key_kind(std::string_view label) {
   return "private key";
 }
 
-std::string quote(std::string_view s) {
-  constexpr std::size_t kShown = 40;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kShown; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c >= 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > kShown) out += "...";
-  return out + "'";
-}
+std::string quote(std::string_view s) { return "'" + detail::printable(s, 40) + "'"; }
 
 // "<stdin>" is shown as is, a path in quotes; control bytes never reach the terminal.
 std::string where(std::string_view origin) {
-  std::string out;
-  for (unsigned char c : origin) out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  std::string out = detail::printable(origin, 4096);
   return !out.empty() && out.front() == '<' ? out : "'" + out + "'";
 }
 

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "names/display.hpp"
+
 namespace dcvkit {
 namespace {
 
@@ -19,25 +21,8 @@ constexpr std::size_t kMaxRawInput = 1024;
 
 using IdnString = std::unique_ptr<char, decltype(&std::free)>;
 
-// Input is untrusted: messages show it escaped (no control bytes reach a terminal) and shortened.
-std::string quote(std::string_view s) {
-  constexpr std::size_t kShown = 80;
-  std::string out = "'";
-  std::size_t n = s.size() < kShown ? s.size() : kShown;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > kShown) out += "...(" + std::to_string(s.size()) + " bytes)";
-  return out + "'";
-}
+// Input is untrusted: messages show it escaped and shortened (see display.hpp).
+std::string quote(std::string_view s) { return "'" + detail::printable(s, 80) + "'"; }
 
 std::string describe_char(unsigned char c) {
   switch (c) {
@@ -85,8 +70,10 @@ std::vector<std::string_view> split_labels(std::string_view s) {
 // inet_aton also accepts the short and hex forms ("127.1", "0x7f.0.0.1") that resolvers treat as
 // addresses, so those are refused as IPs rather than slipping through as odd host names.
 bool is_ip_literal(const std::string& s) {
+  // glibc's inet_aton ignores anything after a space, so only address characters are offered.
   in_addr v4{};
-  if (::inet_aton(s.c_str(), &v4) != 0) return true;
+  if (s.find_first_not_of("0123456789abcdefxABCDEFX.") == std::string::npos && ::inet_aton(s.c_str(), &v4) != 0)
+    return true;
   std::string v6 = s;
   if (v6.size() >= 2 && v6.front() == '[' && v6.back() == ']') v6 = v6.substr(1, v6.size() - 2);
   in6_addr addr6{};

@@ -17,10 +17,10 @@ EVP_PKEY* fixture_key(FixtureKey key);
 
 struct CsrSpec {
   FixtureKey key = FixtureKey::P256;
-  std::string common_name;                // "" = no CN
-  std::string organization;               // "" = no O
-  std::vector<std::string> dns_names;     // SAN dNSName entries, as given
-  std::vector<std::string> ip_addresses;  // SAN iPAddress entries, textual
+  std::string common_name{};              // "" = no CN
+  std::string organization{};             // "" = no O
+  std::vector<std::string> dns_names{};   // SAN dNSName entries, as given
+  std::vector<std::string> ip_addresses{};  // SAN iPAddress entries, textual
 };
 
 std::string csr_der(const CsrSpec& spec);

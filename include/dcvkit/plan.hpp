@@ -1,0 +1,47 @@
+// The DCV plan: from a certificate's names and a method, exactly where the CA will look for the
+// token (DESIGN §3). Publishing and checking both work from this list, so they cannot disagree.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcvkit/error.hpp"
+
+namespace dcvkit {
+
+enum class DcvMethod { Dns, Http };
+
+// "dns-txt-token" / "http-token": the API's names.
+std::string_view api_name(DcvMethod method);
+// Accepts "dns", "dns-txt-token", "http", "http-token".
+std::optional<DcvMethod> parse_dcv_method(std::string_view text);
+
+// Where a DNS token goes: "_dnsauth.<name>" (checked first by the CA) or "<name>" itself.
+enum class DnsLocation { DnsAuth, Apex };
+
+struct PlanEntry {
+  std::string name;    // the certificate name this entry validates (canonical; may be "*.x" for DNS)
+  DcvMethod method = DcvMethod::Dns;
+  std::string record;  // DNS: the TXT owner name (no trailing dot); HTTP: the URL
+  // What a person or hook is told: the TXT owner or the URL.
+  const std::string& target() const { return record; }
+};
+
+struct PlanOptions {
+  DcvMethod method = DcvMethod::Dns;
+  DnsLocation dns_at = DnsLocation::DnsAuth;
+};
+
+inline constexpr std::string_view kFileAuthPath = "/.well-known/pki-validation/fileauth.txt";
+
+// Names are validated and canonicalised. DNS: "*.x" validates through "x"; entries that share a
+// TXT owner are folded into the first. HTTP: one URL per exact FQDN; a wildcard is refused
+// ("plan.wildcard_http"), so is any invalid name or IP address.
+Result<std::vector<PlanEntry>> make_plan(const std::vector<std::string>& names, const PlanOptions& options);
+
+std::string dns_record_for(std::string_view canonical_name, DnsLocation at);
+std::string http_url_for(std::string_view canonical_name);
+
+}  // namespace dcvkit

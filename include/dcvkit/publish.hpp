@@ -1,0 +1,54 @@
+// Putting a token where the CA looks, and taking it away again. One small interface, one file per
+// backend (webroot, RFC 2136, hook); publishing always adds a token and never clobbers another
+// certificate's token, unpublishing removes exactly that token.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcvkit/error.hpp"
+#include "dcvkit/plan.hpp"
+
+namespace dcvkit {
+
+enum class PublishAction { Publish, Unpublish };
+std::string_view to_string(PublishAction action);  // "publish" / "unpublish"
+
+struct PublishItem;
+
+// Implementations are safe to call from several threads at once (the batch runner does).
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  virtual std::string_view kind() const = 0;  // "webroot", "rfc2136", "hook"
+  virtual bool supports(DcvMethod method) const = 0;
+  virtual Status publish(const PlanEntry& entry, std::string_view token) = 0;
+  virtual Status unpublish(const PlanEntry& entry, std::string_view token) = 0;
+
+  // Several entries at once, one status per item. Backends that save round trips this way
+  // (RFC 2136: one UPDATE message per zone) override it; the default goes one by one.
+  virtual std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items);
+  // How many items one apply() call should get (1: no gain from batching).
+  virtual std::size_t batch_size() const { return 1; }
+};
+
+struct PublishItem {
+  PlanEntry entry;
+  std::string token;
+};
+
+struct PublishOutcome {
+  const PublishItem* item = nullptr;
+  Status status;
+  double elapsed_ms = 0;
+};
+
+// Runs every item through the publisher on up to `concurrency` threads; `on_done` is called (from
+// one thread at a time) as each finishes, in completion order. Returns how many failed.
+std::size_t run_publish_batch(Publisher& publisher, PublishAction action, const std::vector<PublishItem>& items,
+                              std::size_t concurrency, const std::function<void(const PublishOutcome&)>& on_done);
+
+}  // namespace dcvkit

@@ -1,0 +1,54 @@
+#include "dcvkit/plan.hpp"
+
+#include <algorithm>
+
+#include "dcvkit/names.hpp"
+
+namespace dcvkit {
+
+std::string_view api_name(DcvMethod method) { return method == DcvMethod::Dns ? "dns-txt-token" : "http-token"; }
+
+std::optional<DcvMethod> parse_dcv_method(std::string_view text) {
+  if (text == "dns" || text == "dns-txt-token") return DcvMethod::Dns;
+  if (text == "http" || text == "http-token") return DcvMethod::Http;
+  return std::nullopt;
+}
+
+std::string dns_record_for(std::string_view canonical_name, DnsLocation at) {
+  const std::string base(wildcard_base(canonical_name));
+  return at == DnsLocation::DnsAuth ? "_dnsauth." + base : base;
+}
+
+std::string http_url_for(std::string_view canonical_name) {
+  return "http://" + std::string(canonical_name) + std::string(kFileAuthPath);
+}
+
+Result<std::vector<PlanEntry>> make_plan(const std::vector<std::string>& names, const PlanOptions& options) {
+  if (names.empty())
+    return make_error(ErrorKind::InvalidInput, "plan.no_names", "there are no names to validate",
+                      "give the CSR, or --name NAME (repeatable), or --names-file FILE");
+  std::vector<PlanEntry> plan;
+  plan.reserve(names.size());
+  for (const auto& raw : names) {
+    auto name = normalize_dns_name(raw);
+    if (!name) return name.error();
+    PlanEntry e;
+    e.method = options.method;
+    if (options.method == DcvMethod::Http) {
+      if (is_wildcard(*name))
+        return make_error(ErrorKind::InvalidInput, "plan.wildcard_http",
+                          "'" + *name + "' is a wildcard: the CA cannot validate wildcards over HTTP",
+                          "use --method dns (dns-txt-token) for wildcard names");
+      e.record = http_url_for(*name);
+    } else {
+      e.record = dns_record_for(*name, options.dns_at);
+    }
+    e.name = std::move(*name);
+    // Folded on the record: "*.x" and "x" share one TXT owner; "X" and "x." are one URL.
+    if (std::none_of(plan.begin(), plan.end(), [&](const PlanEntry& p) { return p.record == e.record; }))
+      plan.push_back(std::move(e));
+  }
+  return plan;
+}
+
+}  // namespace dcvkit

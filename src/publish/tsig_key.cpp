@@ -1,0 +1,124 @@
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include "dcvkit/files.hpp"
+#include "dcvkit/publish_rfc2136.hpp"
+
+namespace dcvkit {
+namespace {
+
+bool known_algorithm(const std::string& a) {
+  for (const char* k : {"hmac-sha256", "hmac-sha224", "hmac-sha384", "hmac-sha512", "hmac-sha1", "hmac-md5"})
+    if (a == k) return true;
+  return false;
+}
+
+bool looks_base64(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=') return false;
+  return true;
+}
+
+Error bad_key(std::string_view origin, const std::string& why) {
+  return make_error(ErrorKind::InvalidInput, "tsig.bad_key_file", "TSIG key " + std::string(origin) + ": " + why,
+                    "use BIND's format: key \"name\" { algorithm hmac-sha256; secret \"BASE64\"; }; "
+                    "(tsig-keygen NAME writes one), or one line name:BASE64");
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view origin) {
+  TsigKey key;
+  std::string algorithm, secret;
+  const std::string s(text);
+  if (s.find("key") != std::string::npos && s.find('{') != std::string::npos) {
+    // The secret is never put into a message, whatever goes wrong.
+    static const std::regex name_re(R"re(key\s+"?([A-Za-z0-9._-]+)"?\s*\{)re");
+    static const std::regex alg_re(R"re(algorithm\s+"?([A-Za-z0-9.-]+)"?\s*;)re");
+    static const std::regex secret_re(R"re(secret\s+"([^"]*)"\s*;)re");
+    std::smatch m;
+    if (!std::regex_search(s, m, name_re)) return bad_key(origin, "no `key \"name\" {` found");
+    key.name = m[1];
+    if (!std::regex_search(s, m, alg_re)) return bad_key(origin, "no `algorithm ...;` in the key block");
+    algorithm = m[1];
+    if (!std::regex_search(s, m, secret_re)) return bad_key(origin, "no `secret \"...\";` in the key block");
+    secret = m[1];
+  } else {
+    std::string line = s.substr(0, s.find('\n'));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    const auto last = line.rfind(':');
+    if (last == std::string::npos) return bad_key(origin, "neither a BIND key block nor a name:secret line");
+    secret = line.substr(last + 1);
+    std::string head = line.substr(0, last);
+    const auto first = head.find(':');
+    if (first != std::string::npos) {
+      algorithm = head.substr(0, first);
+      head = head.substr(first + 1);
+    } else {
+      algorithm = "hmac-sha256";
+    }
+    key.name = head;
+  }
+  algorithm = lower(algorithm);
+  if (algorithm.size() > 1 && algorithm.back() == '.') algorithm.pop_back();
+  if (!known_algorithm(algorithm)) return bad_key(origin, "unsupported algorithm '" + algorithm + "'");
+  if (key.name.empty()) return bad_key(origin, "the key has no name");
+  if (!looks_base64(secret)) return bad_key(origin, "the secret is not base64");
+  if (key.name.back() != '.') key.name += '.';
+  key.algorithm = algorithm;
+  key.secret = Secret(std::move(secret));
+  return key;
+}
+
+Result<TsigKey> load_tsig_key_file(const std::string& path) {
+  auto text = read_file(path, 64 * 1024, "TSIG key file");
+  if (!text) return text.error();
+  Secret guard(std::move(*text));  // wiped when we are done with it
+  return parse_tsig_key(guard.view(), "file '" + path + "'");
+}
+
+Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port) {
+  auto bad = [&] {
+    return make_error(ErrorKind::Usage, "usage.bad_server",
+                      "'" + std::string(text.substr(0, 100)) + "' is not HOST, HOST:PORT or [IPv6]:PORT",
+                      "example: --server 127.0.0.1:5300");
+  };
+  HostPort hp;
+  hp.port = default_port;
+  std::string_view host = text, port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return bad();
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return bad();
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port = text.substr(text.find(':') + 1);
+    if (port.empty()) return bad();
+  }
+  if (host.empty()) return bad();
+  if (!port.empty()) {
+    unsigned long v = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return bad();
+      v = v * 10 + static_cast<unsigned long>(c - '0');
+      if (v > 65535) return bad();
+    }
+    if (v == 0) return bad();
+    hp.port = static_cast<std::uint16_t>(v);
+  }
+  hp.host = std::string(host);
+  return hp;
+}
+
+}  // namespace dcvkit

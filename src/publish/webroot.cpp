@@ -1,0 +1,315 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "dcvkit/names.hpp"
+#include "dcvkit/publish_webroot.hpp"
+#include "dcvkit/token.hpp"
+
+namespace dcvkit {
+namespace {
+
+constexpr const char* kWellKnown = ".well-known";
+constexpr const char* kPkiValidation = "pki-validation";
+constexpr const char* kFileAuth = "fileauth.txt";
+constexpr std::string_view kRelPath = ".well-known/pki-validation/fileauth.txt";
+// The CA reads 5000 characters; a file far beyond that is not ours to rewrite.
+constexpr std::size_t kMaxFileBytes = 1u << 20;
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+Error io_error(std::string code, const std::string& message, int err, std::string hint = {}) {
+  return make_error(ErrorKind::Io, std::move(code), message + ": " + std::strerror(err), std::move(hint));
+}
+
+Error symlink_error(const std::string& webroot, std::string_view rel) {
+  return make_error(ErrorKind::Io, "publish.symlink_escape",
+                    "'" + webroot + "/" + std::string(rel) + "' is a symbolic link; refusing to follow it",
+                    "replace the link with a real directory or file inside the webroot");
+}
+
+bool is_symlink_at(int dir_fd, const char* name) {
+  struct stat st {};
+  return ::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+// One step of the walk. O_NOFOLLOW makes the kernel refuse a link at this component, so no path
+// string ever decides where we write. An empty Fd means "absent, and not asked to create it".
+Result<Fd> open_subdir(int parent, const char* name, bool create, const std::string& webroot, std::string_view rel) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) return Fd(fd);
+    int err = errno;
+    if (err == ELOOP || ((err == ENOTDIR) && is_symlink_at(parent, name))) return symlink_error(webroot, rel);
+    if (err == ENOTDIR)
+      return make_error(ErrorKind::Io, "publish.not_a_directory",
+                        "'" + webroot + "/" + std::string(rel) + "' exists but is not a directory",
+                        "remove or rename it so the directory can be created");
+    if (err != ENOENT)
+      return io_error("publish.write_failed", "cannot open '" + webroot + "/" + std::string(rel) + "'", err);
+    if (!create) return Fd();
+    if (::mkdirat(parent, name, 0755) != 0) {
+      if (errno == EEXIST) continue;  // another publisher made it first
+      return io_error("publish.write_failed", "cannot create '" + webroot + "/" + std::string(rel) + "'", errno,
+                      "check that the webroot is writable by this user");
+    }
+    // The umask must not hide the directory from the web server.
+    int made = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (made < 0) continue;
+    ::fchmod(made, 0755);
+    ::fsync(parent);
+    return Fd(made);
+  }
+  return make_error(ErrorKind::Io, "publish.write_failed",
+                    "'" + webroot + "/" + std::string(rel) + "' keeps changing while we open it",
+                    "is another program replacing it?");
+}
+
+Result<std::string> read_existing(int dir_fd, const std::string& webroot) {
+  // O_NONBLOCK: a FIFO planted here must not hang us; it is refused below as not a regular file.
+  Fd fd(::openat(dir_fd, kFileAuth, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    int err = errno;
+    if (err == ENOENT) return std::string();
+    if (err == ELOOP) return symlink_error(webroot, kRelPath);
+    return io_error("publish.read_failed", "cannot open '" + webroot + "/" + std::string(kRelPath) + "'", err);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return make_error(ErrorKind::Io, "publish.not_a_file",
+                      "'" + webroot + "/" + std::string(kRelPath) + "' is not a regular file",
+                      "remove it so the token file can be written");
+  std::string data;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("publish.read_failed", "cannot read '" + webroot + "/" + std::string(kRelPath) + "'", errno);
+    }
+    if (n == 0) break;
+    if (data.size() + static_cast<std::size_t>(n) > kMaxFileBytes)
+      return make_error(
+          ErrorKind::Io, "publish.file_too_large",
+          "'" + webroot + "/" + std::string(kRelPath) + "' is larger than " + std::to_string(kMaxFileBytes) + " bytes",
+          "the CA reads only the first 5000 characters; remove stale tokens");
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+std::string_view trim(std::string_view s) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Lines keep their own terminators so everything we do not touch is written back byte for byte.
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::size_t len = nl == std::string_view::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(0, len));
+    text.remove_prefix(len);
+  }
+  return lines;
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s(12, 'x');
+  for (auto& c : s) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  return s;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Temp file beside the target, fsync, renameat, fsync the directory: a reader (the web server)
+// sees the old file or the new one, never a torn one, even across a crash.
+Status replace_file(int dir_fd, std::string_view data, const std::string& webroot) {
+  std::string temp = std::string(".") + kFileAuth + ".tmp-" + random_suffix();
+  Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid())
+    return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/.well-known/pki-validation'",
+                    errno, "check that the directory is writable by this user");
+  ::fchmod(fd.get(), 0644);  // the web server must read it whatever our umask is
+  bool ok = write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
+  int err = errno;
+  fd.reset();
+  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, kFileAuth) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlinkat(dir_fd, temp.c_str(), 0);
+    return io_error("publish.write_failed", "cannot write '" + webroot + "/" + std::string(kRelPath) + "'", err,
+                    "check free space and permissions");
+  }
+  ::fsync(dir_fd);
+  return {};
+}
+
+// Holds the exclusive lock on the pki-validation directory: every publisher (thread or process)
+// takes it around read-modify-write, so no two rewrites interleave and no line is lost.
+Status lock_dir(int dir_fd, const std::string& webroot) {
+  while (::flock(dir_fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    return io_error("publish.lock_failed", "cannot lock '" + webroot + "/.well-known/pki-validation'", errno);
+  }
+  return {};
+}
+
+class WebrootPublisher final : public Publisher {
+ public:
+  explicit WebrootPublisher(std::variant<std::string, WebrootMap> where) : where_(std::move(where)) {}
+
+  std::string_view kind() const override { return "webroot"; }
+  bool supports(DcvMethod method) const override { return method == DcvMethod::Http; }
+
+  Status publish(const PlanEntry& entry, std::string_view token) override { return edit(entry, token, true); }
+  Status unpublish(const PlanEntry& entry, std::string_view token) override { return edit(entry, token, false); }
+
+ private:
+  Result<std::string> webroot_for(const PlanEntry& entry) const {
+    // The name only ever selects a configured directory; it never becomes part of a path.
+    auto name = normalize_dns_name(entry.name, NameRules{.allow_wildcard = false});
+    if (!name)
+      return make_error(ErrorKind::InvalidInput, "publish.invalid_name", name.error().message,
+                        "HTTP validation needs one exact DNS name per file");
+    if (const auto* single = std::get_if<std::string>(&where_)) return *single;
+    auto dir = std::get<WebrootMap>(where_).dir_for(*name);
+    if (!dir)
+      return make_error(ErrorKind::InvalidInput, "publish.no_webroot_for_name",
+                        "no webroot is mapped for '" + *name + "'",
+                        "add a line '" + *name + "<TAB>/path/to/webroot' (or a '*.' pattern) to the webroot map");
+    return std::move(*dir);
+  }
+
+  Status edit(const PlanEntry& entry, std::string_view token, bool add) const {
+    if (entry.method != DcvMethod::Http)
+      return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
+                        "the webroot publisher serves http-token only, not '" + std::string(api_name(entry.method)) +
+                            "' for '" + entry.name + "'",
+                        "publish DNS tokens with the rfc2136 or hook publisher");
+    // A well-formed token cannot carry a newline or anything else into the file.
+    if (auto parsed = parse_token(token); !parsed)
+      return make_error(ErrorKind::InvalidInput, "publish.invalid_token", parsed.error().message,
+                        "pass the 64-character request token exactly as dcvkit printed it");
+    auto webroot = webroot_for(entry);
+    if (!webroot) return webroot.error();
+
+    Fd root(::open(webroot->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root.valid()) {
+      int err = errno;
+      if (err == ENOENT || err == ENOTDIR)
+        return make_error(ErrorKind::Io, "publish.webroot_missing",
+                          "webroot '" + *webroot + "' for '" + entry.name + "' does not exist or is not a directory",
+                          "give the document root the web server serves for this name");
+      return io_error("publish.webroot_missing", "cannot open webroot '" + *webroot + "'", err,
+                      "check the webroot's permissions");
+    }
+    auto well_known = open_subdir(root.get(), kWellKnown, add, *webroot, kWellKnown);
+    if (!well_known) return well_known.error();
+    if (!well_known->valid()) return {};  // nothing published here, so nothing to remove
+    auto pki = open_subdir(well_known->get(), kPkiValidation, add, *webroot, ".well-known/pki-validation");
+    if (!pki) return pki.error();
+    if (!pki->valid()) return {};
+
+    if (auto locked = lock_dir(pki->get(), *webroot); !locked) return locked;
+    auto existing = read_existing(pki->get(), *webroot);
+    if (!existing) return existing.error();
+    return add ? add_line(pki->get(), *existing, token, *webroot)
+               : remove_lines(pki->get(), *existing, token, *webroot);
+  }
+
+  static Status add_line(int dir_fd, const std::string& existing, std::string_view token, const std::string& webroot) {
+    for (auto line : split_lines(existing))
+      if (trim(line) == token) return {};  // already there: publishing is idempotent
+    std::string updated = existing;
+    if (!updated.empty() && updated.back() != '\n') updated += '\n';
+    updated += token;
+    updated += '\n';
+    return replace_file(dir_fd, updated, webroot);
+  }
+
+  static Status remove_lines(int dir_fd, const std::string& existing, std::string_view token,
+                             const std::string& webroot) {
+    std::string updated;
+    bool removed = false;
+    bool has_content = false;
+    for (auto line : split_lines(existing)) {
+      if (trim(line) == token) {
+        removed = true;
+        continue;
+      }
+      updated += line;
+      if (!trim(line).empty()) has_content = true;
+    }
+    if (!removed) return {};
+    if (has_content) return replace_file(dir_fd, updated, webroot);
+    if (::unlinkat(dir_fd, kFileAuth, 0) != 0 && errno != ENOENT)
+      return io_error("publish.write_failed", "cannot remove '" + webroot + "/" + std::string(kRelPath) + "'", errno);
+    ::fsync(dir_fd);
+    return {};
+  }
+
+  const std::variant<std::string, WebrootMap> where_;
+};
+
+}  // namespace
+
+std::unique_ptr<Publisher> make_webroot_publisher(std::string webroot) {
+  return std::make_unique<WebrootPublisher>(std::move(webroot));
+}
+
+std::unique_ptr<Publisher> make_webroot_publisher(WebrootMap map) {
+  return std::make_unique<WebrootPublisher>(std::move(map));
+}
+
+}  // namespace dcvkit

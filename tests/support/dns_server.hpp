@@ -1,0 +1,58 @@
+// A real authoritative DNS server (BIND named or Knot knotd) for one test zone, on free loopback
+// ports, in a temp dir, in the foreground; started and stopped by the test itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dcvkit::test {
+
+enum class DnsImpl { Bind, Knot };
+const char* to_string(DnsImpl impl);
+
+struct DnsServerConfig {
+  DnsImpl impl = DnsImpl::Bind;
+  std::string zone = "example.test";
+  std::vector<std::string> records;               // zone-file lines after SOA/NS, e.g. "www IN A 127.0.0.1"
+  std::vector<std::string> addresses = {"127.0.0.1"};
+  std::uint16_t port = 0;                         // 0: pick a free one
+  std::string tsig_name = "dcvkit-test";
+};
+
+class DnsServer {
+ public:
+  explicit DnsServer(DnsServerConfig config);  // starts and waits for an authoritative SOA answer
+  ~DnsServer();
+  DnsServer(const DnsServer&) = delete;
+  DnsServer& operator=(const DnsServer&) = delete;
+
+  std::uint16_t port() const { return config_.port; }
+  const std::string& address() const { return config_.addresses.front(); }
+  std::string server() const { return address() + ":" + std::to_string(port()); }
+  const std::string& zone() const { return config_.zone; }
+  DnsImpl impl() const { return config_.impl; }
+  // A BIND-format key file with the server's TSIG key, and one with a wrong secret.
+  const std::string& key_file() const { return key_file_; }
+  const std::string& wrong_key_file() const { return wrong_key_file_; }
+  const std::string& dir() const { return dir_; }
+
+  // TXT strings at `name` as `dig` (an independent client) sees them, sorted.
+  std::vector<std::string> txt(const std::string& name) const;
+  void stop();
+
+ private:
+  void write_config(const std::string& secret);
+  bool answers_soa() const;
+
+  DnsServerConfig config_;
+  std::string dir_, key_file_, wrong_key_file_;
+  pid_t pid_ = -1;
+};
+
+// A port free for both UDP and TCP on 127.0.0.1 right now.
+std::uint16_t free_loopback_port();
+
+}  // namespace dcvkit::test
