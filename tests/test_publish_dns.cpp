@@ -140,6 +140,11 @@ TEST(PublishTsigKey, ParsesBothFormatsAndNeverEchoesTheSecret) {
   EXPECT_EQ(bind->name, "upd.example.");
   EXPECT_EQ(bind->algorithm, "hmac-sha512");
   EXPECT_EQ(bind->secret.view(), "c2VjcmV0LXZhbHVl");
+  auto commented = parse_tsig_key("# made by tsig-keygen\n/* block */ key \"k2\" { // the name\n algorithm \"HMAC-SHA256\";"
+                                  " secret \"c2VjcmV0LXZhbHVl\"; };", "t");
+  ASSERT_TRUE(commented.ok());
+  EXPECT_EQ(commented->name, "k2.");
+  EXPECT_EQ(commented->algorithm, "hmac-sha256");
   auto line = parse_tsig_key("upd:c2VjcmV0LXZhbHVl\n", "t");
   ASSERT_TRUE(line.ok());
   EXPECT_EQ(line->algorithm, "hmac-sha256");

@@ -143,3 +143,21 @@ TEST(TokenVerify, EachOutcomeHasItsOwnKind) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TokenScan, FindsEveryCandidateTheCaWould) {
+  const UnixSeconds now = ts("20261123120000");
+  const std::string a = *compute_token("k", "a", ts("20261120000000"));
+  const std::string b = *compute_token("k", "b", ts("20251225000000"));  // previous year: still scanned
+  const std::string old = *compute_token("k", "c", ts("20240101000000"));  // two years back: not a candidate
+  const std::string body = "some text " + a + "\n" + old + "\r\n  " + b + "\n" + a + "\ntrailing 2026 short";
+  const auto found = scan_token_candidates(body, now);
+  EXPECT_EQ(found, (std::vector<std::string>{a, b})) << "in text order, each once, nothing from 2024 or a short tail";
+  EXPECT_TRUE(scan_token_candidates("", now).empty());
+  EXPECT_TRUE(scan_token_candidates(a.substr(0, 63), now).empty());
+  // Two tokens glued together (multi-string TXT values are joined) are both found.
+  EXPECT_EQ(scan_token_candidates(a + b, now), (std::vector<std::string>{a, b}));
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dcvkit/clock.hpp"
 #include "dcvkit/error.hpp"
@@ -70,6 +71,11 @@ struct TokenInspection {
 };
 
 TokenInspection inspect_token(UnixSeconds timestamp, UnixSeconds now);
+
+// The candidates the CA sees in a TXT value or a fileauth.txt body (DigiCert's validator): the
+// 64 characters starting wherever the current or the previous UTC year's four digits occur, in text
+// order, duplicates removed. Candidates are not parsed or checked here.
+std::vector<std::string> scan_token_candidates(std::string_view text, UnixSeconds now);
 
 // Recomputes the token from the CSR text and AuthKey and compares in constant time, then checks
 // the window. Errors: TokenMalformed, TokenMismatch, TokenExpired, TokenNotYetValid.

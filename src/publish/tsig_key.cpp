@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <string_view>
+#include <vector>
 
 #include "dcvkit/files.hpp"
 #include "dcvkit/publish_rfc2136.hpp"
@@ -32,26 +33,61 @@ std::string lower(std::string s) {
   return s;
 }
 
+// BIND's configuration grammar, as much of it as a key file uses: words, "quoted strings",
+// { } ; and the three comment styles.
+std::vector<std::string> bind_tokens(std::string_view s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#' || (c == '/' && i + 1 < s.size() && s[i + 1] == '/')) {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      const auto close = s.find("*/", i + 2);
+      i = close == std::string_view::npos ? s.size() : close + 2;
+    } else if (c == '"') {
+      const auto close = s.find('"', i + 1);
+      if (close == std::string_view::npos) return {};  // unterminated: not a key file
+      out.emplace_back(s.substr(i + 1, close - i - 1));
+      i = close + 1;
+    } else if (c == '{' || c == '}' || c == ';') {
+      out.emplace_back(1, c);
+      ++i;
+    } else {
+      std::size_t j = i;
+      while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j])) && s[j] != '{' && s[j] != '}' &&
+             s[j] != ';' && s[j] != '"')
+        ++j;
+      out.emplace_back(s.substr(i, j - i));
+      i = j;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view origin) {
   TsigKey key;
   std::string algorithm, secret;
-  const std::string s(text);
-  if (s.find("key") != std::string::npos && s.find('{') != std::string::npos) {
+  const bool block = text.find('{') != std::string_view::npos;
+  if (block) {
     // The secret is never put into a message, whatever goes wrong.
-    static const std::regex name_re(R"re(key\s+"?([A-Za-z0-9._-]+)"?\s*\{)re");
-    static const std::regex alg_re(R"re(algorithm\s+"?([A-Za-z0-9.-]+)"?\s*;)re");
-    static const std::regex secret_re(R"re(secret\s+"([^"]*)"\s*;)re");
-    std::smatch m;
-    if (!std::regex_search(s, m, name_re)) return bad_key(origin, "no `key \"name\" {` found");
-    key.name = m[1];
-    if (!std::regex_search(s, m, alg_re)) return bad_key(origin, "no `algorithm ...;` in the key block");
-    algorithm = m[1];
-    if (!std::regex_search(s, m, secret_re)) return bad_key(origin, "no `secret \"...\";` in the key block");
-    secret = m[1];
+    const auto t = bind_tokens(text);
+    std::size_t i = 0;
+    while (i < t.size() && t[i] != "key") ++i;
+    if (i + 2 >= t.size() || t[i + 2] != "{") return bad_key(origin, "no `key \"name\" {` found");
+    key.name = t[i + 1];
+    for (i += 3; i + 2 < t.size() && t[i] != "}"; i += 3) {
+      if (t[i + 2] != ";") return bad_key(origin, "expected `;` after `" + t[i] + "`");
+      if (t[i] == "algorithm") algorithm = t[i + 1];
+      else if (t[i] == "secret") secret = t[i + 1];
+    }
+    if (algorithm.empty()) return bad_key(origin, "no `algorithm ...;` in the key block");
+    if (secret.empty()) return bad_key(origin, "no `secret \"...\";` in the key block");
   } else {
-    std::string line = s.substr(0, s.find('\n'));
+    std::string line(text.substr(0, text.find('\n')));
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     const auto last = line.rfind(':');
     if (last == std::string::npos) return bad_key(origin, "neither a BIND key block nor a name:secret line");
