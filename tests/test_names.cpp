@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dcvkit/names.hpp"
-#include "names/display.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit {
 namespace {

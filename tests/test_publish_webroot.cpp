@@ -77,16 +77,27 @@ TEST(PublishWebroot, CreatesDirectoriesAndFileWithFixedModes) {
   EXPECT_EQ(dir_entries(tmp.path() / ".well-known/pki-validation"), std::vector<std::string>{"fileauth.txt"});
 }
 
-TEST(PublishWebroot, AppendKeepsOtherLinesByteExact) {
+TEST(PublishWebroot, AddKeepsOtherLinesByteExactNewestFirst) {
   TempDir tmp;
   const std::string other =
       "20230101000000" + std::string(50, 'z') + "\r\n  # another tool's note \t\n\n" + "trailing text without newline";
   write_raw(fileauth(tmp.path()), other);
   auto publisher = make_webroot_publisher(tmp.path().string());
   ASSERT_TRUE(publisher->publish(http_entry("example.com"), token(1)).ok());
-  EXPECT_EQ(read_text(fileauth(tmp.path())), other + "\n" + token(1) + "\n");
+  EXPECT_EQ(read_text(fileauth(tmp.path())), token(1) + "\n" + other);
   ASSERT_TRUE(publisher->publish(http_entry("example.com"), token(2)).ok());
-  EXPECT_EQ(read_text(fileauth(tmp.path())), other + "\n" + token(1) + "\n" + token(2) + "\n");
+  EXPECT_EQ(read_text(fileauth(tmp.path())), token(2) + "\n" + token(1) + "\n" + other);
+}
+
+TEST(PublishWebroot, NewTokenStaysInsideWhatTheCaReads) {
+  // The CA reads the first 5,000 characters only: 200 older tokens must not push a new one out.
+  TempDir tmp;
+  std::string old_tokens;
+  for (int i = 0; i < 200; ++i) old_tokens += "20230101000000" + std::string(49, 'o') + std::string(1, static_cast<char>('a' + i % 26)) + "\n";
+  write_raw(fileauth(tmp.path()), old_tokens);
+  auto publisher = make_webroot_publisher(tmp.path().string());
+  ASSERT_TRUE(publisher->publish(http_entry("example.com"), token(3)).ok());
+  EXPECT_LT(read_text(fileauth(tmp.path())).substr(0, 5000).find(token(3)), 5000u);
 }
 
 TEST(PublishWebroot, PublishingTwiceLeavesOneLine) {

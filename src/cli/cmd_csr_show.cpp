@@ -50,13 +50,13 @@ int cmd_csr_show(int argc, char** argv) {
     return kExitOk;
   }
   std::cout << "File:       " << path << "\n"
-            << "Subject:    " << info->subject << "\n"
-            << "CN:         " << info->common_name << "\n"
-            << "DNS SANs:   " << join(info->dns_names, ", ") << "\n";
+            << "Subject:    " << shown(info->subject) << "\n"
+            << "CN:         " << shown(info->common_name) << "\n"
+            << "DNS SANs:   " << join(shown(info->dns_names), ", ") << "\n";
   if (!info->ip_addresses.empty()) std::cout << "IP SANs:    " << join(info->ip_addresses, ", ") << "\n";
   std::cout << "Key:        " << info->key_type << " " << info->key_bits << (info->curve.empty() ? "" : " " + info->curve)
             << "\nSignature:  " << info->signature_algorithm << " (verified)\n"
-            << "Names:      " << join(info->names(), ", ") << "\n";
+            << "Names:      " << join(shown(info->names()), ", ") << "\n";
   return kExitOk;
 }
 

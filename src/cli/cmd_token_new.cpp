@@ -17,7 +17,7 @@ constexpr std::size_t kNamesShown = 10;
 void print_where(const std::vector<std::string>& names) {
   std::cout << "Publish at:\n";
   for (std::size_t i = 0; i < names.size() && i < kNamesShown; ++i) {
-    const auto& n = names[i];
+    const std::string n = shown(names[i]);
     std::cout << "  DNS TXT _dnsauth." << wildcard_base(n) << " (or " << wildcard_base(n) << ")";
     if (!is_wildcard(n)) std::cout << "  or  http://" << n << "/.well-known/pki-validation/fileauth.txt";
     std::cout << "\n";
@@ -74,7 +74,7 @@ int cmd_token_new(int argc, char** argv) {
     return kExitOk;
   }
   std::cout << "CSR:        " << csr->path << " (" << csr->info.key_type << " " << csr->info.key_bits << ")\n"
-            << "Names:      " << (names.empty() ? std::string("(none)") : join(names, ", ")) << "\n"
+            << "Names:      " << (names.empty() ? std::string("(none)") : join(shown(names), ", ")) << "\n"
             << "Valid:      " << format_iso8601(info.valid_from) << " to " << format_iso8601(info.valid_until)
             << " (" << status_text(info) << ")\n";
   if (!names.empty()) print_where(names);

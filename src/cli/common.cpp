@@ -8,6 +8,7 @@
 
 #include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -189,6 +190,15 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     if (!out.empty()) out += sep;
     out += item;
   }
+  return out;
+}
+
+std::string shown(std::string_view untrusted) { return detail::printable(untrusted, 512); }
+
+std::vector<std::string> shown(const std::vector<std::string>& untrusted) {
+  std::vector<std::string> out;
+  out.reserve(untrusted.size());
+  for (const auto& s : untrusted) out.push_back(shown(s));
   return out;
 }
 

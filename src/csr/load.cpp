@@ -10,7 +10,7 @@
 #include "csr/der.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/files.hpp"
-#include "names/display.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "names/display.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit {
 namespace {

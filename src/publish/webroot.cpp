@@ -271,10 +271,11 @@ class WebrootPublisher final : public Publisher {
   static Status add_line(int dir_fd, const std::string& existing, std::string_view token, const std::string& webroot) {
     for (auto line : split_lines(existing))
       if (trim(line) == token) return {};  // already there: publishing is idempotent
-    std::string updated = existing;
-    if (!updated.empty() && updated.back() != '\n') updated += '\n';
-    updated += token;
+    // The newest token goes first: the CA reads only the first 5,000 characters of the file, so a
+    // token appended below ~76 older ones would never be seen.
+    std::string updated(token);
     updated += '\n';
+    updated += existing;
     return replace_file(dir_fd, updated, webroot);
   }
 

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "dcvkit/time.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit {
 namespace {
@@ -13,13 +14,8 @@ Error malformed(std::string message, std::string hint) {
   return make_error(ErrorKind::TokenMalformed, "token.malformed", std::move(message), std::move(hint));
 }
 
-// Only a short, printable prefix of untrusted input goes into a message.
-std::string quoted_prefix(std::string_view s) {
-  std::string out = "'";
-  for (char c : s.substr(0, 70)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  out += s.size() > 70 ? "...'" : "'";
-  return out;
-}
+// Only a short, escaped prefix of untrusted input goes into a message.
+std::string quoted_prefix(std::string_view s) { return "'" + detail::printable(s, 70) + "'"; }
 
 }  // namespace
 
