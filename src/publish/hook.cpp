@@ -20,8 +20,12 @@
 
 extern char** environ;
 
+#include "util/posix.hpp"
+
 namespace dcvkit {
 namespace {
+
+using posix::Fd;
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -35,25 +39,6 @@ constexpr auto kDrainGrace = milliseconds(300);
 constexpr std::string_view kOurVars[] = {"DCVKIT_ACTION", "DCVKIT_NAME", "DCVKIT_RECORD", "DCVKIT_TOKEN",
                                          "DCVKIT_METHOD"};
 constexpr std::string_view kSecretVars[] = {"DCVKIT_AUTH_KEY", "DCVKIT_API_KEY"};
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  Fd(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct Pipe {
   Fd read;

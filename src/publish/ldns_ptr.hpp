@@ -1,17 +1,16 @@
-// unique_ptr owners for ldns objects, and the one place ldns statuses become our errors' words.
+// unique_ptr owners for ldns objects.
 #pragma once
 
 #include <ldns/ldns.h>
 
 #include <memory>
 
+#include "util/c_ptr.hpp"
+
 namespace dcvkit::dns {
 
 template <auto Fn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const { Fn(p); }
-};
+using Free = FreeWith<Fn>;
 
 using Resolver = std::unique_ptr<ldns_resolver, Free<ldns_resolver_deep_free>>;
 using Pkt = std::unique_ptr<ldns_pkt, Free<ldns_pkt_free>>;

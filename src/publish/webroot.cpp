@@ -15,8 +15,12 @@
 #include "dcvkit/publish_webroot.hpp"
 #include "dcvkit/token.hpp"
 
+#include "util/posix.hpp"
+
 namespace dcvkit {
 namespace {
+
+using posix::Fd;
 
 constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kPkiValidation = "pki-validation";
@@ -24,32 +28,6 @@ constexpr const char* kFileAuth = "fileauth.txt";
 constexpr std::string_view kRelPath = ".well-known/pki-validation/fileauth.txt";
 // The CA reads 5000 characters; a file far beyond that is not ours to rewrite.
 constexpr std::size_t kMaxFileBytes = 1u << 20;
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 Error io_error(std::string code, const std::string& message, int err, std::string hint = {}) {
   return make_error(ErrorKind::Io, std::move(code), message + ": " + std::strerror(err), std::move(hint));
@@ -150,36 +128,16 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s(12, 'x');
-  for (auto& c : s) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-  return s;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 // Temp file beside the target, fsync, renameat, fsync the directory: a reader (the web server)
 // sees the old file or the new one, never a torn one, even across a crash.
 Status replace_file(int dir_fd, std::string_view data, const std::string& webroot) {
-  std::string temp = std::string(".") + kFileAuth + ".tmp-" + random_suffix();
+  std::string temp = std::string(".") + kFileAuth + ".tmp-" + posix::random_suffix();
   Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid())
     return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/.well-known/pki-validation'",
                     errno, "check that the directory is writable by this user");
   ::fchmod(fd.get(), 0644);  // the web server must read it whatever our umask is
-  bool ok = write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
+  bool ok = posix::write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
   int err = errno;
   fd.reset();
   if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, kFileAuth) != 0) {

@@ -7,7 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
+
+#include "util/posix.hpp"
 
 namespace dcvkit {
 namespace {
@@ -21,26 +22,6 @@ std::string dir_of(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
-}
-
-std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s(10, 'x');
-  for (auto& c : s) c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-  return s;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 void fsync_dir(const std::string& dir) {
@@ -91,7 +72,7 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
 
 Result<StagedFile> StagedFile::create(const std::string& path, std::string_view data, mode_t mode) {
   std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-  std::string temp = dir_of(path) + "/." + base + ".tmp-" + random_suffix();
+  std::string temp = dir_of(path) + "/." + base + ".tmp-" + posix::random_suffix(10);
   // O_EXCL + explicit mode: a private key is never, even briefly, readable by others.
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) {
@@ -100,7 +81,7 @@ Result<StagedFile> StagedFile::create(const std::string& path, std::string_view 
                     "check that the directory exists and is writable");
   }
   ::fchmod(fd, mode);  // the umask must not widen or narrow what we promise
-  bool ok = write_all(fd, data) && ::fsync(fd) == 0;
+  bool ok = posix::write_all(fd, data) && ::fsync(fd) == 0;
   int err = errno;
   ::close(fd);
   if (!ok) {

@@ -10,13 +10,12 @@
 #include <memory>
 #include <string>
 
+#include "util/c_ptr.hpp"
+
 namespace dcvkit::ossl {
 
 template <auto Fn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const { Fn(p); }
-};
+using Deleter = FreeWith<Fn>;
 
 using Bio = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
