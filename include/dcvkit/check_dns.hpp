@@ -1,0 +1,60 @@
+// What the CA's DNS check sees for a name: asynchronous (c-ares), following CNAMEs through a
+// recursive resolver, then asking EVERY authoritative nameserver of the zone directly.
+// Raw observations only; check.hpp turns them into a verdict.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dcvkit/error.hpp"
+#include "dcvkit/publish_rfc2136.hpp"  // HostPort
+
+namespace dcvkit {
+
+struct DnsProbeOptions {
+  HostPort resolver{"127.0.0.1", 53};  // recursive resolver: CNAMEs, the zone (SOA), its NS and their addresses
+  std::uint16_t ns_port = 53;          // port of the authoritative servers (--ns-port)
+  int timeout_ms = 3000;               // per query, all tries included
+  std::size_t max_in_flight = 200;     // queries in flight at once (beyond ~500 a loopback server drops)
+};
+
+// One authoritative server's answer for one owner name.
+struct TxtAnswer {
+  std::string server;               // "127.0.0.2:5300"
+  std::string ns_name;              // "ns1.example.test"
+  std::string rcode;                // "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", ..., or "TIMEOUT"
+  std::vector<std::string> values;  // each TXT record with its strings joined, in answer order
+};
+
+struct OwnerObservation {
+  std::string owner;                // as planned: "_dnsauth.shop.example.test" or "shop.example.test"
+  std::vector<std::string> cnames;  // CNAME targets followed, in order (empty: none)
+  std::string queried;              // the name finally asked at the authoritative servers
+  std::string zone;                 // the zone that name is in
+  // Set when the authoritative servers could not be asked at all:
+  // "dns.timeout", "dns.servfail", "dns.no_zone" (no SOA found), "dns.no_ns", "dns.cname_loop".
+  std::string error_code;
+  std::string error_detail;         // for a person: which query, to which server, what came back
+  std::vector<TxtAnswer> answers;   // one per authoritative server address
+};
+
+struct DnsObservation {
+  std::string name;                     // canonical; a wildcard is probed at its base name
+  std::vector<OwnerObservation> owners; // [_dnsauth.<base>, <base>]: the order the CA checks them
+  double elapsed_ms = 0;
+};
+
+class DnsProbe {
+ public:
+  static Result<std::unique_ptr<DnsProbe>> create(const DnsProbeOptions& options);
+  virtual ~DnsProbe() = default;
+  // Queues a name. `done` runs on the thread inside run(), and may submit more names.
+  virtual void submit(std::string name, std::function<void(DnsObservation)> done) = 0;
+  // Works until nothing is queued or in flight.
+  virtual void run() = 0;
+};
+
+}  // namespace dcvkit

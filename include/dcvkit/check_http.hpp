@@ -1,0 +1,67 @@
+// What the CA's HTTP check sees for a name (DigiCert DCV library rules): GET
+// /.well-known/pki-validation/fileauth.txt over https (certificate NOT verified), then over http;
+// redirects 301/302/307/308 only, at most 5, no loops, relative Location allowed, absolute only to
+// http/https on the default port and within the same registrable domain (libpsl); 2xx required;
+// body read up to 5,000 characters; connect timeout 2 s, read 5 s. Asynchronous (libcurl multi).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dcvkit/error.hpp"
+
+namespace dcvkit {
+
+struct HttpProbeOptions {
+  // Split-horizon and tests: URLs keep the default ports, connections go here instead
+  // (CURLOPT_CONNECT_TO). connect_address empty: the name's own address.
+  std::uint16_t http_port = 80, https_port = 443;
+  std::string connect_address;
+  int connect_timeout_ms = 2000;
+  int read_timeout_ms = 5000;
+  std::size_t max_in_flight = 100;
+  std::size_t body_limit = 5000;         // what the CA reads
+  std::size_t diagnostic_limit = 65536;  // read on, to say when a token sits past body_limit
+};
+
+struct HttpHop {
+  std::string url;
+  long status = 0;        // 0: no HTTP response
+  std::string location;   // the redirect target as resolved, when there was one
+  std::string error;      // transport error text (curl), when status is 0
+};
+
+// One attempt: starting from the https URL, or from the http URL.
+struct HttpAttempt {
+  std::string start_url;
+  std::vector<HttpHop> hops;
+  // "" when a 2xx body was read; else "http.connect_failed", "http.timeout", "http.not_found",
+  // "http.client_error", "http.status_5xx", "http.status_other", "http.redirect_offsite",
+  // "http.redirect_bad_port", "http.redirect_bad_scheme", "http.too_many_redirects", "http.redirect_loop".
+  std::string error_code;
+  std::string error_detail;  // for a person: which URL, what came back
+  std::string body;          // the first body_limit characters of the 2xx body
+  std::string beyond;        // what followed them, up to diagnostic_limit
+};
+
+struct HttpObservation {
+  std::string name;
+  std::vector<HttpAttempt> attempts;  // https first; then http unless https gave an accepted 2xx body
+  double elapsed_ms = 0;
+};
+
+class HttpProbe {
+ public:
+  static Result<std::unique_ptr<HttpProbe>> create(const HttpProbeOptions& options);
+  virtual ~HttpProbe() = default;
+  // `accept` judges a 2xx https body (null: any 2xx body will do); when it says no, http is
+  // tried too, as the CA does.
+  virtual void submit(std::string name, std::function<void(HttpObservation)> done,
+                      std::function<bool(const std::string& body)> accept = nullptr) = 0;
+  virtual void run() = 0;
+};
+
+}  // namespace dcvkit

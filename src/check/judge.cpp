@@ -1,0 +1,213 @@
+// Observations -> verdicts. When a name fails in several ways (two owners, several servers, https
+// and http), the report names the failure closest to success: that is the one a person fixes.
+#include <algorithm>
+
+#include "check/text_verdict.hpp"
+#include "dcvkit/check.hpp"
+#include "dcvkit/time.hpp"
+
+namespace dcvkit {
+namespace {
+
+using detail::TextVerdict;
+
+int rank(std::string_view code) {
+  if (code == "dns.partial_propagation") return 9;
+  if (code == "token.expired" || code == "token.not_yet_valid") return 8;
+  if (code == "dns.token_mismatch" || code == "http.token_mismatch" || code == "token.wrong_csr" ||
+      code == "http.body_too_large")
+    return 7;
+  if (code == "http.no_token") return 6;
+  if (code == "dns.timeout" || code == "dns.servfail" || code == "dns.refused") return 5;
+  if (code.substr(0, 5) == "http." && code != "http.timeout" && code != "http.connect_failed") return 5;
+  if (code == "dns.no_zone" || code == "dns.no_ns" || code == "dns.cname_loop") return 4;
+  if (code == "dns.no_txt" || code == "http.timeout" || code == "http.connect_failed") return 3;
+  return 2;  // dns.nxdomain
+}
+
+struct Failure {
+  std::string code, message;
+  bool better_than(const Failure& other) const { return other.code.empty() || rank(code) > rank(other.code); }
+};
+
+std::string list_tokens(const std::vector<std::string>& tokens) {
+  std::string out;
+  for (std::size_t i = 0; i < tokens.size() && i < 3; ++i) out += (i ? ", " : "") + tokens[i];
+  if (tokens.size() > 3) out += " and " + std::to_string(tokens.size() - 3) + " more";
+  return out;
+}
+
+// A text verdict that is not a pass, as a failure at `where`.
+Failure text_failure(const TextVerdict& v, const TokenExpectation& expected, const std::string& where, bool dns) {
+  switch (v.kind) {
+    case TextVerdict::Expired:
+      return {"token.expired", "the token at " + where + " expired at " + format_iso8601(v.window.valid_until)};
+    case TextVerdict::NotYetValid:
+      return {"token.not_yet_valid", "the token at " + where + " starts at " + format_iso8601(v.window.valid_from) +
+                                         " (the CA rejects future tokens)"};
+    case TextVerdict::Mismatch:
+      return {expected.csr_based() ? "token.wrong_csr" : (dns ? "dns.token_mismatch" : "http.token_mismatch"),
+              where + " holds other tokens: " + list_tokens(v.candidates)};
+    default:
+      return {dns ? "dns.no_txt" : "http.no_token", dns ? "no TXT record with a token at " + where : where + " holds no token"};
+  }
+}
+
+std::string server_label(const TxtAnswer& a) { return a.ns_name.empty() ? a.server : a.ns_name + " (" + a.server + ")"; }
+
+struct OwnerVerdict {
+  bool ok = false;
+  Failure failure;
+  TextVerdict best;
+};
+
+OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expected, UnixSeconds now,
+                         std::vector<std::string>& server_lines) {
+  OwnerVerdict out;
+  const std::string owner = o.queried.empty() || o.queried == o.owner ? o.owner : o.owner + " (CNAME to " + o.queried + ")";
+  if (!o.error_code.empty()) {
+    out.failure = {o.error_code, owner + ": " + o.error_detail};
+    server_lines.push_back(owner + ": " + o.error_code + " " + o.error_detail);
+    return out;
+  }
+  if (o.answers.empty()) {
+    out.failure = {"dns.no_ns", owner + ": no authoritative server to ask in zone " + o.zone};
+    return out;
+  }
+  std::vector<std::string> passed, lacking;
+  Failure worst_server;  // the most informative failure among servers
+  for (const auto& a : o.answers) {
+    const std::string where = owner + " on " + server_label(a);
+    Failure f;
+    TextVerdict v;
+    if (a.rcode == "NOERROR" && !a.values.empty()) {
+      for (const auto& value : a.values) keep_best(v, detail::judge_text(value, expected, now));
+      if (v.kind != TextVerdict::Valid) f = text_failure(v, expected, where, true);
+    } else if (a.rcode == "NOERROR") {
+      f = {"dns.no_txt", "no TXT record at " + where};
+    } else if (a.rcode == "NXDOMAIN") {
+      f = {"dns.nxdomain", o.queried + " does not exist (NXDOMAIN) on " + server_label(a)};
+    } else if (a.rcode == "TIMEOUT") {
+      f = {"dns.timeout", server_label(a) + " did not answer for " + o.queried};
+    } else if (a.rcode == "REFUSED") {
+      f = {"dns.refused", server_label(a) + " refused to answer for " + o.queried};
+    } else {
+      f = {"dns.servfail", server_label(a) + " answered " + a.rcode + " for " + o.queried};
+    }
+    server_lines.push_back(server_label(a) + " " + o.queried + ": " + a.rcode + ", " + std::to_string(a.values.size()) +
+                           " TXT, " + (f.code.empty() ? "valid token" : f.code));
+    keep_best(out.best, std::move(v));
+    if (f.code.empty()) {
+      passed.push_back(server_label(a));
+    } else {
+      lacking.push_back(server_label(a) + ": " + f.code);
+      if (f.better_than(worst_server)) worst_server = f;
+    }
+  }
+  if (lacking.empty()) {
+    out.ok = true;
+  } else if (!passed.empty()) {
+    std::string ok_list, bad_list;
+    for (const auto& p : passed) ok_list += (ok_list.empty() ? "" : ", ") + p;
+    for (const auto& l : lacking) bad_list += (bad_list.empty() ? "" : "; ") + l;
+    out.failure = {"dns.partial_propagation", "the token at " + owner + " is on " + ok_list + " but not on " + bad_list};
+  } else {
+    out.failure = worst_server;
+  }
+  return out;
+}
+
+void finish(CheckResult& r, const Failure& f) {
+  r.ok = f.code.empty();
+  r.code = r.ok ? "ok" : f.code;
+  r.message = r.ok ? r.message : f.message;
+  r.hint = std::string(hint_for(r.code));
+}
+
+}  // namespace
+
+CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
+  CheckResult r;
+  r.name = observation.name;
+  r.method = DcvMethod::Dns;
+  r.elapsed_ms = observation.elapsed_ms;
+  Failure best_failure;
+  TextVerdict best;
+  for (const auto& owner : observation.owners) {
+    auto v = judge_owner(owner, expected, now, r.servers);
+    if (v.ok && !r.ok) {
+      r.ok = true;
+      r.token_found = v.best.token;
+      r.valid_until = v.best.window.valid_until;
+      r.message = "a valid token is at " + owner.owner + " on all " + std::to_string(owner.answers.size()) +
+                  " authoritative servers";
+    }
+    if (!v.ok && v.failure.better_than(best_failure)) best_failure = v.failure;
+    keep_best(best, std::move(v.best));
+  }
+  r.tokens_found = best.candidates;
+  if (observation.owners.empty()) best_failure = {"dns.no_zone", "nothing was asked for " + observation.name};
+  if (!r.ok) {
+    if (!best.token.empty()) {
+      r.token_found = best.token;
+      r.valid_until = best.window.valid_until;
+    }
+    finish(r, best_failure);
+  } else {
+    finish(r, {});
+  }
+  return r;
+}
+
+CheckResult judge_http(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
+  CheckResult r;
+  r.name = observation.name;
+  r.method = DcvMethod::Http;
+  r.elapsed_ms = observation.elapsed_ms;
+  Failure best_failure;
+  std::string failure_url;
+  TextVerdict best;
+  for (const auto& attempt : observation.attempts) {
+    const std::string url = attempt.hops.empty() ? attempt.start_url : attempt.hops.back().url;
+    Failure f;
+    if (!attempt.error_code.empty()) {
+      f = {attempt.error_code, attempt.error_detail.empty() ? url + ": " + attempt.error_code : attempt.error_detail};
+    } else {
+      auto v = detail::judge_text(attempt.body, expected, now);
+      if (v.kind == TextVerdict::Valid) {
+        r.ok = true;
+        r.url = url;
+        r.token_found = v.token;
+        r.valid_until = v.window.valid_until;
+        r.message = "a valid token is at " + url;
+      } else {
+        auto further = detail::judge_text(attempt.body + attempt.beyond, expected, now);
+        f = further.kind == TextVerdict::Valid && !attempt.beyond.empty()
+                ? Failure{"http.body_too_large", "the token at " + url + " starts after the first " +
+                                                     std::to_string(attempt.body.size()) + " characters the CA reads"}
+                : text_failure(v, expected, url, false);
+      }
+      keep_best(best, std::move(v));
+    }
+    if (r.ok) break;
+    if (f.better_than(best_failure)) {
+      best_failure = f;
+      failure_url = url;
+    }
+  }
+  r.tokens_found = best.candidates;
+  if (r.ok) {
+    finish(r, {});
+    return r;
+  }
+  if (observation.attempts.empty()) best_failure = {"http.connect_failed", "nothing was fetched for " + observation.name};
+  r.url = failure_url;
+  if (!best.token.empty()) {
+    r.token_found = best.token;
+    r.valid_until = best.window.valid_until;
+  }
+  finish(r, best_failure);
+  return r;
+}
+
+}  // namespace dcvkit
