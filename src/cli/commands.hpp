@@ -11,5 +11,6 @@ int cmd_csr_show(int argc, char** argv);
 int cmd_plan(int argc, char** argv);
 int cmd_publish(int argc, char** argv);
 int cmd_unpublish(int argc, char** argv);
+int cmd_check(int argc, char** argv);
 
 }  // namespace dcvkit::cli

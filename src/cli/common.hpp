@@ -24,7 +24,8 @@ enum Exit : int {
   kExitTokenMismatch = 6,
   kExitTokenExpired = 7,
   kExitTokenNotYetValid = 8,
-  kExitPartial = 9,  // a batch ran, and at least one entry failed (see its own result)
+  kExitPartial = 9,       // a batch ran, and at least one entry failed (see its own result)
+  kExitCheckFailed = 10,  // dcvkit check: at least one name would not validate
 };
 
 int exit_code_for(ErrorKind kind);

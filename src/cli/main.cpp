@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"plan", "", "list where the CA will look for each name's token", dcvkit::cli::cmd_plan},
     {"publish", "", "publish tokens: webroot, RFC 2136 (TSIG), hook, or printed zone lines", dcvkit::cli::cmd_publish},
     {"unpublish", "", "remove exactly those tokens again", dcvkit::cli::cmd_unpublish},
+    {"check", "", "see what the CA will see for many names: DNS on every nameserver, HTTP", dcvkit::cli::cmd_check},
 };
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {
@@ -40,7 +41,7 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
   }
   os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY), never from arguments.\n"
         "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
-        "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed.\n";
+        "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n10 some names fail the check.\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {

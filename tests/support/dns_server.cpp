@@ -48,7 +48,47 @@ std::string find_program(const std::vector<std::string>& candidates) {
   throw std::runtime_error("not installed: " + candidates.front() + " (run tools/install-deps.sh)");
 }
 
+std::string zone_text(const std::string& zone, const std::vector<std::string>& records,
+                      std::vector<DnsNameserver> nameservers, const std::string& default_address, bool broken) {
+  if (nameservers.empty()) nameservers.push_back({"ns1", default_address});
+  auto absolute = [&](const std::string& n) { return n.ends_with('.') ? n : n + "." + zone + "."; };
+  std::string text = "$TTL 60\n@ IN SOA " + absolute(nameservers.front().name) + " hostmaster." + zone +
+                     ". 1 60 60 600 60\n";
+  for (const auto& ns : nameservers) text += "@ IN NS " + absolute(ns.name) + "\n";
+  for (const auto& ns : nameservers)
+    if (!ns.name.ends_with('.')) text += ns.name + " IN A " + ns.address + "\n";
+  for (const auto& r : records) text += r + "\n";
+  // Not a record type: the zone fails to load and BIND answers SERVFAIL for every name in it.
+  if (broken) text += "@ IN NOSUCHTYPE broken\n";
+  return text;
+}
+
+bool port_free_on(const std::string& address, std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1) return false;
+  bool ok = true;
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    int s = ::socket(AF_INET, type, 0);
+    int one = 1;
+    if (type == SOCK_STREAM) ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ok = ok && ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(s);
+  }
+  return ok;
+}
+
 }  // namespace
+
+std::uint16_t free_port_on(const std::vector<std::string>& addresses) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const std::uint16_t port = free_loopback_port();
+    if (std::all_of(addresses.begin(), addresses.end(), [&](const std::string& a) { return port_free_on(a, port); }))
+      return port;
+  }
+  throw std::runtime_error("no port free on all requested loopback addresses");
+}
 
 const char* to_string(DnsImpl impl) { return impl == DnsImpl::Bind ? "bind" : "knot"; }
 
@@ -142,24 +182,34 @@ void DnsServer::stop() {
   pid_ = -1;
 }
 
+std::string DnsServer::bind_zone(const std::string& zone) const {
+  return "zone \"" + zone + "\" {\n type primary;\n file \"" + dir_ + "/" + zone + ".zone\";\n allow-update { key \"" +
+         config_.tsig_name + "\"; };\n};\n";
+}
+
 void DnsServer::write_config(const std::string& secret) {
-  std::string zone_text = "$TTL 60\n@ IN SOA ns1." + config_.zone + ". hostmaster." + config_.zone +
-                          ". 1 60 60 600 60\n@ IN NS ns1." + config_.zone + ".\nns1 IN A " + config_.addresses.front() + "\n";
-  for (const auto& r : config_.records) zone_text += r + "\n";
+  const std::string main_zone =
+      zone_text(config_.zone, config_.records, config_.nameservers, config_.addresses.front(), false);
+  if (config_.impl != DnsImpl::Bind && (!config_.extra_zones.empty() || config_.query_log))
+    throw std::runtime_error("extra zones and query logging are implemented for BIND only");
   const std::string port = std::to_string(config_.port);
   if (config_.impl == DnsImpl::Bind) {
-    write_file(dir_ + "/" + config_.zone + ".zone", zone_text);
+    write_file(dir_ + "/" + config_.zone + ".zone", main_zone);
+    std::string zones = bind_zone(config_.zone);
+    for (const auto& z : config_.extra_zones) {
+      write_file(dir_ + "/" + z.zone + ".zone",
+                 zone_text(z.zone, z.records, z.nameservers, config_.addresses.front(), z.broken));
+      zones += bind_zone(z.zone);
+    }
     std::string listen;
     for (const auto& a : config_.addresses) listen += a + "; ";
     write_file(dir_ + "/named.conf",
                "options {\n directory \"" + dir_ + "\";\n listen-on port " + port + " { " + listen +
                    "};\n listen-on-v6 { none; };\n pid-file none;\n session-keyfile none;\n recursion no;\n"
-                   " dnssec-validation no;\n notify no;\n};\ncontrols { };\n" +
-                   bind_key(config_.tsig_name, secret) + "zone \"" + config_.zone +
-                   "\" {\n type primary;\n file \"" + dir_ + "/" + config_.zone + ".zone\";\n allow-update { key \"" +
-                   config_.tsig_name + "\"; };\n};\n");
+                   " dnssec-validation no;\n notify no;\n" + (config_.query_log ? " querylog yes;\n" : "") +
+                   "};\ncontrols { };\n" + bind_key(config_.tsig_name, secret) + zones);
   } else {
-    write_file(dir_ + "/" + config_.zone + ".zone", zone_text);
+    write_file(dir_ + "/" + config_.zone + ".zone", main_zone);
     std::filesystem::create_directories(dir_ + "/db");
     std::string listen;
     for (const auto& a : config_.addresses) listen += "    listen: " + a + "@" + port + "\n";
@@ -198,6 +248,25 @@ std::vector<std::string> DnsServer::txt(const std::string& name) const {
   }
   std::sort(values.begin(), values.end());
   return values;
+}
+
+std::size_t DnsServer::count_queries(const std::string& what) const {
+  std::ifstream log(dir_ + "/server.log");
+  const std::string needle = "query: " + what + " ";
+  std::size_t n = 0;
+  for (std::string line; std::getline(log, line);)
+    if (line.find(needle) != std::string::npos) ++n;
+  return n;
+}
+
+void DnsServer::update(const std::string& zone, const std::vector<std::string>& commands) const {
+  std::string script = "server " + address() + " " + std::to_string(port()) + "\nzone " + zone + "\n";
+  for (const auto& c : commands) script += c + "\n";
+  script += "send\n";
+  RunOptions o;
+  o.stdin_data = script;
+  auto r = run_program({"/usr/bin/nsupdate", "-k", key_file_, "-t", "5"}, o);
+  if (r.exit_code != 0) throw std::runtime_error("nsupdate failed at " + server() + ":\n" + script + r.all());
 }
 
 }  // namespace dcvkit::test

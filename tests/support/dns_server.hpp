@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,21 @@ namespace dcvkit::test {
 enum class DnsImpl { Bind, Knot };
 const char* to_string(DnsImpl impl);
 
+// An NS of a zone: a name relative to the zone ("ns1", which also gets an A record there) or
+// absolute with a trailing dot ("ns.other.test.", whose address lives elsewhere).
+struct DnsNameserver {
+  std::string name;
+  std::string address;  // for relative names; ignored for absolute ones
+};
+
+// A further zone on the same server (BIND only).
+struct DnsZoneConfig {
+  std::string zone;
+  std::vector<std::string> records;
+  std::vector<DnsNameserver> nameservers;  // empty: ns1 -> the server's first address
+  bool broken = false;                     // zone file that cannot load: BIND answers SERVFAIL in it
+};
+
 struct DnsServerConfig {
   DnsImpl impl = DnsImpl::Bind;
   std::string zone = "example.test";
@@ -20,6 +36,9 @@ struct DnsServerConfig {
   std::vector<std::string> addresses = {"127.0.0.1"};
   std::uint16_t port = 0;                         // 0: pick a free one
   std::string tsig_name = "dcvkit-test";
+  std::vector<DnsNameserver> nameservers;         // NS of `zone`; empty: ns1 -> addresses.front()
+  std::vector<DnsZoneConfig> extra_zones;         // BIND only
+  bool query_log = false;                         // BIND only: every query to server.log (see count_queries)
 };
 
 class DnsServer {
@@ -41,10 +60,16 @@ class DnsServer {
 
   // TXT strings at `name` as `dig` (an independent client) sees them, sorted.
   std::vector<std::string> txt(const std::string& name) const;
+  // Queries the server logged (query_log) whose log text contains "query: <what>", e.g.
+  // "example.test IN NS". Independent of the client's own counting.
+  std::size_t count_queries(const std::string& what) const;
+  // Applies nsupdate commands ("update add x.example.test 60 TXT \"v\"") to `zone`, TSIG-signed.
+  void update(const std::string& zone, const std::vector<std::string>& commands) const;
   void stop();
 
  private:
   void write_config(const std::string& secret);
+  std::string bind_zone(const std::string& zone) const;
   bool answers_soa() const;
 
   DnsServerConfig config_;
@@ -54,5 +79,7 @@ class DnsServer {
 
 // A port free for both UDP and TCP on 127.0.0.1 right now.
 std::uint16_t free_loopback_port();
+// A port free for UDP and TCP on every one of `addresses` (all IPv4 loopback) right now.
+std::uint16_t free_port_on(const std::vector<std::string>& addresses);
 
 }  // namespace dcvkit::test

@@ -1,0 +1,32 @@
+// Thousands of checks at network speed: requests stream in, DNS and HTTP probes run concurrently
+// in their own event loops, results stream out. Memory does not grow with the input.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dcvkit/check.hpp"
+
+namespace dcvkit {
+
+struct CheckRequest {
+  std::string name;  // as given: it is validated here, an invalid one yields a "name.*" result
+  DcvMethod method = DcvMethod::Dns;
+  std::shared_ptr<const TokenExpectation> expected;
+};
+
+struct CheckBatchOptions {
+  DnsProbeOptions dns;
+  HttpProbeOptions http;
+  std::size_t concurrency = 200;  // names in flight per method
+  const Clock* clock = nullptr;   // null: the system clock
+};
+
+// Calls `next` (from one reader thread) until it returns nothing, and `on_result` (one call at a
+// time, in completion order) for every request. Fails only when a probe cannot be set up.
+Status run_check_batch(const CheckBatchOptions& options, const std::function<std::optional<CheckRequest>()>& next,
+                       const std::function<void(CheckResult)>& on_result);
+
+}  // namespace dcvkit

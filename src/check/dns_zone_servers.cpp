@@ -1,0 +1,119 @@
+#include "check/dns_zone_servers.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace dcvkit::dns {
+
+struct ZoneServerCache::Entry {
+  bool settled = false;
+  ZoneServers result;
+  std::vector<std::function<void(const ZoneServers&)>> waiters;
+  std::vector<std::string> ns_names;                       // sorted
+  std::map<std::string, std::vector<std::string>> addresses;  // ns name -> addresses
+  std::size_t pending = 0;
+  std::string error_code, error_detail;  // first failed address lookup
+};
+
+std::string resolver_failure_code(const Reply& r) {
+  if (!r.message) return "dns.timeout";
+  if (r.message->rcode == 0 || r.message->rcode == 3) return {};
+  // REFUSED, NOTIMP, FORMERR from a resolver all mean "cannot resolve here", like SERVFAIL.
+  return "dns.servfail";
+}
+
+std::string resolver_failure_detail(RrType type, const std::string& name, const std::string& server, int timeout_ms,
+                                    const Reply& r) {
+  std::string what = std::string(type_text(type)) + " query for " + (name.empty() ? "." : name) + " to resolver " + server;
+  if (r.message) return what + " returned " + rcode_text(r.message->rcode);
+  if (r.status == ARES_ECONNREFUSED) return what + ": connection refused (nothing listening)";
+  if (r.status == ARES_ETIMEOUT) return what + ": no answer within " + std::to_string(timeout_ms) + " ms";
+  return what + ": " + ares_strerror(r.status);
+}
+
+ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::string resolver_text, int timeout_ms)
+    : loop_(loop), resolver_(resolver), resolver_text_(std::move(resolver_text)), timeout_ms_(timeout_ms) {}
+
+ZoneServerCache::~ZoneServerCache() = default;
+
+void ZoneServerCache::get(const std::string& zone, std::function<void(const ZoneServers&)> then) {
+  if (auto it = entries_.find(zone); it != entries_.end()) {
+    if (it->second->settled) then(it->second->result);
+    else it->second->waiters.push_back(std::move(then));
+    return;
+  }
+  auto e = std::make_shared<Entry>();
+  e->waiters.push_back(std::move(then));
+  entries_.emplace(zone, e);
+  loop_.send(resolver_, zone.empty() ? "." : zone, RrType::NS, [this, zone, e](const Reply& r) { on_ns(zone, e, r); });
+}
+
+void ZoneServerCache::on_ns(const std::string& zone, const std::shared_ptr<Entry>& e, const Reply& r) {
+  if (auto code = resolver_failure_code(r); !code.empty())
+    return settle(zone, e, {{}, code, resolver_failure_detail(RrType::NS, zone, resolver_text_, timeout_ms_, r)});
+  const DnsMessage& m = *r.message;
+  std::set<std::string> names;
+  for (const auto& rec : m.answer)
+    if (rec.type == RrType::NS && rec.owner == zone && !rec.data.empty()) names.insert(rec.data);
+  if (names.empty())
+    return settle(zone, e, {{}, "dns.no_ns", "NS query for " + zone + " to resolver " + resolver_text_ +
+                                                  " returned " + rcode_text(m.rcode) + " without NS records"});
+  e->ns_names.assign(names.begin(), names.end());
+  std::vector<std::string> unglued;
+  for (const auto& ns : e->ns_names) {
+    for (const auto& rec : m.additional)
+      if ((rec.type == RrType::A || rec.type == RrType::AAAA) && rec.owner == ns) e->addresses[ns].push_back(rec.data);
+    if (!e->addresses.count(ns)) unglued.push_back(ns);
+  }
+  e->pending = unglued.size() * 2;
+  for (const auto& ns : unglued)
+    for (RrType t : {RrType::A, RrType::AAAA})
+      loop_.send(resolver_, ns, t, [this, zone, e, ns, t](const Reply& ar) {
+        on_address(e, ns, t, ar);
+        if (--e->pending == 0) finish(zone, e);
+      });
+  if (e->pending == 0) finish(zone, e);
+}
+
+void ZoneServerCache::on_address(const std::shared_ptr<Entry>& e, const std::string& ns, RrType type, const Reply& r) {
+  if (auto code = resolver_failure_code(r); !code.empty()) {
+    if (e->error_code.empty()) {
+      e->error_code = code;
+      e->error_detail = resolver_failure_detail(type, ns, resolver_text_, timeout_ms_, r);
+    }
+    return;
+  }
+  // Any owner: the NS name may itself be an alias, and the resolver answers with the whole chain.
+  for (const auto& rec : r.message->answer)
+    if (rec.type == type) e->addresses[ns].push_back(rec.data);
+}
+
+void ZoneServerCache::finish(const std::string& zone, const std::shared_ptr<Entry>& e) {
+  if (!e->error_code.empty()) return settle(zone, e, {{}, e->error_code, e->error_detail});
+  ZoneServers result;
+  std::set<std::string> seen;
+  for (const auto& ns : e->ns_names)
+    for (const auto& addr : e->addresses[ns])
+      if (seen.insert(addr).second) result.servers.push_back({addr, ns});
+  if (result.servers.empty()) {
+    std::string list;
+    for (const auto& ns : e->ns_names) list += (list.empty() ? "" : ", ") + ns;
+    return settle(zone, e, {{}, "dns.no_ns", "no NS of " + zone + " (" + list + ") has an address at resolver " + resolver_text_});
+  }
+  settle(zone, e, std::move(result));
+}
+
+void ZoneServerCache::settle(const std::string& zone, const std::shared_ptr<Entry>& e, ZoneServers result) {
+  e->settled = true;
+  e->result = std::move(result);
+  e->addresses.clear();
+  auto waiters = std::move(e->waiters);
+  e->waiters.clear();
+  // A timeout may be passing: names submitted later ask again instead of inheriting it.
+  if (e->result.error_code == "dns.timeout") {
+    if (auto it = entries_.find(zone); it != entries_.end() && it->second == e) entries_.erase(it);
+  }
+  for (auto& w : waiters) w(e->result);
+}
+
+}  // namespace dcvkit::dns

@@ -1,0 +1,55 @@
+// The authoritative server addresses of a zone (NS via the resolver, then A/AAAA unless glue came
+// along), looked up once per zone and shared: 10,000 names in one zone cost one NS query.
+// Concurrent requests for a zone still being looked up wait for that one lookup.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check/dns_query_loop.hpp"
+
+namespace dcvkit::dns {
+
+struct AuthServer {
+  std::string host;     // address literal
+  std::string ns_name;  // the NS name it was found under (the first, if several share it)
+};
+
+struct ZoneServers {
+  std::vector<AuthServer> servers;  // ordered by NS name, then answer order; one per address
+  std::string error_code;           // "dns.timeout", "dns.servfail", "dns.no_ns"; empty: ok
+  std::string error_detail;
+};
+
+class ZoneServerCache {
+ public:
+  ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::string resolver_text, int timeout_ms);
+  ~ZoneServerCache();
+  // Calls `then` once: at once if known, else when the lookup ends.
+  void get(const std::string& zone, std::function<void(const ZoneServers&)> then);
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry;
+  void on_ns(const std::string& zone, const std::shared_ptr<Entry>& e, const Reply& r);
+  void on_address(const std::shared_ptr<Entry>& e, const std::string& ns, RrType type, const Reply& r);
+  void finish(const std::string& zone, const std::shared_ptr<Entry>& e);
+  void settle(const std::string& zone, const std::shared_ptr<Entry>& e, ZoneServers result);
+
+  QueryLoop& loop_;
+  QueryLoop::Channel* resolver_;
+  std::string resolver_text_;
+  int timeout_ms_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+};
+
+// Shared wording for "the resolver did not give a usable answer", so every step reports alike.
+// Empty code: the reply is usable (NOERROR or NXDOMAIN).
+std::string resolver_failure_code(const Reply& r);
+std::string resolver_failure_detail(RrType type, const std::string& name, const std::string& server, int timeout_ms,
+                                    const Reply& r);
+
+}  // namespace dcvkit::dns

@@ -1,0 +1,16 @@
+// The registrable domain (a public suffix plus one label, libpsl) by which the CA decides whether
+// a redirect stays "on site".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dcvkit {
+
+// Lower-cased, without a trailing dot. Names under a suffix libpsl does not know (".test") fall
+// under its default "*" rule: shop.example.test -> example.test. A host that is itself a public
+// suffix, or an IP literal, has no registrable domain: it is returned whole, so only the very same
+// host compares equal.
+std::string registrable_domain(std::string_view host);
+
+}  // namespace dcvkit

@@ -1,0 +1,206 @@
+// dcvkit check: what the CA will see, for every name, before paying for an order.
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/check_input.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "dcvkit/check_report.hpp"
+#include "dcvkit/files.hpp"
+#include "dcvkit/names.hpp"
+#include "dcvkit/time.hpp"
+
+namespace dcvkit::cli {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// The system's first nameserver, so `dcvkit check` asks what the host itself would ask.
+std::string default_resolver() {
+  std::ifstream conf("/etc/resolv.conf");
+  std::string word, value;
+  while (conf >> word) {
+    if (word == "nameserver" && conf >> value) return value;
+  }
+  return "127.0.0.1";
+}
+
+nlohmann::json result_json(const CheckResult& r) {
+  nlohmann::json j = {{"name", r.name}, {"method", api_name(r.method)}, {"ok", r.ok},      {"code", r.code},
+                      {"message", r.message}, {"hint", r.hint},       {"elapsed_ms", static_cast<long long>(r.elapsed_ms)}};
+  if (r.method == DcvMethod::Dns)
+    j["servers"] = r.servers;
+  else
+    j["url"] = r.url;
+  j["token_found"] = r.token_found.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.token_found);
+  j["valid_until"] = r.valid_until ? nlohmann::json(format_iso8601(r.valid_until)) : nlohmann::json(nullptr);
+  if (!r.tokens_found.empty()) j["tokens_found"] = r.tokens_found;
+  return j;
+}
+
+nlohmann::json summary_json(const CheckSummary& s) {
+  return {{"total", s.total}, {"passed", s.passed}, {"failed", s.total - s.passed}, {"by_code", s.by_code},
+          {"seconds", s.seconds}};
+}
+
+void print_table(const CheckSummary& s, const std::vector<CheckResult>& failures) {
+  std::cout << s.passed << " of " << s.total << " names pass (" << static_cast<long long>(s.seconds * 1000) << " ms)\n";
+  for (const auto& [code, count] : s.by_code) std::cout << "  " << code << std::string(code.size() < 26 ? 26 - code.size() : 1, ' ') << count << "\n";
+  std::size_t shown_count = 0;
+  for (const auto& f : failures) {
+    if (++shown_count > 50) {
+      std::cout << "... and " << failures.size() - 50 << " more failures (use --jsonl or --report)\n";
+      break;
+    }
+    std::cout << "FAIL " << shown(f.name) << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
+  }
+}
+
+// "30s", "10m", "2h", or plain seconds.
+std::optional<int> parse_seconds(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  int unit = 1;
+  std::string digits = s;
+  switch (s.back()) {
+    case 's': digits.pop_back(); break;
+    case 'm': unit = 60; digits.pop_back(); break;
+    case 'h': unit = 3600; digits.pop_back(); break;
+    default: break;
+  }
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoi(digits) * unit;
+}
+
+}  // namespace
+
+int cmd_check(int argc, char** argv) {
+  bool jsonl = false;
+  for (int i = 1; i < argc; ++i) jsonl |= std::string_view(argv[i]) == "--jsonl";
+  Output out(wants_json(argc, argv) || jsonl);
+  cxxopts::Options options(argv[0], "Check, for every name, what the CA will see: every authoritative nameserver (DNS),\n"
+                                    "or fileauth.txt with the CA's redirect rules (HTTP). Exit 0 when all pass, 10 when some fail.");
+  add_check_input_options(options);
+  options.add_options("Network")
+      ("resolver", "Recursive resolver for CNAMEs and NS lookups (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "PORT")
+      ("http-port", "Connect here for http:// URLs (the URL keeps port 80)", cxxopts::value<std::uint16_t>()->default_value("80"), "PORT")
+      ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
+      ("connect-address", "Connect to this address for every name (split horizon)", cxxopts::value<std::string>(), "IP")
+      ("timeout", "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS")
+      ("concurrency", "Names in flight per method", cxxopts::value<std::size_t>()->default_value("200"), "N");
+  options.add_options("Output")
+      ("jsonl", "One JSON line per name")
+      ("json", "One JSON object with every result and the summary")
+      ("report", "Write a self-contained HTML report", cxxopts::value<std::string>(), "FILE.html")
+      ("watch", "Re-check failing names with backoff until all pass or --deadline")
+      ("deadline", "With --watch: give up after this long (e.g. 90s, 10m)", cxxopts::value<std::string>()->default_value("10m"), "TIME");
+  int code = kExitOk;
+  auto args = parse_options(options, argc, argv, out, code);
+  if (!args) return code;
+
+  CheckBatchOptions batch;
+  auto resolver = parse_host_port(args->count("resolver") ? (*args)["resolver"].as<std::string>() : default_resolver(), 53);
+  if (!resolver) return out.fail(resolver.error());
+  batch.dns.resolver = *resolver;
+  batch.dns.ns_port = (*args)["ns-port"].as<std::uint16_t>();
+  batch.dns.timeout_ms = (*args)["timeout"].as<int>();
+  batch.http.http_port = (*args)["http-port"].as<std::uint16_t>();
+  batch.http.https_port = (*args)["https-port"].as<std::uint16_t>();
+  if (args->count("connect-address")) batch.http.connect_address = (*args)["connect-address"].as<std::string>();
+  batch.concurrency = (*args)["concurrency"].as<std::size_t>();
+  if (batch.dns.timeout_ms <= 0 || batch.concurrency == 0) return out.fail(usage_error("--timeout and --concurrency must be positive", ""));
+  const auto deadline_s = parse_seconds((*args)["deadline"].as<std::string>());
+  if (!deadline_s) return out.fail(usage_error("--deadline: give a duration like 90s, 10m or 1h", ""));
+  const bool watch = args->count("watch") > 0;
+  const bool keep_results = args->count("report") || (out.json() && !jsonl);
+
+  auto input = CheckInput::from_args(*args, out);
+  if (!input) return out.fail(input.error());
+
+  const bool live = !out.json() && ::isatty(STDERR_FILENO);
+  const auto started = SteadyClock::now();
+  const auto give_up = started + std::chrono::seconds(*deadline_s);
+  std::vector<CheckRequest> pending;  // --watch: the failing ones, for the next round
+  std::vector<CheckResult> kept, failures;
+  CheckSummary summary;
+  int round = 1;
+  auto last_draw = SteadyClock::now();
+
+  std::function<std::optional<CheckRequest>()> source = [&] { return (*input)->next(); };
+  for (std::chrono::seconds backoff(2);; backoff = std::min(backoff * 2, std::chrono::seconds(60)), ++round) {
+    std::vector<CheckRequest> retry;
+    std::map<std::pair<std::string, int>, CheckRequest> asked;  // --watch: to find the request of a failure
+    std::size_t done = 0;
+    std::function<std::optional<CheckRequest>()> feed = [&]() -> std::optional<CheckRequest> {
+      auto r = source();
+      if (r && watch) {
+        // Results carry the normalised name: remember the request under it.
+        auto canonical = normalize_dns_name(r->name);
+        asked.emplace(std::pair{canonical ? *canonical : r->name, static_cast<int>(r->method)}, *r);
+      }
+      return r;
+    };
+    CheckSummary this_round;
+    auto status = run_check_batch(batch, feed, [&](CheckResult r) {
+      ++done;
+      this_round.add(r);
+      const bool last_chance = !watch || SteadyClock::now() + backoff > give_up;
+      if (!r.ok && watch && !last_chance) {
+        if (auto it = asked.find({r.name, static_cast<int>(r.method)}); it != asked.end()) retry.push_back(it->second);
+      }
+      if (r.ok || last_chance) {
+        summary.add(r);
+        if (!r.ok) failures.push_back(r);
+        if (keep_results) kept.push_back(r);
+      }
+      if (jsonl) {
+        auto j = result_json(r);
+        if (watch) j["round"] = round;
+        out.print(j);
+      }
+      if (live && SteadyClock::now() - last_draw > std::chrono::milliseconds(100)) {
+        last_draw = SteadyClock::now();
+        std::cerr << "\r" << (watch ? "round " + std::to_string(round) + ": " : "") << done;
+        if ((*input)->total() && round == 1) std::cerr << "/" << *(*input)->total();
+        std::cerr << " checked, " << this_round.passed << " pass, " << this_round.total - this_round.passed << " fail " << std::flush;
+      }
+    });
+    if (live) std::cerr << "\r" << std::string(70, ' ') << "\r";
+    if (!status) return out.fail(status.error());
+    if ((*input)->error()) return out.fail(*(*input)->error());
+    if (retry.empty()) break;
+    if (!out.json())
+      std::cerr << "round " << round << ": " << retry.size() << " names still failing; checking again in " << backoff.count()
+                << " s\n";
+    std::this_thread::sleep_for(backoff);
+    pending = std::move(retry);
+    std::size_t next_pending = 0;
+    source = [&pending, next_pending]() mutable -> std::optional<CheckRequest> {
+      if (next_pending >= pending.size()) return std::nullopt;
+      return pending[next_pending++];
+    };
+  }
+  summary.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+
+  if (args->count("report")) {
+    auto written = write_file_atomic((*args)["report"].as<std::string>(),
+                                     render_html_report(kept, summary, system_clock().now()), 0644, true);
+    if (!written) return out.fail(written.error());
+  }
+  if (jsonl) {
+    out.print({{"summary", summary_json(summary)}});
+  } else if (out.json()) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : kept) all.push_back(result_json(r));
+    out.print({{"results", all}, {"summary", summary_json(summary)}});
+  } else {
+    print_table(summary, failures);
+  }
+  return summary.passed == summary.total ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace dcvkit::cli
