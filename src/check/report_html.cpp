@@ -53,6 +53,7 @@ document.querySelectorAll('#results th').forEach(function(th, col){
     rows.forEach(function(r){ body.appendChild(r); });
   });
 });
+document.body.setAttribute('data-ready', '1');
 )";
 
 }  // namespace

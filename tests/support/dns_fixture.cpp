@@ -1,0 +1,170 @@
+#include "support/dns_fixture.hpp"
+
+#include <stdexcept>
+
+namespace dcvkit::test {
+namespace {
+
+const std::vector<DnsNameserver> kBothNs = {{"ns1", "127.0.0.2"}, {"ns2", "127.0.0.3"}};
+const std::vector<DnsNameserver> kDeadNs = {{"ns1", "127.0.0.2"}, {"ns2", "127.0.0.4"}};
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string txt_command(const std::string& owner, const std::vector<std::string>& strings) {
+  std::string cmd = "update add " + owner + ". 60 TXT";
+  for (const auto& s : strings) cmd += " " + quoted(s);
+  return cmd;
+}
+
+TxtRecords one_each(const std::vector<std::string>& tokens) {
+  TxtRecords r;
+  for (const auto& t : tokens) r.push_back({t});
+  return r;
+}
+
+DnsZoneConfig zone(std::string name, std::vector<DnsNameserver> ns, bool broken = false) {
+  DnsZoneConfig z;
+  z.zone = std::move(name);
+  z.nameservers = std::move(ns);
+  z.broken = broken;
+  return z;
+}
+
+}  // namespace
+
+DnsFixture::DnsFixture() {
+  ns_port_ = free_port_on({"127.0.0.2", "127.0.0.3", "127.0.0.4"});
+
+  DnsServerConfig r;
+  r.zone = "example.test";
+  r.nameservers = kBothNs;
+  r.query_log = true;
+  r.extra_zones = {zone("other.test", kBothNs), zone("deadns.example.test", kDeadNs),
+                   zone("flaky.example.test", kBothNs), zone("broken.example.test", kBothNs, true),
+                   zone("noaddr.example.test", {{"ns.missing.example.test.", ""}})};
+  r.port = free_port_on({"127.0.0.1"});
+  resolver_ = std::make_unique<DnsServer>(r);
+
+  DnsServerConfig a;
+  a.zone = "example.test";
+  a.nameservers = kBothNs;
+  a.port = ns_port_;
+  a.addresses = {"127.0.0.2"};
+  a.extra_zones = {zone("other.test", kBothNs), zone("deadns.example.test", kDeadNs),
+                   zone("flaky.example.test", kBothNs)};
+  ns1_ = std::make_unique<DnsServer>(a);
+
+  a.addresses = {"127.0.0.3"};
+  a.extra_zones = {zone("other.test", kBothNs), zone("flaky.example.test", kBothNs, true)};
+  ns2_ = std::make_unique<DnsServer>(a);
+}
+
+DnsProbeOptions DnsFixture::probe_options(int timeout_ms, std::size_t max_in_flight) const {
+  DnsProbeOptions o;
+  o.resolver = HostPort{resolver_->address(), resolver_->port()};
+  o.ns_port = ns_port_;
+  o.timeout_ms = timeout_ms;
+  o.max_in_flight = max_in_flight;
+  return o;
+}
+
+std::string DnsFixture::ns1_server() const { return "127.0.0.2:" + std::to_string(ns_port_); }
+std::string DnsFixture::ns2_server() const { return "127.0.0.3:" + std::to_string(ns_port_); }
+std::string DnsFixture::dead_server() const { return "127.0.0.4:" + std::to_string(ns_port_); }
+
+std::string DnsFixture::fresh(const std::string& kind, const std::string& zone_name) {
+  return "n" + std::to_string(++counter_) + "-" + kind + "." + zone_name;
+}
+
+std::vector<const DnsServer*> DnsFixture::serving(const std::string& zone_name) const {
+  if (zone_name == "example.test" || zone_name == "other.test") return {resolver_.get(), ns1_.get(), ns2_.get()};
+  if (zone_name == "deadns.example.test" || zone_name == "flaky.example.test") return {resolver_.get(), ns1_.get()};
+  throw std::runtime_error("fixture: records cannot be placed in " + zone_name);
+}
+
+std::string DnsFixture::place(const Placement& p) {
+  const std::string name = fresh("placed", p.zone);
+  const std::string owner = p.at_base ? name : "_dnsauth." + name;
+  for (const DnsServer* s : serving(p.zone)) {
+    std::vector<std::string> cmds;
+    if (p.a_record) cmds.push_back("update add " + name + ". 60 A 127.0.0.1");
+    const TxtRecords* txt = s == ns1_.get() ? &p.on_ns1 : s == ns2_.get() ? &p.on_ns2 : nullptr;
+    if (txt)
+      for (const auto& rec : *txt) cmds.push_back(txt_command(owner, rec));
+    if (!cmds.empty()) s->update(p.zone, cmds);
+  }
+  return name;
+}
+
+std::string DnsFixture::token_on_both(const std::vector<std::string>& tokens) {
+  return place({"example.test", one_each(tokens), one_each(tokens), false, false});
+}
+
+std::string DnsFixture::token_on_ns1_only(const std::vector<std::string>& tokens) {
+  return place({"example.test", one_each(tokens), {}, false, false});
+}
+
+std::string DnsFixture::token_at_base(const std::vector<std::string>& tokens) {
+  return place({"example.test", one_each(tokens), one_each(tokens), true, false});
+}
+
+std::string DnsFixture::cname_target(const std::string& name) {
+  return "_dnsauth." + name.substr(0, name.find('.')) + ".other.test";
+}
+
+std::string DnsFixture::token_via_cname(const std::vector<std::string>& tokens) {
+  const std::string name = fresh("cname", "example.test");
+  const std::string target = cname_target(name);
+  for (const DnsServer* s : serving("example.test"))
+    s->update("example.test", {"update add _dnsauth." + name + ". 60 CNAME " + target + "."});
+  for (const DnsServer* s : {ns1_.get(), ns2_.get()}) {
+    std::vector<std::string> cmds;
+    for (const auto& t : tokens) cmds.push_back(txt_command(target, {t}));
+    if (!cmds.empty()) s->update("other.test", cmds);
+  }
+  return name;
+}
+
+std::string DnsFixture::nonexistent() { return fresh("nothing", "example.test"); }
+
+std::string DnsFixture::a_record_only() { return place({"example.test", {}, {}, false, true}); }
+
+std::string DnsFixture::tokens_in_one_record(const std::vector<std::string>& tokens, const std::string& separator) {
+  std::string joined;
+  for (const auto& t : tokens) joined += (joined.empty() ? "" : separator) + t;
+  return place({"example.test", {{joined}}, {{joined}}, false, false});
+}
+
+std::string DnsFixture::token_split(const std::string& token, std::size_t at) {
+  const TxtRecords rec = {{token.substr(0, at), token.substr(at)}};
+  return place({"example.test", rec, rec, false, false});
+}
+
+std::string DnsFixture::token_with_dead_ns(const std::vector<std::string>& tokens) {
+  return place({"deadns.example.test", one_each(tokens), {}, false, false});
+}
+
+std::string DnsFixture::token_with_ns2_servfail(const std::vector<std::string>& tokens) {
+  return place({"flaky.example.test", one_each(tokens), {}, false, false});
+}
+
+std::string DnsFixture::servfail_at_resolver() { return fresh("servfail", "broken.example.test"); }
+
+std::string DnsFixture::without_ns_address() { return fresh("noaddr", "noaddr.example.test"); }
+
+std::string DnsFixture::cname_loop() {
+  const std::string name = fresh("loop", "example.test");
+  const std::string a = "_dnsauth." + name, b = "_dnsauth." + name.substr(0, name.find('.')) + "-b.example.test";
+  for (const DnsServer* s : serving("example.test"))
+    s->update("example.test", {"update add " + a + ". 60 CNAME " + b + ".", "update add " + b + ". 60 CNAME " + a + "."});
+  return name;
+}
+
+}  // namespace dcvkit::test

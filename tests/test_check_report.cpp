@@ -1,0 +1,66 @@
+// The HTML report: self-contained, escaped, and it really renders in a browser (headless Chromium).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "dcvkit/check_report.hpp"
+#include "dcvkit/time.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace dcvkit;
+
+std::vector<CheckResult> sample_results() {
+  std::vector<CheckResult> rs;
+  for (int i = 0; i < 30; ++i) {
+    CheckResult r;
+    r.name = "host" + std::to_string(i) + ".example.test";
+    r.method = i % 2 ? DcvMethod::Http : DcvMethod::Dns;
+    r.ok = i % 3 == 0;
+    r.code = r.ok ? "ok" : (i % 3 == 1 ? "dns.no_txt" : "http.not_found");
+    r.message = "message " + std::to_string(i);
+    r.hint = std::string(hint_for(r.code));
+    r.elapsed_ms = 100.0 - i;
+    rs.push_back(r);
+  }
+  rs[1].message = "<script>document.title='pwned'</script> & \"quotes\"";  // from a hostile server
+  return rs;
+}
+
+TEST(CheckReport, SelfContainedAndEscaped) {
+  const auto results = sample_results();
+  CheckSummary summary;
+  for (const auto& r : results) summary.add(r);
+  const std::string html = render_html_report(results, summary, *parse_compact_timestamp("20261123120000"));
+  EXPECT_EQ(summary.passed, 10u);
+  EXPECT_EQ(summary.by_code.at("dns.no_txt"), 10u);
+  EXPECT_EQ(html.find("<script>document.title"), std::string::npos) << "untrusted text must be escaped";
+  EXPECT_NE(html.find("&lt;script&gt;document.title"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos) << "no external resources";
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_NE(html.find("10 of 30 names pass"), std::string::npos);
+}
+
+TEST(CheckReport, RendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  ASSERT_EQ(::access(chromium, X_OK), 0) << "chromium is installed by tools/install-deps.sh";
+  test::TempDir dir;
+  const auto results = sample_results();
+  CheckSummary summary;
+  for (const auto& r : results) summary.add(r);
+  const std::string path = dir.write("report.html", render_html_report(results, summary, 1800000000));
+  // The flags keep Chromium off the network entirely (only the local file is loaded).
+  auto r = test::run_program({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                              "--user-data-dir=" + dir.file("profile"), "--dump-dom", "file://" + path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("data-ready=\"1\""), std::string::npos) << "the report's script ran without error";
+  const std::regex row("<tr class=\"(pass|fail)\">");
+  EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator()), 30);
+  EXPECT_NE(r.out.find("id=\"reasons\""), std::string::npos);
+  EXPECT_NE(r.out.find("<title>dcvkit pre-validation report</title>"), std::string::npos) << "title not hijacked";
+}
+
+}  // namespace
