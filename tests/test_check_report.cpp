@@ -1,8 +1,6 @@
 // The HTML report: self-contained, escaped, and it really renders in a browser (headless Chromium).
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "dcvkit/check_report.hpp"
 #include "dcvkit/time.hpp"
 #include "support/run.hpp"
@@ -57,8 +55,10 @@ TEST(CheckReport, RendersInHeadlessChromium) {
                               "--user-data-dir=" + dir.file("profile"), "--dump-dom", "file://" + path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("data-ready=\"1\""), std::string::npos) << "the report's script ran without error";
-  const std::regex row("<tr class=\"(pass|fail)\">");
-  EXPECT_EQ(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator()), 30);
+  std::size_t rows = 0;
+  for (std::size_t at = r.out.find("<tr class=\""); at != std::string::npos; at = r.out.find("<tr class=\"", at + 1))
+    rows += r.out.compare(at, 16, "<tr class=\"pass\">") == 0 || r.out.compare(at, 16, "<tr class=\"fail\">") == 0;
+  EXPECT_EQ(rows, 30u);
   EXPECT_NE(r.out.find("id=\"reasons\""), std::string::npos);
   EXPECT_NE(r.out.find("<title>dcvkit pre-validation report</title>"), std::string::npos) << "title not hijacked";
 }

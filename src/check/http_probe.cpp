@@ -156,7 +156,11 @@ class MultiHttpProbe final : public HttpProbe {
     auto& hop = attempt.hops.emplace_back(HttpHop{job.url, r.status, "", r.error});
     if (!r.error.empty()) {
       // Connected and then nothing in time: the server is there but does not answer.
-      fail(attempt, r.timed_out && r.connected ? "http.timeout" : "http.connect_failed", job.url + ": " + r.error);
+      if (r.timed_out && r.connected)
+        fail(attempt, "http.timeout",
+             job.url + ": connected, but no complete answer within " + std::to_string(options_.read_timeout_ms) + " ms (" + r.error + ")");
+      else
+        fail(attempt, "http.connect_failed", job.url + ": " + r.error);
     } else if (r.status >= 200 && r.status <= 299) {
       attempt.body = std::move(r.body);
       attempt.beyond = std::move(r.beyond);

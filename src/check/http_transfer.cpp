@@ -88,9 +88,11 @@ HttpResponse HttpTransfer::finish(CURLcode code) {
   HttpResponse r;
   CURL* e = easy_.get();
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_off_t connect_us = 0;
-  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
-  r.connected = connect_us > 0 || r.status != 0;
+  // CONNECT_TIME stays 0 while a TLS handshake is pending (curl counts it as connecting), but
+  // the local port is only known once the TCP handshake completed.
+  long local_port = 0;
+  curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
+  r.connected = local_port > 0 || r.status != 0;
   const bool deliberate = code == CURLE_WRITE_ERROR && (cut_ || discarded_);
   if (code != CURLE_OK && !deliberate) {
     r.error = error_[0] != '\0' ? std::string(error_) : std::string(curl_easy_strerror(code));
