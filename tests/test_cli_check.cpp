@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dcvkit/csr.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "support/dns_fixture.hpp"
@@ -23,7 +24,12 @@ namespace {
 using namespace dcvkit;
 using namespace dcvkit::test;
 
-const std::string kCsr = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBcheck\n-----END CERTIFICATE REQUEST-----\n";
+// A real CSR: lines that expect "any token made from this CSR" load it like a user's file.
+const std::string kCsr = [] {
+  CsrRequest request;
+  request.common_name = "check.example.test";
+  return generate_csr(request)->csr_pem;
+}();
 const std::string kAuthKey = "check-e2e-key";
 std::string token_at(UnixSeconds t, const std::string& csr = kCsr) { return *compute_token(kAuthKey, csr, t); }
 const UnixSeconds kNow = system_clock().now();
@@ -156,6 +162,7 @@ TEST_F(CliCheck, EveryHttpReasonCode) {
   nginx->put_file(h::kRelative, pki + "moved.txt", kGood);
   nginx->put_token_file("notoken.example.test", "hello\n");
   nginx->put_token_file("foreign.example.test", kForeign + "\n");
+  nginx->put_token_file("foreign-csr.example.test", kForeign + "\n");
   nginx->put_token_file("expired.example.test", kExpired + "\n");
   nginx->put_token_file("future.example.test", kFuture + "\n");
   nginx->put_token_file("late.example.test", std::string(5000, '#') + "\n" + kGood + "\n");
@@ -176,7 +183,7 @@ TEST_F(CliCheck, EveryHttpReasonCode) {
       {h::kChain6, "http", "http.too_many_redirects", kGood},
       {"notoken.example.test", "http", "http.no_token", kGood},
       {"foreign.example.test", "http", "http.token_mismatch", kGood},
-      {"foreign.example.test", "http", "token.wrong_csr", ""},
+      {"foreign-csr.example.test", "http", "token.wrong_csr", ""},
       {"expired.example.test", "http", "token.expired", kExpired},
       {"future.example.test", "http", "token.not_yet_valid", kFuture},
       {"late.example.test", "http", "http.body_too_large", kGood},

@@ -8,7 +8,7 @@ bash tools/install-deps.sh
 jobs=$(nproc)
 
 echo "== build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCVKIT_BUILD_TESTS=ON -DDCVKIT_BUILD_BENCH=ON >/dev/null
 cmake --build build -j "$jobs"
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs"

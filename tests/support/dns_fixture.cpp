@@ -55,15 +55,14 @@ DnsFixture::DnsFixture() {
   DnsServerConfig a;
   a.zone = "example.test";
   a.nameservers = kBothNs;
-  a.port = ns_port_;
-  a.addresses = {"127.0.0.2"};
   a.extra_zones = {zone("other.test", kBothNs), zone("deadns.example.test", kDeadNs),
                    zone("flaky.example.test", kBothNs)};
   ns1_ = std::make_unique<DnsServer>(a);
+  relay1_ = std::make_unique<UdpRelay>("127.0.0.2", ns_port_, ns1_->port());
 
-  a.addresses = {"127.0.0.3"};
   a.extra_zones = {zone("other.test", kBothNs), zone("flaky.example.test", kBothNs, true)};
   ns2_ = std::make_unique<DnsServer>(a);
+  relay2_ = std::make_unique<UdpRelay>("127.0.0.3", ns_port_, ns2_->port());
 }
 
 DnsProbeOptions DnsFixture::probe_options(int timeout_ms, std::size_t max_in_flight) const {

@@ -3,6 +3,8 @@
 //                                          contents differ where a fixture needs it;
 //   resolver = 127.0.0.1:P2                a BIND authoritative for every zone below, answering
 //                                          the probe's RD queries (CNAME, SOA, NS, A); logs queries.
+// BIND listens only on interface addresses (lo has just 127.0.0.1 here), so ns1 and ns2 run on
+// 127.0.0.1 at ports of their own and support/udp_relay forwards 127.0.0.2:P / 127.0.0.3:P to them.
 // Zones (NS targets in brackets):
 //   example.test, other.test   resolver, ns1, ns2   [ns1 -> 127.0.0.2, ns2 -> 127.0.0.3]
 //   deadns.example.test        resolver, ns1        [ns1 -> 127.0.0.2, ns2 -> 127.0.0.4: nothing listens]
@@ -24,6 +26,7 @@
 
 #include "dcvkit/check_dns.hpp"
 #include "support/dns_server.hpp"
+#include "support/udp_relay.hpp"
 
 namespace dcvkit::test {
 
@@ -47,6 +50,7 @@ class DnsFixture {
   std::string ns2_server() const;  // "127.0.0.3:P"
   std::string dead_server() const; // "127.0.0.4:P"
   const DnsServer& resolver() const { return *resolver_; }
+  // The BIND processes behind ns1/ns2 (on 127.0.0.1 at their own ports, see above).
   const DnsServer& ns1() const { return *ns1_; }
   const DnsServer& ns2() const { return *ns2_; }
 
@@ -74,6 +78,7 @@ class DnsFixture {
 
   std::uint16_t ns_port_ = 0;
   std::unique_ptr<DnsServer> resolver_, ns1_, ns2_;
+  std::unique_ptr<UdpRelay> relay1_, relay2_;
   int counter_ = 0;
 };
 

@@ -190,8 +190,8 @@ std::string DnsServer::bind_zone(const std::string& zone) const {
 void DnsServer::write_config(const std::string& secret) {
   const std::string main_zone =
       zone_text(config_.zone, config_.records, config_.nameservers, config_.addresses.front(), false);
-  if (config_.impl != DnsImpl::Bind && (!config_.extra_zones.empty() || config_.query_log))
-    throw std::runtime_error("extra zones and query logging are implemented for BIND only");
+  if (config_.impl != DnsImpl::Bind && (!config_.extra_zones.empty() || config_.query_log || config_.statistics_port))
+    throw std::runtime_error("extra zones, query logging and statistics are implemented for BIND only");
   const std::string port = std::to_string(config_.port);
   if (config_.impl == DnsImpl::Bind) {
     write_file(dir_ + "/" + config_.zone + ".zone", main_zone);
@@ -203,11 +203,14 @@ void DnsServer::write_config(const std::string& secret) {
     }
     std::string listen;
     for (const auto& a : config_.addresses) listen += a + "; ";
+    const std::string statistics =
+        config_.statistics_port == 0 ? "" : "statistics-channels { inet " + config_.addresses.front() + " port " +
+                                                std::to_string(config_.statistics_port) + " allow { 127.0.0.0/8; }; };\n";
     write_file(dir_ + "/named.conf",
                "options {\n directory \"" + dir_ + "\";\n listen-on port " + port + " { " + listen +
                    "};\n listen-on-v6 { none; };\n pid-file none;\n session-keyfile none;\n recursion no;\n"
                    " dnssec-validation no;\n notify no;\n" + (config_.query_log ? " querylog yes;\n" : "") +
-                   "};\ncontrols { };\n" + bind_key(config_.tsig_name, secret) + zones);
+                   "};\ncontrols { };\n" + statistics + bind_key(config_.tsig_name, secret) + zones);
   } else {
     write_file(dir_ + "/" + config_.zone + ".zone", main_zone);
     std::filesystem::create_directories(dir_ + "/db");
@@ -248,6 +251,11 @@ std::vector<std::string> DnsServer::txt(const std::string& name) const {
   }
   std::sort(values.begin(), values.end());
   return values;
+}
+
+std::string DnsServer::statistics_url() const {
+  if (config_.statistics_port == 0) return "";
+  return "http://" + address() + ":" + std::to_string(config_.statistics_port) + "/json/v1/server";
 }
 
 std::size_t DnsServer::count_queries(const std::string& what) const {

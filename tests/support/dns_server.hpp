@@ -39,6 +39,9 @@ struct DnsServerConfig {
   std::vector<DnsNameserver> nameservers;         // NS of `zone`; empty: ns1 -> addresses.front()
   std::vector<DnsZoneConfig> extra_zones;         // BIND only
   bool query_log = false;                         // BIND only: every query to server.log (see count_queries)
+  // BIND only: its statistics channel (HTTP, JSON at /json/v1/server) on addresses.front():port,
+  // for counting queries without the cost of a query log. 0: none.
+  std::uint16_t statistics_port = 0;
 };
 
 class DnsServer {
@@ -57,6 +60,8 @@ class DnsServer {
   const std::string& key_file() const { return key_file_; }
   const std::string& wrong_key_file() const { return wrong_key_file_; }
   const std::string& dir() const { return dir_; }
+  // "http://127.0.0.1:P/json/v1/server" when statistics_port is set, else "".
+  std::string statistics_url() const;
 
   // TXT strings at `name` as `dig` (an independent client) sees them, sorted.
   std::vector<std::string> txt(const std::string& name) const;
