@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "dcvkit/csr.hpp"
 #include "dcvkit/time.hpp"
@@ -223,6 +224,34 @@ TEST_F(CliCheck, HttpTimeoutAndConnectFailure) {
   got = run_check(refused, network_flags(closed, closed), exit_code, seconds);
   expect_codes(refused, got);
   EXPECT_LT(seconds, 5.0);
+}
+
+// Publish, then wait for propagation: --watch re-checks the failing name until every server has it.
+TEST_F(CliCheck, WatchWaitsForPropagation) {
+  const std::string name = dns->token_on_ns1_only({kGood});
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    dns->ns2().update("example.test", {"update add _dnsauth." + name + " 60 TXT \"" + kGood + "\""});
+  });
+  int exit_code = 0;
+  double seconds = 0;
+  auto flags = network_flags(nginx->http_port(), nginx->https_port());
+  flags.insert(flags.end(), {"--watch", "--deadline", "60s"});
+  auto got = run_check({{name, "dns", "ok", kGood}}, flags, exit_code, seconds);
+  later.join();
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_EQ(got[name + "/dns-txt-token"]["code"], "ok");
+  EXPECT_GE(got[name + "/dns-txt-token"]["round"].get<int>(), 2) << "failed first, passed on a later round";
+  EXPECT_EQ(got["#summary"]["passed"], 1);
+
+  // A name that never passes stops at the deadline with its last failure.
+  const std::string never = dns->token_on_ns1_only({kGood});
+  auto short_flags = network_flags(nginx->http_port(), nginx->https_port());
+  short_flags.insert(short_flags.end(), {"--watch", "--deadline", "3s"});
+  got = run_check({{never, "dns", "dns.partial_propagation", kGood}}, short_flags, exit_code, seconds);
+  EXPECT_EQ(exit_code, 10);
+  EXPECT_EQ(got[never + "/dns-txt-token"]["code"], "dns.partial_propagation");
+  EXPECT_LT(seconds, 10.0);
 }
 
 }  // namespace
