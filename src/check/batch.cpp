@@ -56,15 +56,19 @@ class RequestQueue {
 template <class Probe, class Submit>
 void drive(Probe& probe, RequestQueue& queue, std::size_t limit, Submit submit) {
   std::size_t in_flight = 0;
-  std::function<void()> refill = [&] {
+  std::function<void()> refill;
+  auto start = [&](CheckRequest r) {
+    ++in_flight;
+    submit(std::move(r), [&] {
+      --in_flight;
+      refill();
+    });
+  };
+  refill = [&] {
     while (in_flight < limit) {
       auto r = queue.try_pop();
       if (!r) return;
-      ++in_flight;
-      submit(std::move(*r), [&] {
-        --in_flight;
-        refill();
-      });
+      start(std::move(*r));
     }
   };
   for (;;) {
@@ -72,11 +76,7 @@ void drive(Probe& probe, RequestQueue& queue, std::size_t limit, Submit submit) 
     if (in_flight == 0) {
       auto r = queue.wait_pop();
       if (!r) return;
-      ++in_flight;
-      submit(std::move(*r), [&] {
-        --in_flight;
-        refill();
-      });
+      start(std::move(*r));
     }
     probe.run();
   }

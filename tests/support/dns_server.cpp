@@ -131,17 +131,7 @@ DnsServer::DnsServer(DnsServerConfig config) : config_(std::move(config)) {
     argv = {find_program({"/usr/sbin/named"}), "-g", "-n", "1", "-c", dir_ + "/named.conf"};
   else
     argv = {find_program({"/usr/sbin/knotd"}), "-c", dir_ + "/knot.conf"};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, (dir_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  pid_ = spawn_logged(argv, dir_ + "/server.log");
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!answers_soa()) {

@@ -1,6 +1,8 @@
 // Runs the dcvkit executable (or any program) the way a user's shell would, capturing everything.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -24,5 +26,9 @@ struct RunOptions {
 RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
 // argv without the program: {"token", "new", ...}
 RunResult run_dcvkit(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// Starts a server in the background, stdin from /dev/null, stdout and stderr to `log_path`.
+// Throws when it cannot be started; the caller owns (and must reap) the returned pid.
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path);
 
 }  // namespace dcvkit::test
