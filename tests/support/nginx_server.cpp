@@ -85,7 +85,7 @@ std::string chain(int n) {
 
 }  // namespace
 
-NginxServer::NginxServer() {
+NginxServer::NginxServer(NginxOptions options) : options_(options) {
   char tmpl[] = "/tmp/dcvkit-nginx-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
   dir_ = tmpl;
@@ -145,6 +145,16 @@ void NginxServer::put_file(const std::string& host, const std::string& path, con
 }
 
 std::string NginxServer::access_log() const { return read_file(dir_ + "/access.log"); }
+
+std::string NginxServer::access_log_containing(const std::string& needle, int timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string log = access_log();
+  while (log.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = access_log();
+  }
+  return log;
+}
 std::string NginxServer::error_log() const { return read_file(dir_ + "/error.log"); }
 
 bool NginxServer::answers() const {
@@ -187,6 +197,7 @@ void NginxServer::write_config() const {
   // Relative Location headers stay relative (and carry no test port) unless a block says otherwise.
   c += "  absolute_redirect off;\n  server_tokens off;\n";
   c += "  ssl_certificate " + dir_ + "/cert.pem;\n  ssl_certificate_key " + dir_ + "/key.pem;\n";
+  if (!options_.session_resumption) c += "  ssl_session_tickets off;\n  ssl_session_cache off;\n";
   c += "  server {\n" + listen_http + " default_server;\n" + listen_https + " default_server;\n" +
        "    server_name _;\n    root " + www + "/$host;\n  }\n";
   c += "  server {\n" + listen_http + ";\n    server_name " + h::kToHttps + ";\n    return 301 https://$host$request_uri;\n  }\n";

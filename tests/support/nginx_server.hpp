@@ -30,9 +30,15 @@ inline constexpr const char* kForbidden = "forbidden.example.test";    // 403
 // Any other host is served from its webroot: no file there is a plain 404.
 }  // namespace nginx_hosts
 
+struct NginxOptions {
+  // TLS session resumption (tickets: nginx's default). Off: every TLS connection is a full
+  // handshake even for a client that would resume (wrk does), as for a CA fetching many names.
+  bool session_resumption = true;
+};
+
 class NginxServer {
  public:
-  NginxServer();
+  explicit NginxServer(NginxOptions options = {});
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
@@ -47,6 +53,8 @@ class NginxServer {
   void put_file(const std::string& host, const std::string& path, const std::string& body) const;
   // One line per request: host "request line" "User-Agent" "Cookie" status.
   std::string access_log() const;
+  // nginx logs a request after it has sent the response: wait (up to timeout_ms) for `needle`.
+  std::string access_log_containing(const std::string& needle, int timeout_ms = 3000) const;
   std::string error_log() const;
   void stop();
 
@@ -54,6 +62,7 @@ class NginxServer {
   void write_config() const;
   bool answers() const;
 
+  NginxOptions options_;
   std::string dir_;
   std::uint16_t http_port_ = 0, https_port_ = 0;
   pid_t pid_ = -1;
