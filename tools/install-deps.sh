@@ -12,6 +12,8 @@ PACKAGES=(
   libc-ares-dev libldns-dev libidn2-dev libsqlite3-dev libcpp-httplib-dev libpsl-dev
   # real servers and independent clients for the integration tests
   openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light
+  # load generators: the server-bound limits bench/bench_check compares against
+  dnsperf wrk
   # the HTML report is opened in a real browser by the tests
   chromium
 )
