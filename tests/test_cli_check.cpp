@@ -133,6 +133,7 @@ TEST_F(CliCheck, EveryDnsReasonCode) {
       {dns->token_on_both({kFuture}), "dns", "token.not_yet_valid", kFuture},
       {dns->servfail_at_resolver(), "dns", "dns.servfail", kGood},
       {dns->without_ns_address(), "dns", "dns.no_ns", kGood},
+      {dns->lame_delegation(), "dns", "dns.refused", kGood},
       {dns->cname_loop(), "dns", "dns.cname_loop", kGood},
       {"bad..name.example.test", "dns", "name.empty_label", kGood},
   };

@@ -48,7 +48,8 @@ DnsFixture::DnsFixture() {
   r.query_log = true;
   r.extra_zones = {zone("other.test", kBothNs), zone("deadns.example.test", kDeadNs),
                    zone("flaky.example.test", kBothNs), zone("broken.example.test", kBothNs, true),
-                   zone("noaddr.example.test", {{"ns.missing.example.test.", ""}})};
+                   zone("noaddr.example.test", {{"ns.missing.example.test.", ""}}),
+                   zone("lame.test", kBothNs)};  // delegated to ns1/ns2, which serve nothing under lame.test
   r.port = free_port_on({"127.0.0.1"});
   resolver_ = std::make_unique<DnsServer>(r);
 
@@ -157,6 +158,8 @@ std::string DnsFixture::token_with_ns2_servfail(const std::vector<std::string>& 
 std::string DnsFixture::servfail_at_resolver() { return fresh("servfail", "broken.example.test"); }
 
 std::string DnsFixture::without_ns_address() { return fresh("noaddr", "noaddr.example.test"); }
+
+std::string DnsFixture::lame_delegation() { return fresh("lame", "lame.test"); }
 
 std::string DnsFixture::cname_loop() {
   const std::string name = fresh("loop", "example.test");

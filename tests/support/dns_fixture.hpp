@@ -69,7 +69,9 @@ class DnsFixture {
   std::string token_with_dead_ns(const std::vector<std::string>& tokens); // in deadns.example.test
   std::string token_with_ns2_servfail(const std::vector<std::string>& tokens);  // in flaky.example.test
   std::string servfail_at_resolver();                                     // in broken.example.test
-  std::string without_ns_address();                                       // in noaddr.example.test
+  std::string without_ns_address();                                    // in noaddr.example.test
+  // In lame.test: the resolver delegates it to ns1/ns2, which serve nothing there -> REFUSED.
+  std::string lame_delegation();
   std::string cname_loop();  // _dnsauth.<name> -> _dnsauth.<name>-b.example.test -> back
 
  private:
