@@ -78,9 +78,8 @@ std::optional<int> parse_seconds(const std::string& s) {
 }  // namespace
 
 int cmd_check(int argc, char** argv) {
-  bool jsonl = false;
-  for (int i = 1; i < argc; ++i) jsonl |= std::string_view(argv[i]) == "--jsonl";
-  Output out(wants_json(argc, argv) || jsonl);
+  const bool jsonl = has_flag(argc, argv, "--jsonl");
+  Output out(wants_json(argc, argv));
   cxxopts::Options options(argv[0], "Check, for every name, what the CA will see: every authoritative nameserver (DNS),\n"
                                     "or fileauth.txt with the CA's redirect rules (HTTP). Exit 0 when all pass, 10 when some fail.");
   add_check_input_options(options);

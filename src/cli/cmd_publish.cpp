@@ -65,12 +65,8 @@ nlohmann::json outcome_json(const PublishOutcome& o, PublishAction action) {
 }
 
 int run(int argc, char** argv, PublishAction action) {
-  const bool jsonl = [&] {
-    for (int i = 1; i < argc; ++i)
-      if (std::string_view(argv[i]) == "--jsonl") return true;
-    return false;
-  }();
-  Output out(wants_json(argc, argv) || jsonl);
+  const bool jsonl = has_flag(argc, argv, "--jsonl");
+  Output out(wants_json(argc, argv));
   cxxopts::Options options(argv[0], action == PublishAction::Publish
                                         ? "Publish request tokens where the CA looks (adds; never removes other tokens)."
                                         : "Remove exactly these request tokens (other tokens stay).");

@@ -80,9 +80,9 @@ Error usage_error(std::string message, std::string hint) {
   return make_error(ErrorKind::Usage, "usage.invalid", std::move(message), std::move(hint));
 }
 
-bool wants_json(int argc, char** argv) {
+bool has_flag(int argc, char** argv, std::string_view flag) {
   for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]) == "--json") return true;
+    if (std::string_view(argv[i]) == flag) return true;
   return false;
 }
 

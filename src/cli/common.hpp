@@ -50,8 +50,10 @@ Error usage_error(std::string message, std::string hint);
 std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int argc, char** argv,
                                                   const Output& out, int& exit_code);
 
-// True when argv asks for --json, looked up before parsing so that parse errors come out as JSON too.
-bool wants_json(int argc, char** argv);
+// Whether argv holds `flag`, looked up before parsing (so parse errors already come out as JSON).
+bool has_flag(int argc, char** argv, std::string_view flag);
+// --json or --jsonl: machine output.
+inline bool wants_json(int argc, char** argv) { return has_flag(argc, argv, "--json") || has_flag(argc, argv, "--jsonl"); }
 
 // --auth-key-file FILE | --auth-key-stdin | $DCVKIT_AUTH_KEY. Never an argv value.
 void add_auth_key_options(cxxopts::Options& options);

@@ -122,17 +122,8 @@ NginxServer::~NginxServer() {
 }
 
 void NginxServer::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);  // nginx: fast shutdown, the master reaps its worker
-  for (int i = 0; i < 200; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
+  // nginx: SIGTERM is a fast shutdown; the master reaps its worker.
+  stop_process(pid_, 5000);
   pid_ = -1;
 }
 

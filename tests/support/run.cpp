@@ -128,4 +128,15 @@ pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_
   return pid;
 }
 
+void stop_process(pid_t pid, int grace_ms) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  for (int waited = 0; waited < grace_ms; waited += 25) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
+    ::usleep(25000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
 }  // namespace dcvkit::test

@@ -31,4 +31,7 @@ RunResult run_dcvkit(const std::vector<std::string>& args, const RunOptions& opt
 // Throws when it cannot be started; the caller owns (and must reap) the returned pid.
 pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path);
 
+// SIGTERM, up to `grace_ms` for it to exit, then SIGKILL; reaps it. No-op for pid <= 0.
+void stop_process(pid_t pid, int grace_ms = 3000);
+
 }  // namespace dcvkit::test
