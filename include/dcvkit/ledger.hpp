@@ -1,0 +1,100 @@
+// The durable record of a batch run (SQLite, WAL, synchronous=FULL): every step is written before
+// and after it happens, so a run killed at any point continues where it stopped without ordering a
+// certificate twice or losing one. Secrets never enter it: private keys live in files referenced by
+// path, and the AuthKey and API key are never passed in.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcvkit/clock.hpp"
+#include "dcvkit/error.hpp"
+
+namespace dcvkit {
+
+// Where a certificate is in the pipeline. Stored as text; the order is the pipeline's.
+enum class Stage {
+  New,        // in the manifest, nothing done yet
+  CsrReady,   // key + CSR exist (paths recorded)
+  TokenReady, // token made (text and timestamp recorded)
+  Published,  // token published everywhere the plan says
+  Checked,    // every name passes the check
+  Ordering,   // the order request is about to be / was sent: its key is recorded, its id not yet
+  Ordered,    // the CA knows the order (id recorded), not issued yet
+  Issued,     // the chain is in the ledger
+  Written,    // the files are written and verified
+  Done,       // tokens removed again (or kept on request): nothing left to do
+  Failed,     // stopped; failed_stage says where, error_* why
+};
+
+std::string_view to_string(Stage stage);
+std::optional<Stage> parse_stage(std::string_view text);
+
+struct LedgerEntry {
+  std::string id;         // the manifest's id
+  std::string spec_json;  // the manifest line it was last run with (renewals reuse it)
+  Stage stage = Stage::New;
+  std::string key_path, csr_path;
+  std::string token;
+  UnixSeconds token_time = 0;
+  std::string order_key;  // idempotency key of the order request (set before it is sent)
+  UnixSeconds order_sent_at = 0;
+  std::int64_t order_id = 0, certificate_id = 0;
+  std::string chain_pem;  // exactly as received, leaf first
+  UnixSeconds not_after = 0;
+  std::string out_dir;
+  Stage failed_stage = Stage::New;
+  std::string error_code, error_message;
+  int attempts = 0;       // how many times the entry was (re)started after a failure
+  UnixSeconds updated_at = 0;
+};
+
+struct LedgerEvent {
+  std::string id;
+  UnixSeconds at = 0;
+  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "unpublish", "failure"
+  std::string detail_json;
+};
+
+class Ledger {
+ public:
+  // Opens (or creates, mode 0600) the ledger and takes an exclusive lock on it for this process:
+  // a second run on the same file is refused instead of interleaving. A file that is not a
+  // dcvkit ledger, is corrupt or truncated, or comes from a newer dcvkit is refused with a clear
+  // error — never reset.
+  static Result<std::unique_ptr<Ledger>> open(const std::string& path, const Clock& clock = system_clock());
+  // Read-only access without the lock (for --status while a run is going on).
+  static Result<std::unique_ptr<Ledger>> open_read_only(const std::string& path, const Clock& clock = system_clock());
+  virtual ~Ledger() = default;
+
+  virtual Result<std::optional<LedgerEntry>> get(std::string_view id) = 0;
+  virtual Result<std::vector<LedgerEntry>> all() = 0;
+  virtual Result<std::vector<LedgerEvent>> events(std::string_view id) = 0;
+
+  // Adds the entry at Stage::New, or updates the spec of an existing one (its progress is kept).
+  virtual Status upsert(std::string_view id, std::string_view spec_json) = 0;
+  virtual Status record_csr(std::string_view id, std::string_view key_path, std::string_view csr_path) = 0;
+  virtual Status record_token(std::string_view id, std::string_view token, UnixSeconds token_time) = 0;
+  virtual Status record_published(std::string_view id, std::string_view detail_json) = 0;
+  virtual Status record_checked(std::string_view id, std::string_view detail_json) = 0;
+  // Before the order POST is sent: a fresh idempotency key and the time, committed to disk.
+  virtual Result<std::string> record_order_intent(std::string_view id) = 0;
+  virtual Status record_order(std::string_view id, std::int64_t order_id) = 0;
+  // The chain as received, committed before anything else is done with it.
+  virtual Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id,
+                              std::string_view chain_pem, UnixSeconds not_after) = 0;
+  virtual Status record_written(std::string_view id, std::string_view out_dir) = 0;
+  virtual Status record_done(std::string_view id, std::string_view detail_json) = 0;
+  virtual Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) = 0;
+  // Back to a stage to redo the work from there (a failure retried, a token expired, a renewal).
+  virtual Status rewind(std::string_view id, Stage to) = 0;
+
+  // Statements that changed the database since open (for the benchmark's writes per certificate).
+  virtual std::int64_t writes() const = 0;
+};
+
+}  // namespace dcvkit

@@ -1,0 +1,340 @@
+#include "dcvkit/ledger.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "ledger/sqlite_db.hpp"
+#include "util/posix.hpp"
+
+namespace dcvkit {
+namespace {
+
+constexpr std::int64_t kApplicationId = 0x64637631;  // "dcv1": tells our files from other SQLite files
+constexpr std::int64_t kSchemaVersion = 1;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE entries(
+  id TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  key_path TEXT NOT NULL DEFAULT '',
+  csr_path TEXT NOT NULL DEFAULT '',
+  token TEXT NOT NULL DEFAULT '',
+  token_time INTEGER NOT NULL DEFAULT 0,
+  order_key TEXT NOT NULL DEFAULT '',
+  order_sent_at INTEGER NOT NULL DEFAULT 0,
+  order_id INTEGER NOT NULL DEFAULT 0,
+  certificate_id INTEGER NOT NULL DEFAULT 0,
+  chain_pem TEXT NOT NULL DEFAULT '',
+  not_after INTEGER NOT NULL DEFAULT 0,
+  out_dir TEXT NOT NULL DEFAULT '',
+  failed_stage TEXT NOT NULL DEFAULT '',
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_by_id ON events(id, seq);
+)sql";
+
+constexpr std::string_view kColumns =
+    "id, spec, stage, key_path, csr_path, token, token_time, order_key, order_sent_at, order_id, certificate_id, "
+    "chain_pem, not_after, out_dir, failed_stage, error_code, error_message, attempts, updated_at";
+
+LedgerEntry entry_from(const sqlite::Row& r) {
+  LedgerEntry e;
+  e.id = r.text(0);
+  e.spec_json = r.text(1);
+  e.stage = parse_stage(r.text(2)).value_or(Stage::Failed);
+  e.key_path = r.text(3);
+  e.csr_path = r.text(4);
+  e.token = r.text(5);
+  e.token_time = r.integer(6);
+  e.order_key = r.text(7);
+  e.order_sent_at = r.integer(8);
+  e.order_id = r.integer(9);
+  e.certificate_id = r.integer(10);
+  e.chain_pem = r.text(11);
+  e.not_after = r.integer(12);
+  e.out_dir = r.text(13);
+  e.failed_stage = parse_stage(r.text(14)).value_or(Stage::New);
+  e.error_code = r.text(15);
+  e.error_message = r.text(16);
+  e.attempts = static_cast<int>(r.integer(17));
+  e.updated_at = r.integer(18);
+  return e;
+}
+
+Error io_error(const std::string& path, std::string_view doing) {
+  return make_error(ErrorKind::Io, "ledger.io", std::string(doing) + " " + path + ": " + std::strerror(errno),
+                    "check the path and its directory's permissions");
+}
+
+std::string random_key() {
+  // 128 bits from the kernel, hex: unique per order request, also across machines.
+  unsigned char bytes[16];
+  posix::Fd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() || ::read(fd.get(), bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes)) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+class SqliteLedger final : public Ledger {
+ public:
+  SqliteLedger(posix::Fd lock, std::unique_ptr<sqlite::Db> db, const Clock& clock)
+      : lock_(std::move(lock)), db_(std::move(db)), clock_(clock) {}
+
+  Result<std::optional<LedgerEntry>> get(std::string_view id) override {
+    std::lock_guard guard(mutex_);
+    std::optional<LedgerEntry> found;
+    auto st = db_->query("SELECT " + std::string(kColumns) + " FROM entries WHERE id = ?", {std::string(id)},
+                         [&](const sqlite::Row& r) { found = entry_from(r); });
+    if (!st) return st.error();
+    return found;
+  }
+
+  Result<std::vector<LedgerEntry>> all() override {
+    std::lock_guard guard(mutex_);
+    std::vector<LedgerEntry> out;
+    auto st = db_->query("SELECT " + std::string(kColumns) + " FROM entries ORDER BY rowid", {},
+                         [&](const sqlite::Row& r) { out.push_back(entry_from(r)); });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<std::vector<LedgerEvent>> events(std::string_view id) override {
+    std::lock_guard guard(mutex_);
+    std::vector<LedgerEvent> out;
+    auto st = db_->query("SELECT id, at, kind, detail FROM events WHERE id = ? ORDER BY seq", {std::string(id)},
+                         [&](const sqlite::Row& r) { out.push_back({r.text(0), r.integer(1), r.text(2), r.text(3)}); });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status upsert(std::string_view id, std::string_view spec_json) override {
+    return write(id, "", "", [&]() -> Status {
+      return db_->run(
+          "INSERT INTO entries(id, spec, stage, updated_at) VALUES(?, ?, 'new', ?) "
+          "ON CONFLICT(id) DO UPDATE SET spec = excluded.spec",
+          {std::string(id), std::string(spec_json), clock_.now()});
+    });
+  }
+
+  Status record_csr(std::string_view id, std::string_view key_path, std::string_view csr_path) override {
+    return update(id, Stage::CsrReady, "key_path = ?, csr_path = ?", {std::string(key_path), std::string(csr_path)},
+                  "csr", nlohmann::json{{"key", key_path}, {"csr", csr_path}}.dump());
+  }
+
+  Status record_token(std::string_view id, std::string_view token, UnixSeconds token_time) override {
+    return update(id, Stage::TokenReady, "token = ?, token_time = ?", {std::string(token), token_time}, "token",
+                  nlohmann::json{{"token", token}}.dump());
+  }
+
+  Status record_published(std::string_view id, std::string_view detail_json) override {
+    return update(id, Stage::Published, "", {}, "publish", std::string(detail_json));
+  }
+
+  Status record_checked(std::string_view id, std::string_view detail_json) override {
+    return update(id, Stage::Checked, "", {}, "check", std::string(detail_json));
+  }
+
+  Result<std::string> record_order_intent(std::string_view id) override {
+    std::string key = random_key();
+    if (key.empty()) return make_error(ErrorKind::Internal, "ledger.random", "cannot read /dev/urandom", "");
+    auto st = update(id, Stage::Ordering, "order_key = ?, order_sent_at = ?, order_id = 0", {key, clock_.now()},
+                     "order_sent", nlohmann::json{{"order_key", key}}.dump());
+    if (!st) return st.error();
+    return key;
+  }
+
+  Status record_order(std::string_view id, std::int64_t order_id) override {
+    return update(id, Stage::Ordered, "order_id = ?", {order_id}, "order", nlohmann::json{{"order_id", order_id}}.dump());
+  }
+
+  Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id, std::string_view chain_pem,
+                      UnixSeconds not_after) override {
+    return update(id, Stage::Issued, "order_id = ?, certificate_id = ?, chain_pem = ?, not_after = ?",
+                  {order_id, certificate_id, std::string(chain_pem), not_after}, "chain",
+                  nlohmann::json{{"order_id", order_id}, {"certificate_id", certificate_id}, {"not_after", not_after}}.dump());
+  }
+
+  Status record_written(std::string_view id, std::string_view out_dir) override {
+    return update(id, Stage::Written, "out_dir = ?", {std::string(out_dir)}, "files",
+                  nlohmann::json{{"out_dir", out_dir}}.dump());
+  }
+
+  Status record_done(std::string_view id, std::string_view detail_json) override {
+    return update(id, Stage::Done, "", {}, "unpublish", std::string(detail_json));
+  }
+
+  Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) override {
+    return update(id, Stage::Failed, "failed_stage = ?, error_code = ?, error_message = ?",
+                  {std::string(to_string(at)), std::string(code), std::string(message)}, "failure",
+                  nlohmann::json{{"stage", to_string(at)}, {"code", code}, {"message", message}}.dump());
+  }
+
+  Status rewind(std::string_view id, Stage to) override {
+    return update(id, to, "attempts = attempts + 1, error_code = '', error_message = '', failed_stage = ''", {},
+                  "rewind", nlohmann::json{{"to", to_string(to)}}.dump());
+  }
+
+  std::int64_t writes() const override {
+    std::lock_guard guard(mutex_);
+    return writes_;
+  }
+
+ private:
+  // One transaction: the entry's new stage + columns, and an event saying what happened.
+  Status update(std::string_view id, Stage stage, const std::string& set, std::vector<sqlite::Value> values,
+                std::string_view kind, std::string detail) {
+    return write(id, kind, std::move(detail), [&]() -> Status {
+      values.insert(values.begin(), std::string(to_string(stage)));
+      values.emplace_back(clock_.now());
+      values.emplace_back(std::string(id));
+      auto st = db_->run("UPDATE entries SET stage = ?" + (set.empty() ? "" : ", " + set) + ", updated_at = ? WHERE id = ?",
+                         values);
+      if (!st) return st;
+      if (db_->changes() != 1)
+        return make_error(ErrorKind::Internal, "ledger.unknown_entry", "no ledger entry '" + std::string(id) + "'",
+                          "upsert the entry first");
+      return {};
+    });
+  }
+
+  template <class F>
+  Status write(std::string_view id, std::string_view kind, std::string detail, F&& body) {
+    std::lock_guard guard(mutex_);
+    if (auto st = db_->exec("BEGIN IMMEDIATE"); !st) return st;
+    Status st = body();
+    if (st && !kind.empty())
+      st = db_->run("INSERT INTO events(id, at, kind, detail) VALUES(?, ?, ?, ?)",
+                    {std::string(id), clock_.now(), std::string(kind), std::move(detail)});
+    if (st) st = db_->exec("COMMIT");
+    if (!st) {
+      (void)db_->exec("ROLLBACK");
+      return st;
+    }
+    ++writes_;
+    return {};
+  }
+
+  posix::Fd lock_;  // declared first: closed after SQLite, so its POSIX locks are not dropped early
+  std::unique_ptr<sqlite::Db> db_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  std::int64_t writes_ = 0;
+};
+
+Status configure(sqlite::Db& db, bool writable) {
+  if (auto st = db.exec("PRAGMA busy_timeout = 5000"); !st) return st;
+  if (!writable) return {};
+  if (auto st = db.exec("PRAGMA journal_mode = WAL"); !st) return st;
+  // FULL: a commit is on disk before the next step runs (power loss keeps what the ledger said).
+  return db.exec("PRAGMA synchronous = FULL");
+}
+
+// Refuses anything that is not an intact ledger of a schema we know.
+Status validate(sqlite::Db& db) {
+  std::int64_t application_id = -1, version = -1;
+  std::string check;
+  if (auto st = db.query("PRAGMA application_id", {}, [&](const sqlite::Row& r) { application_id = r.integer(0); }); !st)
+    return st;
+  if (application_id != kApplicationId)
+    return make_error(ErrorKind::InvalidInput, "ledger.foreign",
+                      db.path() + " is an SQLite database, but not a dcvkit ledger",
+                      "give the --state file of a dcvkit run, or a new path to start one");
+  if (auto st = db.query("PRAGMA user_version", {}, [&](const sqlite::Row& r) { version = r.integer(0); }); !st) return st;
+  if (version > kSchemaVersion)
+    return make_error(ErrorKind::InvalidInput, "ledger.newer",
+                      db.path() + " was written by a newer dcvkit (ledger schema " + std::to_string(version) + ")",
+                      "use that dcvkit version or newer");
+  if (auto st = db.query("PRAGMA quick_check", {}, [&](const sqlite::Row& r) { if (check.empty()) check = r.text(0); }); !st)
+    return st;
+  if (check != "ok")
+    return make_error(ErrorKind::InvalidInput, "ledger.corrupt",
+                      "the state file " + db.path() + " is damaged (SQLite integrity check: " + check + ")",
+                      "restore it from a backup or give a new --state file; dcvkit never resets a ledger itself");
+  return {};
+}
+
+// A new ledger is built under a temporary name and linked into place complete, so a file at
+// `path` is either a whole ledger or not ours (an empty file is refused, not initialised).
+Status create_new(const std::string& path) {
+  const std::string temp = path + ".new-" + posix::random_suffix();
+  {
+    posix::Fd fd(::open(temp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return io_error(temp, "cannot create");
+  }
+  auto cleanup = [&] { ::unlink(temp.c_str()); };
+  auto db = sqlite::Db::open(temp, SQLITE_OPEN_READWRITE);
+  if (!db) {
+    cleanup();
+    return db.error();
+  }
+  Status st = (*db)->exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
+                          "; PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; BEGIN; " +
+                          std::string(kSchema) + " COMMIT;");
+  db->reset();  // rollback journal mode here: closing leaves one self-contained file
+  if (st) {
+    posix::Fd fd(::open(temp.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid() || ::fsync(fd.get()) != 0) st = io_error(temp, "cannot sync");
+  }
+  if (st && ::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) st = io_error(path, "cannot create");
+  cleanup();
+  return st;
+}
+
+Result<std::unique_ptr<Ledger>> open_ledger(const std::string& path, const Clock& clock, bool writable) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    if (errno != ENOENT || !writable) return io_error(path, "cannot open the state file");
+    if (auto st = create_new(path); !st) return st.error();
+    if (::stat(path.c_str(), &info) != 0) return io_error(path, "cannot open the state file");
+  }
+  if (!S_ISREG(info.st_mode))
+    return make_error(ErrorKind::InvalidInput, "ledger.not_a_file", path + " is not a regular file", "give a file path");
+  if (info.st_size == 0)
+    return make_error(ErrorKind::InvalidInput, "ledger.corrupt", "the state file " + path + " is empty (truncated?)",
+                      "restore it from a backup, or delete it to start a new ledger; dcvkit never resets one itself");
+  posix::Fd lock(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW));
+  if (!lock.valid()) return io_error(path, "cannot open the state file");
+  if (writable && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return make_error(ErrorKind::Io, "ledger.busy", "the state file " + path + " is in use by another dcvkit run",
+                      "wait for that run to finish (or stop it); two runs must not share a ledger");
+  auto db = sqlite::Db::open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+  if (!db) return db.error();
+  if (auto st = configure(**db, writable); !st) return st.error();
+  if (auto st = validate(**db); !st) return st.error();
+  return std::unique_ptr<Ledger>(new SqliteLedger(std::move(lock), std::move(*db), clock));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Clock& clock) {
+  return open_ledger(path, clock, true);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::open_read_only(const std::string& path, const Clock& clock) {
+  return open_ledger(path, clock, false);
+}
+
+}  // namespace dcvkit
