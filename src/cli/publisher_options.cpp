@@ -1,9 +1,7 @@
 #include "cli/publisher_options.hpp"
 
 #include "cli/common.hpp"
-#include "dcvkit/publish_hook.hpp"
-#include "dcvkit/publish_rfc2136.hpp"
-#include "dcvkit/publish_webroot.hpp"
+#include "dcvkit/publish_spec.hpp"
 
 namespace dcvkit::cli {
 
@@ -40,40 +38,37 @@ Result<PublisherChoice> publisher_from_args(const cxxopts::ParseResult& args, Dc
       return usage_error("--print " + choice.print + " writes DNS records", "use --method dns, or --webroot for http");
     return choice;
   }
+  PublisherSpec spec;
   if (args.count("webroot")) {
-    choice.publisher = make_webroot_publisher(args["webroot"].as<std::string>());
+    spec.path = args["webroot"].as<std::string>();
   } else if (args.count("webroot-map")) {
-    auto map = WebrootMap::load(args["webroot-map"].as<std::string>());
-    if (!map) return map.error();
-    choice.publisher = make_webroot_publisher(std::move(*map));
+    spec.kind = PublisherSpec::Kind::WebrootMap;
+    spec.path = args["webroot-map"].as<std::string>();
   } else if (args.count("hook")) {
-    HookOptions hook;
-    hook.command = args["hook"].as<std::string>();
-    hook.timeout_seconds = args["hook-timeout"].as<int>();
-    if (hook.timeout_seconds <= 0) return usage_error("--hook-timeout must be positive", "");
-    choice.publisher = make_hook_publisher(std::move(hook));
+    spec.kind = PublisherSpec::Kind::Hook;
+    spec.path = args["hook"].as<std::string>();
+    spec.hook_timeout_seconds = args["hook-timeout"].as<int>();
+    if (spec.hook_timeout_seconds <= 0) return usage_error("--hook-timeout must be positive", "");
   } else {
-    auto server = parse_host_port(args["server"].as<std::string>(), 53);
-    if (!server) return server.error();
-    Rfc2136Options o;
-    o.server = std::move(*server);
-    if (args.count("zone")) o.zone = args["zone"].as<std::string>();
-    if (args.count("tsig-key-file")) {
-      auto key = load_tsig_key_file(args["tsig-key-file"].as<std::string>());
-      if (!key) return key.error();
-      o.tsig = std::move(*key);
-    }
-    o.ttl = args["ttl"].as<std::uint32_t>();
-    o.timeout_ms = args["dns-timeout"].as<int>();
-    if (o.timeout_ms <= 0) return usage_error("--dns-timeout must be positive", "");
-    o.tcp = args.count("tcp") > 0;
-    auto p = make_rfc2136_publisher(std::move(o));
-    if (!p) return p.error();
-    choice.publisher = std::move(*p);
+    spec.kind = PublisherSpec::Kind::Rfc2136;
+    spec.server = args["server"].as<std::string>();
+    if (args.count("zone")) spec.zone = args["zone"].as<std::string>();
+    if (args.count("tsig-key-file")) spec.tsig_key_file = args["tsig-key-file"].as<std::string>();
+    spec.ttl = args["ttl"].as<std::uint32_t>();
+    spec.timeout_ms = args["dns-timeout"].as<int>();
+    if (spec.timeout_ms <= 0) return usage_error("--dns-timeout must be positive", "");
+    spec.tcp = args.count("tcp") > 0;
   }
-  if (!choice.publisher->supports(method))
-    return usage_error(std::string(choice.publisher->kind()) + " cannot publish " + std::string(api_name(method)) + " tokens",
-                       method == DcvMethod::Dns ? "for dns use --server, --hook or --print" : "for http use --webroot, --webroot-map or --hook");
+  auto publisher = make_publisher(spec, method);
+  if (!publisher) {
+    if (publisher.error().code == "publish.unsupported_method") {
+      const Error& e = publisher.error();
+      return usage_error(e.message, method == DcvMethod::Dns ? "for dns use --server, --hook or --print"
+                                                             : "for http use --webroot, --webroot-map or --hook");
+    }
+    return publisher.error();
+  }
+  choice.publisher = std::move(*publisher);
   return choice;
 }
 

@@ -1,0 +1,221 @@
+#include "dcvkit/manifest.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "dcvkit/names.hpp"
+
+namespace dcvkit {
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kMaxNames = 250;  // more than any CA accepts in one certificate
+
+Error bad(const std::string& where, const std::string& what, std::string hint) {
+  return make_error(ErrorKind::InvalidInput, "manifest.invalid", where + ": " + what, std::move(hint));
+}
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// Reads the only keys allowed in an object; anything else is a typo to report, not to ignore.
+Status only_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where,
+                 const std::string& context) {
+  for (const auto& [key, _] : object.items()) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return bad(where, "unknown key \"" + key + "\"" + context, "allowed: " + list);
+    }
+  }
+  return {};
+}
+
+Result<std::string> string_field(const json& object, const char* key, const std::string& where, bool required) {
+  if (!object.contains(key)) {
+    if (required) return bad(where, std::string("no \"") + key + "\"", std::string("add \"") + key + "\": \"...\"");
+    return std::string();
+  }
+  if (!object[key].is_string() || object[key].get<std::string>().empty())
+    return bad(where, std::string("\"") + key + "\" must be a non-empty string", "");
+  return object[key].get<std::string>();
+}
+
+Status parse_publish(const json& p, const std::string& base_dir, const std::string& where, PublisherSpec& spec) {
+  if (!p.is_object() || p.size() != 1 + (p.contains("hook_timeout") ? 1 : 0))
+    return bad(where, "\"publish\" must be an object with one of dns, webroot, webroot_map, hook",
+               R"(e.g. "publish": {"webroot": "/var/www/shop"})");
+  if (auto st = only_keys(p, {"dns", "webroot", "webroot_map", "hook", "hook_timeout"}, where, " in \"publish\""); !st)
+    return st;
+  if (p.contains("dns")) {
+    const json& d = p["dns"];
+    if (!d.is_object()) return bad(where, "\"publish.dns\" must be an object", R"({"server": "ns1.example.com:53", ...})");
+    if (auto st = only_keys(d, {"server", "zone", "tsig_key_file", "ttl", "timeout_ms", "tcp"}, where, " in \"publish.dns\"");
+        !st)
+      return st;
+    spec.kind = PublisherSpec::Kind::Rfc2136;
+    auto server = string_field(d, "server", where, true);
+    if (!server) return server.error();
+    spec.server = *server;
+    auto zone = string_field(d, "zone", where, false);
+    if (!zone) return zone.error();
+    spec.zone = *zone;
+    auto key = string_field(d, "tsig_key_file", where, false);
+    if (!key) return key.error();
+    spec.tsig_key_file = resolve(base_dir, *key);
+    if (d.contains("ttl")) {
+      if (!d["ttl"].is_number_unsigned() || d["ttl"].get<std::uint64_t>() > 86400)
+        return bad(where, "\"publish.dns.ttl\" must be 0..86400 seconds", "");
+      spec.ttl = d["ttl"].get<std::uint32_t>();
+    }
+    if (d.contains("timeout_ms")) {
+      if (!d["timeout_ms"].is_number_unsigned() || d["timeout_ms"].get<std::uint64_t>() == 0 ||
+          d["timeout_ms"].get<std::uint64_t>() > 600000)
+        return bad(where, "\"publish.dns.timeout_ms\" must be 1..600000", "");
+      spec.timeout_ms = d["timeout_ms"].get<int>();
+    }
+    if (d.contains("tcp")) {
+      if (!d["tcp"].is_boolean()) return bad(where, "\"publish.dns.tcp\" must be true or false", "");
+      spec.tcp = d["tcp"].get<bool>();
+    }
+    return {};
+  }
+  const char* key = p.contains("webroot") ? "webroot" : p.contains("webroot_map") ? "webroot_map" : "hook";
+  auto value = string_field(p, key, where, true);
+  if (!value) return value.error();
+  spec.kind = p.contains("webroot")       ? PublisherSpec::Kind::Webroot
+              : p.contains("webroot_map") ? PublisherSpec::Kind::WebrootMap
+                                          : PublisherSpec::Kind::Hook;
+  spec.path = spec.kind == PublisherSpec::Kind::Hook ? *value : resolve(base_dir, *value);
+  if (p.contains("hook_timeout")) {
+    if (spec.kind != PublisherSpec::Kind::Hook) return bad(where, "\"hook_timeout\" without \"hook\"", "");
+    if (!p["hook_timeout"].is_number_unsigned() || p["hook_timeout"].get<std::uint64_t>() == 0 ||
+        p["hook_timeout"].get<std::uint64_t>() > 3600)
+      return bad(where, "\"publish.hook_timeout\" must be 1..3600 seconds", "");
+    spec.hook_timeout_seconds = p["hook_timeout"].get<int>();
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where) {
+  const json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return bad(where, "not a JSON object", R"(one object per line: {"id": "shop", "names": [...], ...})");
+  if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
+                              "validity_days"},
+                          where, "");
+      !st)
+    return st.error();
+  ManifestEntry e;
+  auto id = string_field(j, "id", where, true);
+  if (!id) return id.error();
+  if (!valid_id(*id))
+    return bad(where, "\"id\" must be 1-64 characters of A-Z a-z 0-9 . _ -", "it names files and ledger rows");
+  e.id = *id;
+  const std::string at = where + " (" + e.id + ")";
+
+  if (!j.contains("names") || !j["names"].is_array() || j["names"].empty())
+    return bad(at, "\"names\" must be a non-empty array of DNS names", R"("names": ["example.com", "www.example.com"])");
+  if (j["names"].size() > kMaxNames) return bad(at, "more than 250 names", "split the certificate");
+  std::set<std::string> seen;
+  for (const auto& n : j["names"]) {
+    if (!n.is_string()) return bad(at, "every name must be a string", "");
+    auto canonical = normalize_dns_name(n.get<std::string>(), NameRules{.allow_wildcard = true});
+    if (!canonical) return bad(at, canonical.error().message, canonical.error().hint);
+    if (seen.insert(*canonical).second) e.names.push_back(*canonical);
+  }
+
+  auto method = string_field(j, "method", where, true);
+  if (!method) return method.error();
+  auto m = parse_dcv_method(*method);
+  if (!m) return bad(at, "\"method\" must be dns or http", "dns: TXT records; http: fileauth.txt in a webroot");
+  e.method = *m;
+  if (e.method == DcvMethod::Http) {
+    for (const auto& n : e.names)
+      if (is_wildcard(n))
+        return bad(at, "wildcard " + n + " cannot be validated over http", "use \"method\": \"dns\"");
+  }
+
+  if (j.contains("product")) {
+    auto product = string_field(j, "product", where, true);
+    if (!product) return product.error();
+    e.product = *product;
+  }
+  if (!j.contains("publish")) return bad(at, "no \"publish\"", R"(e.g. "publish": {"webroot": "/var/www/shop"})");
+  if (auto st = parse_publish(j["publish"], base_dir, at, e.publish); !st) return st.error();
+  const bool dns_backend = e.publish.kind == PublisherSpec::Kind::Rfc2136;
+  const bool http_backend = e.publish.kind == PublisherSpec::Kind::Webroot || e.publish.kind == PublisherSpec::Kind::WebrootMap;
+  if ((e.method == DcvMethod::Dns && http_backend) || (e.method == DcvMethod::Http && dns_backend))
+    return bad(at, "\"publish\" does not fit \"method\": " + std::string(api_name(e.method)),
+               e.method == DcvMethod::Dns ? "dns tokens go to a DNS server (publish.dns) or a hook"
+                                          : "http tokens go to a webroot, a webroot_map or a hook");
+
+  if (j.contains("key_type")) {
+    auto kt = string_field(j, "key_type", where, true);
+    if (!kt) return kt.error();
+    auto parsed = parse_key_type(*kt);
+    if (!parsed) return bad(at, "unknown \"key_type\" " + *kt, "use rsa2048, rsa3072, rsa4096, p256 or p384");
+    e.key_type = *parsed;
+  }
+  auto csr = string_field(j, "csr", where, false);
+  if (!csr) return csr.error();
+  auto key = string_field(j, "key", where, false);
+  if (!key) return key.error();
+  if (!key->empty() && csr->empty()) return bad(at, "\"key\" without \"csr\"", "give both, or neither to generate them");
+  e.csr_path = resolve(base_dir, *csr);
+  e.key_path = resolve(base_dir, *key);
+
+  auto out = string_field(j, "out_dir", where, false);
+  if (!out) return out.error();
+  e.out_dir = resolve(base_dir, out->empty() ? "certs/" + e.id : *out);
+  if (j.contains("validity_days")) {
+    if (!j["validity_days"].is_number_unsigned() || j["validity_days"].get<std::uint64_t>() == 0 ||
+        j["validity_days"].get<std::uint64_t>() > 398)
+      return bad(at, "\"validity_days\" must be 1..398", "");
+    e.validity_days = j["validity_days"].get<int>();
+  }
+  e.spec_json = j.dump();
+  return e;
+}
+
+Result<std::vector<ManifestEntry>> load_manifest(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return make_error(ErrorKind::Io, "manifest.unreadable", "cannot read the manifest " + path,
+                      "check the path and its permissions");
+  const std::string base_dir = std::filesystem::absolute(path).parent_path().string();
+  std::vector<ManifestEntry> out;
+  std::set<std::string> ids;
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const std::string where = path + ":" + std::to_string(number);
+    auto e = parse_manifest_line(line, base_dir, where);
+    if (!e) return e.error();
+    if (!ids.insert(e->id).second) return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
+    e->line = number;
+    out.push_back(std::move(*e));
+  }
+  if (out.empty())
+    return bad(path, "no certificates in the manifest", R"(one JSON object per line: {"id", "names", "method", "publish"})");
+  return out;
+}
+
+}  // namespace dcvkit

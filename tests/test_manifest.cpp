@@ -1,0 +1,105 @@
+// The manifest of `dcvkit run`: what a good line becomes, and a clear error for each bad one.
+#include <gtest/gtest.h>
+
+#include "dcvkit/manifest.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace dcvkit;
+using dcvkit::test::TempDir;
+
+Result<ManifestEntry> line(const std::string& text) { return parse_manifest_line(text, "/srv/m", "m.jsonl:3"); }
+
+TEST(Manifest, FullDnsLineWithDefaultsAndRelativePaths) {
+  auto e = line(R"({"id": "shop", "names": ["Shop.Example.TEST.", "www.shop.example.test", "shop.example.test"],
+    "method": "dns", "publish": {"dns": {"server": "127.0.0.1:5300", "zone": "example.test",
+    "tsig_key_file": "keys/tsig.key", "ttl": 30}}, "key_type": "rsa2048", "validity_days": 90})");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->id, "shop");
+  EXPECT_EQ(e->names, (std::vector<std::string>{"shop.example.test", "www.shop.example.test"}));
+  EXPECT_EQ(e->method, DcvMethod::Dns);
+  EXPECT_EQ(e->product, "ssl_dv_geotrust");
+  EXPECT_EQ(e->publish.kind, PublisherSpec::Kind::Rfc2136);
+  EXPECT_EQ(e->publish.server, "127.0.0.1:5300");
+  EXPECT_EQ(e->publish.tsig_key_file, "/srv/m/keys/tsig.key");
+  EXPECT_EQ(e->publish.ttl, 30u);
+  EXPECT_EQ(e->key_type, KeyType::Rsa2048);
+  EXPECT_EQ(e->out_dir, "/srv/m/certs/shop");
+  EXPECT_EQ(e->validity_days, 90);
+  EXPECT_TRUE(e->csr_path.empty());
+}
+
+TEST(Manifest, WebrootHookAndExistingCsr) {
+  auto w = line(R"({"id":"blog","names":["blog.example.test"],"method":"http","publish":{"webroot":"/var/www/blog"},
+    "csr":"blog.csr","key":"/k/blog.key","out_dir":"/etc/ssl/blog"})");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(w->publish.kind, PublisherSpec::Kind::Webroot);
+  EXPECT_EQ(w->publish.path, "/var/www/blog");
+  EXPECT_EQ(w->csr_path, "/srv/m/blog.csr");
+  EXPECT_EQ(w->key_path, "/k/blog.key");
+  EXPECT_EQ(w->out_dir, "/etc/ssl/blog");
+  auto h = line(R"({"id":"h","names":["*.example.test"],"method":"dns","publish":{"hook":"./dns.sh","hook_timeout":5}})");
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(h->publish.kind, PublisherSpec::Kind::Hook);
+  EXPECT_EQ(h->publish.path, "./dns.sh");  // a command, not a path: left as written
+  EXPECT_EQ(h->publish.hook_timeout_seconds, 5);
+}
+
+TEST(Manifest, EveryMistakeIsNamedWithItsLine) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"not json", "not a JSON object"},
+      {R"({"names":["a.example"],"method":"dns","publish":{"hook":"x"}})", "no \"id\""},
+      {R"({"id":"a/b","names":["a.example"],"method":"dns","publish":{"hook":"x"}})", "\"id\" must be"},
+      {R"({"id":"a","names":[],"method":"dns","publish":{"hook":"x"}})", "\"names\" must be"},
+      {R"({"id":"a","names":["bad..name"],"method":"dns","publish":{"hook":"x"}})", "bad..name"},
+      {R"({"id":"a","names":["a.example"],"method":"email","publish":{"hook":"x"}})", "\"method\" must be dns or http"},
+      {R"({"id":"a","names":["*.a.example"],"method":"http","publish":{"webroot":"/w"}})", "wildcard"},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"webroot":"/w"}})", "does not fit"},
+      {R"({"id":"a","names":["a.example"],"method":"http","publish":{"dns":{"server":"x"}}})", "does not fit"},
+      {R"({"id":"a","names":["a.example"],"method":"dns"})", "no \"publish\""},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x","webroot":"/w"}})", "one of"},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"dns":{"server":"x","zome":"z"}}})", "\"zome\""},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"outdir":"/x"})", "\"outdir\""},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"key":"k"})", "\"key\" without \"csr\""},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"key_type":"dsa"})", "key_type"},
+      {R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"validity_days":0})", "validity_days"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto e = line(text);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_EQ(e.error().code, "manifest.invalid");
+    EXPECT_EQ(e.error().message.rfind("m.jsonl:3", 0), 0u) << e.error().message;
+    EXPECT_NE(e.error().message.find(expected), std::string::npos) << text << " -> " << e.error().message;
+  }
+}
+
+TEST(Manifest, FileSkipsCommentsAndRefusesDuplicateIds) {
+  TempDir dir;
+  const std::string ok = dir.write("m.jsonl", "# certificates\n\n"
+                                              R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})"
+                                              "\n"
+                                              R"({"id":"b","names":["b.example"],"method":"http","publish":{"webroot":"w"}})"
+                                              "\n");
+  auto m = load_manifest(ok);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[1].line, 4u);
+  EXPECT_EQ((*m)[1].publish.path, dir.file("w"));
+
+  const std::string dup = dir.write("d.jsonl", R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})"
+                                               "\n"
+                                               R"({"id":"a","names":["c.example"],"method":"dns","publish":{"hook":"x"}})");
+  auto d = load_manifest(dup);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find(":2: id \"a\" appears twice"), std::string::npos) << d.error().message;
+
+  auto empty = load_manifest(dir.write("e.jsonl", "# nothing\n"));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("no certificates"), std::string::npos);
+  auto missing = load_manifest(dir.file("missing.jsonl"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "manifest.unreadable");
+}
+
+}  // namespace
