@@ -334,6 +334,27 @@ TEST(CheckDnsProbeResolver, NoSoaAnywhereIsNoZone) {
   EXPECT_EQ(fake.queries(), (1u + 5u) + (1u + 4u));
 }
 
+// The same from a real server: BIND filtering with a response policy (NXDOMAIN, no SOA) for the
+// name and all its parents, SERVFAIL for the root it cannot reach.
+TEST(CheckDnsProbeResolver, FilteringResolverWithoutSoaIsNoZone) {
+  const auto& filtering = world().filtering_resolver();
+  DnsProbeOptions o = world().probe_options();
+  o.resolver = HostPort{filtering.address(), filtering.port()};
+  const std::string name = world().without_zone();
+  const auto obs = probe_one(name, o);
+  ASSERT_EQ(obs.owners.size(), 2u);
+  for (const auto& ow : obs.owners) {
+    EXPECT_EQ(ow.error_code, "dns.no_zone") << ow.owner << ": " << ow.error_detail;
+    EXPECT_NE(ow.error_detail.find("no SOA for " + ow.owner + " or any parent at resolver " + filtering.server()),
+              std::string::npos)
+        << ow.error_detail;
+    EXPECT_NE(ow.error_detail.find("SOA query for . returned SERVFAIL"), std::string::npos) << ow.error_detail;
+    EXPECT_TRUE(ow.zone.empty());
+    EXPECT_TRUE(ow.answers.empty());
+  }
+  EXPECT_LT(obs.elapsed_ms, 2000.0) << "answers, not timeouts";
+}
+
 TEST(CheckDnsProbeResolver, CreateRefusesHostNamesAndBadTimeouts) {
   DnsProbeOptions o;
   o.resolver = HostPort{"localhost", 53};

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -149,6 +150,24 @@ TEST_F(CliCheck, EveryDnsReasonCode) {
       EXPECT_NE(j["message"].get<std::string>().find("127.0.0."), std::string::npos) << key;
     }
   }
+  EXPECT_LT(seconds, 10.0);
+}
+
+// dns.no_zone from a real server: a filtering resolver (BIND, response policy without SOA) that
+// answers NXDOMAIN without any SOA for the name and every parent, and fails the root.
+TEST_F(CliCheck, NoZoneFromAFilteringResolver) {
+  const std::string name = dns->without_zone();
+  auto flags = network_flags(nginx->http_port(), nginx->https_port());
+  *(std::find(flags.begin(), flags.end(), "--resolver") + 1) = dns->filtering_resolver().server();
+  std::vector<Case> cases = {{name, "dns", "dns.no_zone", kGood}};
+  int exit_code = 0;
+  double seconds = 0;
+  auto got = run_check(cases, flags, exit_code, seconds);
+  expect_codes(cases, got);
+  EXPECT_EQ(exit_code, 10);
+  const auto message = got[name + "/dns-txt-token"]["message"].get<std::string>();
+  EXPECT_NE(message.find("no SOA for _dnsauth." + name + " or any parent"), std::string::npos) << message;
+  EXPECT_NE(message.find(dns->filtering_resolver().server()), std::string::npos) << message;
   EXPECT_LT(seconds, 10.0);
 }
 

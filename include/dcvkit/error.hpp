@@ -18,6 +18,13 @@ enum class ErrorKind {
   TokenExpired,      // older than the 30-day window
   TokenNotYetValid,  // timestamp in the future
   Internal,          // a library (OpenSSL, ...) failed where it should not
+  CheckFailed,       // a pre-check found names the CA would not validate
+  ApiRejected,       // the CertCentral API refused the request (4xx)
+  ApiAuth,           // no or wrong API key, or no permission (401/403)
+  RateLimited,       // 429 request_limit_exceeded even after backing off
+  Network,           // connection, TLS, timeout or 5xx, even after retries
+  NotIssued,         // the order exists but has no certificate (yet)
+  CertVerify,        // the certificate returned failed verification: nothing written
 };
 
 struct Error {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -10,16 +11,23 @@
 namespace dcvkit {
 namespace {
 
-// A bounded hand-off from the reader to a probe thread: the reader waits when it is full, so a
-// million-line input never sits in memory.
+constexpr std::size_t kMaxHttpLoops = 16;
+
+// A bounded hand-off from the reader to the probe threads: the reader waits when it is full, so a
+// million-line input never sits in memory. Sleepers are woken only when they wait, and the reader
+// only once the queue has drained to half: it then refills in one go instead of waking per item.
 class RequestQueue {
  public:
-  explicit RequestQueue(std::size_t capacity) : capacity_(capacity) {}
+  explicit RequestQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(2, capacity)) {}
   void push(CheckRequest r) {
     std::unique_lock lock(m_);
-    space_.wait(lock, [&] { return q_.size() < capacity_; });
+    if (q_.size() >= capacity_) {
+      ++producers_waiting_;
+      space_.wait(lock, [&] { return q_.size() <= capacity_ / 2; });
+      --producers_waiting_;
+    }
     q_.push_back(std::move(r));
-    ready_.notify_one();
+    if (consumers_waiting_ > 0) ready_.notify_one();
   }
   void close() {
     std::lock_guard lock(m_);
@@ -33,7 +41,9 @@ class RequestQueue {
   // Waits for a request; nothing once closed and drained.
   std::optional<CheckRequest> wait_pop() {
     std::unique_lock lock(m_);
+    ++consumers_waiting_;
     ready_.wait(lock, [&] { return !q_.empty() || closed_; });
+    --consumers_waiting_;
     return pop_locked();
   }
 
@@ -42,13 +52,14 @@ class RequestQueue {
     if (q_.empty()) return std::nullopt;
     CheckRequest r = std::move(q_.front());
     q_.pop_front();
-    space_.notify_one();
+    if (producers_waiting_ > 0 && q_.size() <= capacity_ / 2) space_.notify_one();
     return r;
   }
   std::size_t capacity_;
   std::mutex m_;
   std::condition_variable ready_, space_;
   std::deque<CheckRequest> q_;
+  std::size_t producers_waiting_ = 0, consumers_waiting_ = 0;
   bool closed_ = false;
 };
 
@@ -82,48 +93,117 @@ void drive(Probe& probe, RequestQueue& queue, std::size_t limit, Submit submit) 
   }
 }
 
+std::size_t share(std::size_t total, std::size_t parts) { return std::max<std::size_t>(1, (total + parts - 1) / parts); }
+
+// One method's side of the batch: its queue and the threads that run its probes, started when the
+// first request for the method arrives.
+struct Lane {
+  explicit Lane(std::size_t capacity) : queue(capacity) {}
+  RequestQueue queue;
+  std::vector<std::thread> threads;
+  bool started = false;
+};
+
+class Batch {
+ public:
+  Batch(const CheckBatchOptions& options, const std::function<void(CheckResult)>& on_result)
+      : options_(options),
+        on_result_(on_result),
+        clock_(options.clock ? *options.clock : system_clock()),
+        limit_(std::max<std::size_t>(1, options.concurrency)),
+        dns_(2 * limit_),
+        http_(2 * limit_) {}
+
+  ~Batch() { finish(); }
+
+  // Hands a valid request to its method's lane, starting the lane if need be.
+  Status route(CheckRequest request) {
+    const bool dns = request.method == DcvMethod::Dns;
+    Lane& lane = dns ? dns_ : http_;
+    if (!lane.started) {
+      lane.started = true;
+      if (auto st = dns ? start_dns() : start_http(); !st) return st;
+    }
+    lane.queue.push(std::move(request));
+    return {};
+  }
+
+  void emit(CheckResult r) {
+    std::lock_guard lock(out_);
+    on_result_(std::move(r));
+  }
+
+  // Lets the lanes drain what they were given and waits for them.
+  void finish() {
+    for (Lane* lane : {&dns_, &http_}) {
+      lane->queue.close();
+      for (auto& t : lane->threads) t.join();
+      lane->threads.clear();
+    }
+  }
+
+ private:
+  Status start_dns() {
+    auto probe = DnsProbe::create(options_.dns);
+    if (!probe) return probe.error();
+    dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
+      drive(*p, dns_.queue, limit_, [&](CheckRequest r, std::function<void()> finished) {
+        auto expected = r.expected;
+        p->submit(std::move(r.name), [this, expected, finished](DnsObservation o) {
+          emit(judge_dns(o, *expected, clock_.now()));
+          finished();
+        });
+      });
+    });
+    return {};
+  }
+
+  // Several loops, one thread each, all fed from the one queue: a TLS handshake costs the client
+  // about a millisecond of CPU, so one loop saturates its core long before the servers do.
+  Status start_http() {
+    const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t loops =
+        std::clamp<std::size_t>(options_.http_loops ? options_.http_loops : hardware, 1, std::min(limit_, kMaxHttpLoops));
+    HttpProbeOptions per_loop = options_.http;
+    per_loop.max_in_flight = share(per_loop.max_in_flight, loops);
+    std::vector<std::shared_ptr<HttpProbe>> probes;
+    for (std::size_t i = 0; i < loops; ++i) {
+      auto probe = HttpProbe::create(per_loop);
+      if (!probe) return probe.error();
+      probes.push_back(std::move(*probe));
+    }
+    const std::size_t limit = share(limit_, loops);
+    for (auto& probe : probes)
+      http_.threads.emplace_back([this, limit, p = std::move(probe)] {
+        drive(*p, http_.queue, limit, [&](CheckRequest r, std::function<void()> finished) {
+          auto expected = r.expected;
+          p->submit(
+              std::move(r.name),
+              [this, expected, finished](HttpObservation o) {
+                emit(judge_http(o, *expected, clock_.now()));
+                finished();
+              },
+              [this, expected](const std::string& body) {
+                return detail::judge_text(body, *expected, clock_.now()).kind == detail::TextVerdict::Valid;
+              });
+        });
+      });
+    return {};
+  }
+
+  const CheckBatchOptions& options_;
+  const std::function<void(CheckResult)>& on_result_;
+  const Clock& clock_;
+  const std::size_t limit_;
+  std::mutex out_;
+  Lane dns_, http_;
+};
+
 }  // namespace
 
 Status run_check_batch(const CheckBatchOptions& options, const std::function<std::optional<CheckRequest>()>& next,
                        const std::function<void(CheckResult)>& on_result) {
-  const Clock& clock = options.clock ? *options.clock : system_clock();
-  auto dns_probe = DnsProbe::create(options.dns);
-  if (!dns_probe) return dns_probe.error();
-  auto http_probe = HttpProbe::create(options.http);
-  if (!http_probe) return http_probe.error();
-
-  std::mutex out;
-  auto emit = [&](CheckResult r) {
-    std::lock_guard lock(out);
-    on_result(std::move(r));
-  };
-  const std::size_t limit = std::max<std::size_t>(1, options.concurrency);
-  RequestQueue dns_queue(2 * limit), http_queue(2 * limit);
-
-  std::thread dns_thread([&] {
-    drive(**dns_probe, dns_queue, limit, [&](CheckRequest r, std::function<void()> finished) {
-      auto expected = r.expected;
-      (*dns_probe)->submit(r.name, [&, expected, finished](DnsObservation o) {
-        emit(judge_dns(o, *expected, clock.now()));
-        finished();
-      });
-    });
-  });
-  std::thread http_thread([&] {
-    drive(**http_probe, http_queue, limit, [&](CheckRequest r, std::function<void()> finished) {
-      auto expected = r.expected;
-      (*http_probe)->submit(
-          r.name,
-          [&, expected, finished](HttpObservation o) {
-            emit(judge_http(o, *expected, clock.now()));
-            finished();
-          },
-          [&clock, expected](const std::string& body) {
-            return detail::judge_text(body, *expected, clock.now()).kind == detail::TextVerdict::Valid;
-          });
-    });
-  });
-
+  Batch batch(options, on_result);
   while (auto request = next()) {
     NameRules rules;
     rules.allow_wildcard = request->method == DcvMethod::Dns;
@@ -135,16 +215,13 @@ Status run_check_batch(const CheckBatchOptions& options, const std::function<std
       r.code = name.error().code;
       r.message = name.error().message;
       r.hint = name.error().hint;
-      emit(std::move(r));
+      batch.emit(std::move(r));
       continue;
     }
     request->name = std::move(*name);
-    (request->method == DcvMethod::Dns ? dns_queue : http_queue).push(std::move(*request));
+    if (auto st = batch.route(std::move(*request)); !st) return st;
   }
-  dns_queue.close();
-  http_queue.close();
-  dns_thread.join();
-  http_thread.join();
+  batch.finish();
   return {};
 }
 

@@ -1,85 +1,171 @@
 #include "check/dns_message.hpp"
 
 #include <arpa/inet.h>
-#include <ldns/ldns.h>
-
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
-
-#include "publish/ldns_ptr.hpp"
 
 namespace dcvkit::dns {
 namespace {
 
-std::string name_text(const ldns_rdf* rdf) {
-  if (!rdf) return {};
-  char* raw = ldns_rdf2str(rdf);
-  if (!raw) return {};
-  std::string s(raw);
-  std::free(raw);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+constexpr std::size_t kHeaderSize = 12;
+constexpr std::size_t kMaxNameWire = 255;
+constexpr int kMaxPointers = 127;  // as many as a name can have labels
+constexpr std::uint16_t kClassIn = 1;
 
-std::string address_text(const ldns_rdf* rdf, int family) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  const std::size_t want = family == AF_INET ? 4 : 16;
-  if (!rdf || ldns_rdf_size(rdf) != want || !inet_ntop(family, ldns_rdf_data(rdf), buf, sizeof buf)) return {};
-  return buf;
-}
+std::uint16_t u16(const unsigned char* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
 
-// Character-strings are length-prefixed; the CA concatenates them, so must we, byte for byte.
-std::string txt_joined(const ldns_rr* rr) {
-  std::string joined;
-  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* rdf = ldns_rr_rdf(rr, i);
-    const std::size_t size = ldns_rdf_size(rdf);
-    if (size == 0) continue;
-    const auto* p = ldns_rdf_data(rdf);
-    const std::size_t len = std::min<std::size_t>(p[0], size - 1);
-    joined.append(reinterpret_cast<const char*>(p + 1), len);
-  }
-  return joined;
-}
-
-std::vector<DnsRecord> records(const ldns_rr_list* list) {
-  std::vector<DnsRecord> out;
-  if (!list) return out;
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(list, i);
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
-    DnsRecord r;
-    r.owner = name_text(ldns_rr_owner(rr));
-    switch (ldns_rr_get_type(rr)) {
-      case LDNS_RR_TYPE_A: r.type = RrType::A; r.data = address_text(ldns_rr_rdf(rr, 0), AF_INET); break;
-      case LDNS_RR_TYPE_AAAA: r.type = RrType::AAAA; r.data = address_text(ldns_rr_rdf(rr, 0), AF_INET6); break;
-      case LDNS_RR_TYPE_NS: r.type = RrType::NS; r.data = name_text(ldns_rr_rdf(rr, 0)); break;
-      case LDNS_RR_TYPE_CNAME: r.type = RrType::CNAME; r.data = name_text(ldns_rr_rdf(rr, 0)); break;
-      case LDNS_RR_TYPE_SOA: r.type = RrType::SOA; break;
-      case LDNS_RR_TYPE_TXT: r.type = RrType::TXT; r.data = txt_joined(rr); break;
-      default: continue;
+// Walks the name at `pos`, calling on_label(data, length) for each label. Compression pointers
+// must point back, to an earlier byte (RFC 1035 4.1.4: "a prior occurrence"), at most kMaxPointers
+// times, and the name may not exceed 255 bytes: a loop cannot last. Returns the offset just past
+// the name where it started (after its first pointer, if any), or 0 when it is malformed.
+template <class OnLabel>
+std::size_t walk_name(const unsigned char* m, std::size_t size, std::size_t pos, OnLabel&& on_label) {
+  std::size_t end = 0, wire = 0;
+  int pointers = 0;
+  for (;;) {
+    if (pos >= size) return 0;
+    const unsigned len = m[pos];
+    if ((len & 0xC0) == 0xC0) {
+      if (pos + 1 >= size || ++pointers > kMaxPointers) return 0;
+      const std::size_t target = ((len & 0x3Fu) << 8) | m[pos + 1];
+      if (end == 0) end = pos + 2;
+      if (target >= pos) return 0;
+      pos = target;
+      continue;
     }
-    if ((r.type == RrType::A || r.type == RrType::AAAA) && r.data.empty()) continue;
-    out.push_back(std::move(r));
+    if (len & 0xC0) return 0;  // 01 and 10: extended label types, never in use
+    wire += len + 1;
+    if (wire > kMaxNameWire) return 0;
+    if (len == 0) return end != 0 ? end : pos + 1;
+    if (pos + 1 + len > size) return 0;
+    on_label(m + pos + 1, len);
+    pos += 1 + len;
   }
-  return out;
+}
+
+std::size_t skip_name(const unsigned char* m, std::size_t size, std::size_t pos) {
+  return walk_name(m, size, pos, [](const unsigned char*, unsigned) {});
+}
+
+bool followed(std::uint16_t type) {
+  switch (static_cast<RrType>(type)) {
+    case RrType::A: case RrType::NS: case RrType::CNAME: case RrType::SOA: case RrType::TXT: case RrType::AAAA:
+      return true;
+  }
+  return false;
+}
+
+// The rdata of a followed type is well formed: what the accessors read lies inside it.
+bool rdata_fits(const unsigned char* m, std::size_t size, RrType type, std::size_t at, std::size_t len) {
+  const std::size_t end = at + len;
+  switch (type) {
+    case RrType::NS:
+    case RrType::CNAME:
+      return skip_name(m, size, at) == end;
+    case RrType::SOA: {
+      const std::size_t mname = skip_name(m, size, at);
+      const std::size_t rname = mname ? skip_name(m, size, mname) : 0;
+      return rname != 0 && rname + 20 == end;
+    }
+    case RrType::TXT:
+      for (std::size_t p = at; p < end; p += 1 + m[p])
+        if (p + 1 + m[p] > end) return false;
+      return true;
+    case RrType::A:
+    case RrType::AAAA:
+      return true;  // the length was checked by the caller
+  }
+  return false;
+}
+
+void append_label(std::string_view& text, char* buf, const unsigned char* label, unsigned len) {
+  std::size_t n = text.size();
+  if (n > 0) buf[n++] = '.';
+  for (unsigned i = 0; i < len; ++i) {
+    const unsigned char c = label[i];
+    if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\' || c == '"') {
+      buf[n++] = '\\';
+      buf[n++] = static_cast<char>(c);
+    } else if (c <= 0x20 || c >= 0x7f) {
+      buf[n++] = '\\';
+      buf[n++] = static_cast<char>('0' + c / 100);
+      buf[n++] = static_cast<char>('0' + c / 10 % 10);
+      buf[n++] = static_cast<char>('0' + c % 10);
+    } else {
+      buf[n++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+  }
+  text = std::string_view(buf, n);
 }
 
 }  // namespace
 
-std::optional<DnsMessage> parse_dns_message(const unsigned char* data, std::size_t size) {
-  if (!data || size == 0) return std::nullopt;
-  ldns_pkt* raw = nullptr;
-  if (ldns_wire2pkt(&raw, data, size) != LDNS_STATUS_OK) return std::nullopt;
-  Pkt pkt(raw);
-  DnsMessage m;
-  m.rcode = static_cast<int>(ldns_pkt_get_rcode(pkt.get()));
-  m.answer = records(ldns_pkt_answer(pkt.get()));
-  m.authority = records(ldns_pkt_authority(pkt.get()));
-  m.additional = records(ldns_pkt_additional(pkt.get()));
-  return m;
+bool Message::parse(const unsigned char* wire, std::size_t size) {
+  wire_ = wire;
+  size_ = size;
+  records_.clear();
+  if (!wire || size < kHeaderSize || size > 0xFFFF) return false;
+  rcode_ = wire[3] & 0x0F;
+  const std::size_t questions = u16(wire + 4);
+  const std::size_t counts[3] = {u16(wire + 6), u16(wire + 8), u16(wire + 10)};
+  std::size_t pos = kHeaderSize;
+  for (std::size_t i = 0; i < questions; ++i) {
+    pos = skip_name(wire, size, pos);
+    if (pos == 0 || pos + 4 > size) return false;
+    pos += 4;
+  }
+  for (std::uint8_t s = 0; s < 3; ++s) {
+    for (std::size_t i = 0; i < counts[s]; ++i) {
+      const std::size_t owner = pos;
+      pos = skip_name(wire, size, pos);
+      if (pos == 0 || pos + 10 > size) return false;
+      const std::uint16_t type = u16(wire + pos), klass = u16(wire + pos + 2), rdlength = u16(wire + pos + 8);
+      const std::size_t rdata = pos + 10;
+      if (rdata + rdlength > size) return false;
+      pos = rdata + rdlength;
+      if (klass != kClassIn || !followed(type)) continue;  // EDNS OPT, RRSIG, ...: not read
+      const auto t = static_cast<RrType>(type);
+      if ((t == RrType::A && rdlength != 4) || (t == RrType::AAAA && rdlength != 16)) continue;  // no address in it
+      if (!rdata_fits(wire, size, t, rdata, rdlength)) return false;
+      records_.push_back(RecordRef{t, static_cast<Section>(s), static_cast<std::uint16_t>(owner),
+                                   static_cast<std::uint16_t>(rdata), rdlength});
+    }
+  }
+  return true;
+}
+
+std::string_view Message::name(std::uint16_t offset, char (&buf)[kMaxNameText]) const {
+  std::string_view text(buf, 0);
+  walk_name(wire_, size_, offset, [&](const unsigned char* label, unsigned len) { append_label(text, buf, label, len); });
+  return text;
+}
+
+bool Message::owner_is(const RecordRef& r, std::string_view expected) const {
+  char buf[kMaxNameText];
+  return owner(r, buf) == expected;
+}
+
+std::string Message::target(const RecordRef& r) const {
+  if (r.type != RrType::NS && r.type != RrType::CNAME) return {};
+  char buf[kMaxNameText];
+  return std::string(name(r.rdata, buf));
+}
+
+std::string Message::txt(const RecordRef& r) const {
+  std::string joined;
+  if (r.type != RrType::TXT) return joined;
+  const std::size_t end = std::size_t{r.rdata} + r.rdlength;
+  std::size_t total = 0;
+  for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) total += wire_[p];
+  joined.reserve(total);
+  // Character-strings are length-prefixed; the CA concatenates them, so must we, byte for byte.
+  for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) joined.append(reinterpret_cast<const char*>(wire_ + p + 1), wire_[p]);
+  return joined;
+}
+
+std::string Message::address(const RecordRef& r) const {
+  const int family = r.type == RrType::A ? AF_INET : r.type == RrType::AAAA ? AF_INET6 : 0;
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family == 0 || !inet_ntop(family, wire_ + r.rdata, buf, sizeof buf)) return {};
+  return buf;
 }
 
 std::string rcode_text(int rcode) {

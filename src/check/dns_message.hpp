@@ -1,33 +1,61 @@
-// A DNS response reduced to what the probe reads: rcode and the records of the types it follows.
-// Parsed from the raw wire bytes (not c-ares' typed parsers) so that the rcode and the authority
-// section (the SOA of a negative answer names the zone) are not lost.
+// A DNS response read straight from the wire, without copying it: the rcode, and where each record
+// of the types the probe follows lies in the message. c-ares 1.18 has no record API (ares_dns_record
+// came with 1.22) and its ares_parse_*_reply functions drop the rcode, the owner names and the
+// authority section (the SOA of a negative answer names the zone), so the few fields needed are
+// read here, with strict bounds checks: a message with any record that does not fit is rejected.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dcvkit::dns {
 
 enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28 };
+enum class Section : std::uint8_t { Answer, Authority, Additional };
 
-struct DnsRecord {
-  std::string owner;  // lowercase, no trailing dot
+// Longest name text: 255 wire bytes, each at worst one "\DDD" escape.
+constexpr std::size_t kMaxNameText = 4 * 255;
+
+// One record of a followed type and class IN; offsets into the message.
+struct RecordRef {
   RrType type = RrType::A;
-  // CNAME/NS: the target name (lowercase, no trailing dot); A/AAAA: the address text;
-  // TXT: the record's strings joined, as the CA reads them; SOA: empty.
-  std::string data;
+  Section section = Section::Answer;
+  std::uint16_t owner = 0;     // the owner name
+  std::uint16_t rdata = 0;
+  std::uint16_t rdlength = 0;
 };
 
-struct DnsMessage {
-  int rcode = 0;
-  std::vector<DnsRecord> answer, authority, additional;
-};
+class Message {
+ public:
+  // Reads `size` bytes at `wire`, which must outlive every later call. False: not a DNS message,
+  // or one whose names or records run outside it. Reuses its record list: no allocation once warm.
+  bool parse(const unsigned char* wire, std::size_t size);
 
-// nullopt: not a parseable DNS message.
-std::optional<DnsMessage> parse_dns_message(const unsigned char* data, std::size_t size);
+  int rcode() const { return rcode_; }
+  // The records of the followed types (A, NS, CNAME, SOA, TXT, AAAA), in message order.
+  const std::vector<RecordRef>& records() const { return records_; }
+
+  // A name as text: lower case, escaped like a zone file ("\." inside a label, "\DDD" for bytes
+  // that are not printable), without the final dot; the root is "". `buf` holds the text.
+  std::string_view name(std::uint16_t offset, char (&buf)[kMaxNameText]) const;
+  std::string_view owner(const RecordRef& r, char (&buf)[kMaxNameText]) const { return name(r.owner, buf); }
+  bool owner_is(const RecordRef& r, std::string_view expected) const;
+  // NS and CNAME: the name in the rdata.
+  std::string target(const RecordRef& r) const;
+  // TXT: the record's strings joined, as the CA reads them.
+  std::string txt(const RecordRef& r) const;
+  // A and AAAA: the address as text.
+  std::string address(const RecordRef& r) const;
+
+ private:
+  const unsigned char* wire_ = nullptr;
+  std::size_t size_ = 0;
+  int rcode_ = 0;
+  std::vector<RecordRef> records_;
+};
 
 // "NOERROR", "NXDOMAIN", ...; unknown codes as "RCODE<n>".
 std::string rcode_text(int rcode);

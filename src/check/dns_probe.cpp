@@ -1,5 +1,7 @@
 // The DNS probe: per owner name, follow CNAMEs at the resolver, find the zone, then ask every
 // authoritative address of that zone for TXT, all on one event loop (see check/dns_query_loop).
+// Per-name state lives in one NameJob, owned by the probe until both owners are done; the query
+// handlers refer to it by plain pointer (two pointers at most: no allocation per query).
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -14,38 +16,48 @@
 namespace dcvkit {
 namespace {
 
+using dns::Message;
 using dns::QueryLoop;
+using dns::RecordRef;
 using dns::Reply;
 using dns::RrType;
+using dns::Section;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxCnameHops = 8;
 
+class DnsProbeImpl;
+struct NameJob;
+
+struct OwnerJob {
+  NameJob* job = nullptr;
+  std::size_t index = 0;
+  std::string current;  // the name being resolved: the owner, then each CNAME target
+  std::size_t answers_left = 0;
+  OwnerObservation& obs();
+};
+
 struct NameJob {
-  explicit NameJob(DnsProbeStats& s) : stats(s) {
+  NameJob(DnsProbeImpl& p, DnsProbeStats& s) : probe(p), stats(s) {
     stats.max_live_names = std::max(stats.max_live_names, ++stats.live_names);
   }
   ~NameJob() { --stats.live_names; }
   NameJob(const NameJob&) = delete;
   NameJob& operator=(const NameJob&) = delete;
 
+  DnsProbeImpl& probe;
   DnsProbeStats& stats;
   DnsObservation obs;
   std::function<void(DnsObservation)> done;
   Clock::time_point started = Clock::now();
   int owners_left = 2;
+  OwnerJob owners[2];
+  std::size_t live_index = 0;  // where the probe keeps it
 };
 
-struct OwnerJob {
-  std::shared_ptr<NameJob> job;
-  std::size_t index = 0;
-  std::string current;            // the name being resolved: the owner, then each CNAME target
-  std::size_t answers_left = 0;
-  OwnerObservation& obs() { return job->obs.owners[index]; }
-};
-using OwnerPtr = std::shared_ptr<OwnerJob>;
+OwnerObservation& OwnerJob::obs() { return job->obs.owners[index]; }
 
-bool in_zone(const std::string& name, const std::string& zone) {
+bool in_zone(std::string_view name, std::string_view zone) {
   if (zone.empty() || name == zone) return true;
   return name.size() > zone.size() && name.compare(name.size() - zone.size(), zone.size(), zone) == 0 &&
          name[name.size() - zone.size() - 1] == '.';
@@ -65,15 +77,20 @@ std::string canonical(std::string name) {
 class DnsProbeImpl final : public DnsProbe {
  public:
   explicit DnsProbeImpl(const DnsProbeOptions& options)
-      : options_(options),
-        resolver_text_(dns::server_text(options.resolver.host, options.resolver.port)),
-        loop_(options.max_in_flight, options.timeout_ms) {}
+      : options_(options), loop_(std::make_unique<QueryLoop>(options.max_in_flight, options.timeout_ms)) {}
+
+  ~DnsProbeImpl() override {
+    // Handlers still queued in the loop hold plain pointers to these jobs: the loop goes first.
+    zones_.reset();
+    loop_.reset();
+    live_.clear();
+  }
 
   Status init() {
-    auto ch = loop_.channel(options_.resolver.host, options_.resolver.port, true);
+    auto ch = loop_->channel(options_.resolver.host, options_.resolver.port, true);
     if (!ch) return ch.error();
     resolver_ = *ch;
-    zones_ = std::make_unique<dns::ZoneServerCache>(loop_, resolver_, resolver_text_, options_.timeout_ms);
+    zones_ = std::make_unique<dns::ZoneServerCache>(*loop_, resolver_, options_.ns_port, options_.timeout_ms);
     return {};
   }
 
@@ -84,24 +101,38 @@ class DnsProbeImpl final : public DnsProbe {
   void run() override {
     for (;;) {
       // New names only while the loop has room: queued work stays as cheap (name, callback) pairs.
-      while (!pending_.empty() && loop_.backlog() < options_.max_in_flight) {
+      while (!pending_.empty() && loop_->backlog() < options_.max_in_flight) {
         Pending p = std::move(pending_.front());
         pending_.pop_front();
         start(std::move(p));
       }
-      if (pending_.empty() && loop_.idle()) return;
-      loop_.step();
+      if (pending_.empty() && loop_->idle()) return;
+      loop_->step();
     }
   }
 
   DnsProbeStats stats() const {
     DnsProbeStats s = stats_;
-    s.queries_sent = loop_.counters().sent;
-    s.sent_by_type = loop_.counters().sent_by_type;
-    s.max_in_flight_seen = loop_.counters().max_in_flight_seen;
-    s.channels = loop_.channel_count();
+    s.queries_sent = loop_->counters().sent;
+    s.sent_by_type = loop_->counters().by_type_text();
+    s.max_in_flight_seen = loop_->counters().max_in_flight_seen;
+    s.channels = loop_->channel_count();
     s.cached_zones = zones_ ? zones_->size() : 0;
     return s;
+  }
+
+  void on_txt(OwnerJob* o, std::size_t slot, const Reply& r) {
+    TxtAnswer& a = o->obs().answers[slot];
+    if (!r.message) {
+      a.rcode = "TIMEOUT";
+    } else {
+      const Message& m = *r.message;
+      a.rcode = dns::rcode_text(m.rcode());
+      for (const RecordRef& rec : m.records())
+        if (rec.section == Section::Answer && rec.type == RrType::TXT && m.owner_is(rec, o->current))
+          a.values.push_back(m.txt(rec));
+    }
+    if (--o->answers_left == 0) finish_owner(o);
   }
 
  private:
@@ -110,17 +141,23 @@ class DnsProbeImpl final : public DnsProbe {
     std::function<void(DnsObservation)> done;
   };
 
+  const std::string& resolver_text() const { return QueryLoop::server_of(resolver_); }
+
   void start(Pending p) {
-    auto job = std::make_shared<NameJob>(stats_);
+    auto owned = std::make_unique<NameJob>(*this, stats_);
+    NameJob* job = owned.get();
+    job->live_index = live_.size();
+    live_.push_back(std::move(owned));
     job->done = std::move(p.done);
     job->obs.name = canonical(std::move(p.name));
-    const std::string base(wildcard_base(job->obs.name));
+    const std::string_view base = wildcard_base(job->obs.name);
     job->obs.owners.resize(2);
-    job->obs.owners[0].owner = "_dnsauth." + base;
+    job->obs.owners[0].owner.reserve(base.size() + 9);
+    job->obs.owners[0].owner.append("_dnsauth.").append(base);
     job->obs.owners[1].owner = base;
     // Both owners at once: the CA reads them in order, but nothing makes one wait for the other.
     for (std::size_t i = 0; i < 2; ++i) {
-      auto o = std::make_shared<OwnerJob>();
+      OwnerJob* o = &job->owners[i];
       o->job = job;
       o->index = i;
       o->current = job->obs.owners[i].owner;
@@ -130,116 +167,132 @@ class DnsProbeImpl final : public DnsProbe {
 
   // Asks for the CNAME itself (not TXT) so the resolver does not chase the chain for us: each hop
   // is recorded, loops are seen, and a negative answer carries the zone's SOA for free.
-  void follow(const OwnerPtr& o) {
-    loop_.send(resolver_, o->current, RrType::CNAME, [this, o](const Reply& r) { on_cname(o, r); });
+  void follow(OwnerJob* o) {
+    loop_->send(resolver_, o->current, RrType::CNAME, [this, o](const Reply& r) { on_cname(o, r); });
   }
 
-  void on_cname(const OwnerPtr& o, const Reply& r) {
+  void on_cname(OwnerJob* o, const Reply& r) {
     if (resolver_failed(o, RrType::CNAME, o->current, r)) return;
-    const dns::DnsMessage& m = *r.message;
-    for (const auto& rec : m.answer) {
-      if (rec.type != RrType::CNAME || rec.owner != o->current) continue;
+    const Message& m = *r.message;
+    for (const RecordRef& rec : m.records()) {
+      if (rec.section != Section::Answer || rec.type != RrType::CNAME || !m.owner_is(rec, o->current)) continue;
+      std::string target = m.target(rec);
       auto& cnames = o->obs().cnames;
-      const bool seen = rec.data == o->obs().owner || std::find(cnames.begin(), cnames.end(), rec.data) != cnames.end();
+      const bool seen = target == o->obs().owner || std::find(cnames.begin(), cnames.end(), target) != cnames.end();
       if (seen || cnames.size() >= kMaxCnameHops) {
         std::string chain = o->obs().owner;
         for (const auto& c : cnames) chain += " -> " + c;
-        chain += " -> " + rec.data;
+        chain += " -> " + target;
         return fail(o, "dns.cname_loop",
                     (seen ? "CNAME loop: " : "more than " + std::to_string(kMaxCnameHops) + " CNAMEs: ") + chain);
       }
-      cnames.push_back(rec.data);
-      o->current = rec.data;
+      cnames.push_back(target);
+      o->current = std::move(target);
       return follow(o);
     }
-    for (const auto& rec : m.authority)
-      if (rec.type == RrType::SOA && in_zone(o->current, rec.owner)) return ask_servers(o, rec.owner);
+    if (zone_from_soa(o, m, false)) return;
     find_zone(o, o->current);
   }
 
-  void find_zone(const OwnerPtr& o, std::string candidate) {
-    const std::string asked = candidate.empty() ? "." : candidate;
-    loop_.send(resolver_, asked, RrType::SOA, [this, o, candidate](const Reply& r) { on_soa(o, candidate, r); });
+  // A SOA whose zone holds the name being resolved: in the authority section of a negative answer,
+  // or (`answer_too`) the answer to a SOA query. Then asks that zone's servers.
+  bool zone_from_soa(OwnerJob* o, const Message& m, bool answer_too) {
+    char buf[dns::kMaxNameText];
+    for (const RecordRef& rec : m.records()) {
+      if (rec.type != RrType::SOA || (rec.section != Section::Authority && !(answer_too && rec.section == Section::Answer)))
+        continue;
+      const std::string_view zone = m.owner(rec, buf);
+      if (!in_zone(o->current, zone)) continue;
+      ask_servers(o, zone);
+      return true;
+    }
+    return false;
   }
 
-  void on_soa(const OwnerPtr& o, const std::string& candidate, const Reply& r) {
+  void find_zone(OwnerJob* o, std::string candidate) {
+    const std::string asked = candidate.empty() ? "." : candidate;
+    loop_->send(resolver_, asked, RrType::SOA, [this, o, candidate](const Reply& r) { on_soa(o, candidate, r); });
+  }
+
+  // Only a resolver that answers without SOA gets here (a filtering one, or one that is no
+  // recursive resolver at all): walk up to the root.
+  void on_soa(OwnerJob* o, const std::string& candidate, const Reply& r) {
+    const std::string no_zone = "no SOA for " + o->current + " or any parent at resolver " + resolver_text();
+    // Every name below answered without a zone; a resolver that then refuses or fails the root
+    // (it serves no root zone and cannot reach one) has no zone to offer either.
+    if (candidate.empty() && r.message && !dns::resolver_failure_code(r).empty())
+      return fail(o, "dns.no_zone", no_zone + " (SOA query for . returned " + dns::rcode_text(r.message->rcode()) + ")");
     if (resolver_failed(o, RrType::SOA, candidate, r)) return;
-    for (const auto* section : {&r.message->answer, &r.message->authority})
-      for (const auto& rec : *section)
-        if (rec.type == RrType::SOA && in_zone(o->current, rec.owner)) return ask_servers(o, rec.owner);
-    // Only a resolver that answers without SOA (not a recursive one) gets here: walk up.
-    if (candidate.empty())
-      return fail(o, "dns.no_zone", "no SOA for " + o->current + " or any parent at resolver " + resolver_text_);
+    if (zone_from_soa(o, *r.message, true)) return;
+    if (candidate.empty()) return fail(o, "dns.no_zone", no_zone);
     find_zone(o, parent_of(candidate));
   }
 
-  void ask_servers(const OwnerPtr& o, const std::string& zone) {
+  void ask_servers(OwnerJob* o, std::string_view zone) {
     o->obs().zone = zone.empty() ? "." : zone;
     o->obs().queried = o->current;
     zones_->get(zone, [this, o](const dns::ZoneServers& zs) { on_zone_servers(o, zs); });
   }
 
-  void on_zone_servers(const OwnerPtr& o, const dns::ZoneServers& zs) {
+  void on_zone_servers(OwnerJob* o, const dns::ZoneServers& zs) {
     if (!zs.error_code.empty()) return fail(o, zs.error_code, zs.error_detail);
     auto& answers = o->obs().answers;
     answers.resize(zs.servers.size());
     o->answers_left = zs.servers.size();
     for (std::size_t i = 0; i < zs.servers.size(); ++i) {
-      answers[i].server = dns::server_text(zs.servers[i].host, options_.ns_port);
+      answers[i].server = zs.servers[i].server;
       answers[i].ns_name = zs.servers[i].ns_name;
-      auto ch = loop_.channel(zs.servers[i].host, options_.ns_port, false);
-      if (!ch) {
+      if (!zs.servers[i].channel) {
         answers[i].rcode = "ERROR";
         --o->answers_left;
         continue;
       }
-      loop_.send(*ch, o->current, RrType::TXT, [this, o, i](const Reply& r) { on_txt(o, i, r); });
+      loop_->send(zs.servers[i].channel, o->current, RrType::TXT,
+                  [o, i](const Reply& r) { o->job->probe.on_txt(o, i, r); });
     }
     if (o->answers_left == 0) finish_owner(o);
   }
 
-  void on_txt(const OwnerPtr& o, std::size_t slot, const Reply& r) {
-    TxtAnswer& a = o->obs().answers[slot];
-    if (!r.message) {
-      a.rcode = "TIMEOUT";
-    } else {
-      a.rcode = dns::rcode_text(r.message->rcode);
-      for (const auto& rec : r.message->answer)
-        if (rec.type == RrType::TXT && rec.owner == o->current) a.values.push_back(rec.data);
-    }
-    if (--o->answers_left == 0) finish_owner(o);
-  }
-
-  bool resolver_failed(const OwnerPtr& o, RrType type, const std::string& name, const Reply& r) {
+  bool resolver_failed(OwnerJob* o, RrType type, const std::string& name, const Reply& r) {
     const std::string code = dns::resolver_failure_code(r);
     if (code.empty()) return false;
-    fail(o, code, dns::resolver_failure_detail(type, name, resolver_text_, options_.timeout_ms, r));
+    fail(o, code, dns::resolver_failure_detail(type, name, resolver_text(), options_.timeout_ms, r));
     return true;
   }
 
-  void fail(const OwnerPtr& o, std::string code, std::string detail) {
+  void fail(OwnerJob* o, std::string code, std::string detail) {
     o->obs().error_code = std::move(code);
     o->obs().error_detail = std::move(detail);
     o->obs().answers.clear();
     finish_owner(o);
   }
 
-  void finish_owner(const OwnerPtr& o) {
+  void finish_owner(OwnerJob* o) {
     NameJob& job = *o->job;
     if (--job.owners_left > 0) return;
     job.obs.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - job.started).count();
     auto done = std::move(job.done);
-    job.done = nullptr;
-    if (done) done(std::move(job.obs));
+    DnsObservation obs = std::move(job.obs);
+    release(job);  // before the callback, which may submit more
+    if (done) done(std::move(obs));
+  }
+
+  void release(NameJob& job) {
+    const std::size_t i = job.live_index;
+    if (i + 1 != live_.size()) {
+      std::swap(live_[i], live_.back());
+      live_[i]->live_index = i;
+    }
+    live_.pop_back();
   }
 
   DnsProbeStats stats_;  // first member: per-name state released while tearing down still counts here
   DnsProbeOptions options_;
-  std::string resolver_text_;
   std::deque<Pending> pending_;
-  QueryLoop loop_;
+  std::vector<std::unique_ptr<NameJob>> live_;  // started, not yet done
+  std::unique_ptr<QueryLoop> loop_;
   QueryLoop::Channel* resolver_ = nullptr;
-  std::unique_ptr<dns::ZoneServerCache> zones_;  // after loop_: destroyed first, it refers to it
+  std::unique_ptr<dns::ZoneServerCache> zones_;
 };
 
 }  // namespace

@@ -1,14 +1,20 @@
-// One poll() loop over many c-ares channels (one per server), with a cap on queries in flight.
+// One epoll loop over many c-ares channels (one per server), with a cap on queries in flight.
 // Queries beyond the cap wait in a FIFO; answers are handed to their handlers from step(), never
-// from inside c-ares, so a handler may queue further queries without re-entering c-ares.
+// from inside c-ares, so a handler may send further queries without re-entering c-ares.
+// Once the loop is warm, a query costs no allocation of its own (c-ares still makes its own):
+// slots, answer buffers and the parsed message are reused, a query sent while there is room goes
+// straight to c-ares, and a handler capturing at most two pointers' worth of trivially copyable
+// data fits in std::function's own storage.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,15 +25,16 @@
 namespace dcvkit::dns {
 
 struct Reply {
-  int status = 0;                      // ARES_SUCCESS, ARES_ETIMEOUT, ARES_ECONNREFUSED, ...
-  std::optional<DnsMessage> message;   // set when a parseable response arrived (any rcode)
+  int status = 0;                    // ARES_SUCCESS, ARES_ETIMEOUT, ARES_ECONNREFUSED, ...
+  const Message* message = nullptr;  // set when a parseable response arrived (any rcode); valid in the handler only
 };
 using ReplyHandler = std::function<void(const Reply&)>;
 
 struct QueryCounters {
   std::size_t sent = 0;
   std::size_t max_in_flight_seen = 0;
-  std::map<std::string, std::size_t> sent_by_type;  // "NS" -> count
+  std::array<std::size_t, 6> sent_by_type{};  // A, NS, CNAME, SOA, TXT, AAAA
+  std::map<std::string, std::size_t> by_type_text() const;  // "NS" -> count, for the types sent
 };
 
 class QueryLoop {
@@ -41,11 +48,13 @@ class QueryLoop {
 
   // The channel for (host, port, rd), made on first use and kept: servers recur across names.
   Result<Channel*> channel(const std::string& host, std::uint16_t port, bool recursion_desired);
-  void send(Channel* channel, std::string name, RrType type, ReplyHandler handler);
+  // "127.0.0.2:5300": the channel's server as observations name it.
+  static const std::string& server_of(const Channel* channel);
+  void send(Channel* channel, const std::string& name, RrType type, ReplyHandler handler);
 
   // Queued + in flight: the caller admits new work only while this is below the cap.
   std::size_t backlog() const { return queued_.size() + in_flight_; }
-  bool idle() const { return in_flight_ == 0 && queued_.empty() && completed_.empty(); }
+  bool idle() const { return in_flight_ == 0 && queued_.empty() && completed_count_ == 0; }
   // Starts queued queries, waits for sockets or timeouts, runs the handlers of finished queries.
   void step();
 
@@ -59,31 +68,41 @@ class QueryLoop {
     RrType type;
     ReplyHandler handler;
   };
-  struct Completed {
+  // A query in flight: what c-ares hands back to on_answer. Kept in a deque (stable addresses)
+  // and reused through a free list.
+  struct Slot {
+    QueryLoop* loop = nullptr;
+    Channel* channel = nullptr;
     ReplyHandler handler;
-    int status;
-    std::vector<unsigned char> bytes;
   };
-  struct Watch {
-    Channel* channel;
-    bool read, write;
+  struct Completed {
+    Slot* slot = nullptr;
+    int status = 0;
+    std::vector<unsigned char> bytes;  // its capacity is kept for the next answer
   };
-  struct InFlight;
 
   static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int alen);
+  void issue(Channel* channel, const std::string& name, RrType type, ReplyHandler handler);
   void pump();
   void wait_and_process();
   void run_handlers();
 
   std::size_t max_in_flight_;
   int timeout_ms_;
+  int epoll_fd_ = -1;
   std::size_t in_flight_ = 0;
   bool destroying_ = false;
   QueryCounters counters_;
   std::deque<Queued> queued_;
-  std::deque<Completed> completed_;
-  std::unordered_map<ares_socket_t, Watch> watches_;
+  std::deque<Slot> slots_;
+  std::vector<Slot*> free_slots_;
+  std::vector<Completed> completed_, running_;  // answers waiting for step(); the batch being handled
+  std::size_t completed_count_ = 0;
+  Message message_;  // the answer being handled, parsed into the same storage every time
+  std::chrono::steady_clock::time_point next_sweep_{};
+  std::unordered_map<ares_socket_t, Channel*> watches_;
+  std::vector<Channel*> channel_list_;
   std::map<std::string, std::unique_ptr<Channel>> channels_;
 };
 

@@ -9,7 +9,7 @@ struct ZoneServerCache::Entry {
   bool settled = false;
   ZoneServers result;
   std::vector<std::function<void(const ZoneServers&)>> waiters;
-  std::vector<std::string> ns_names;                       // sorted
+  std::vector<std::string> ns_names;                          // sorted
   std::map<std::string, std::vector<std::string>> addresses;  // ns name -> addresses
   std::size_t pending = 0;
   std::string error_code, error_detail;  // first failed address lookup
@@ -17,7 +17,7 @@ struct ZoneServerCache::Entry {
 
 std::string resolver_failure_code(const Reply& r) {
   if (!r.message) return "dns.timeout";
-  if (r.message->rcode == 0 || r.message->rcode == 3) return {};
+  if (r.message->rcode() == 0 || r.message->rcode() == 3) return {};
   // REFUSED, NOTIMP, FORMERR from a resolver all mean "cannot resolve here", like SERVFAIL.
   return "dns.servfail";
 }
@@ -25,18 +25,18 @@ std::string resolver_failure_code(const Reply& r) {
 std::string resolver_failure_detail(RrType type, const std::string& name, const std::string& server, int timeout_ms,
                                     const Reply& r) {
   std::string what = std::string(type_text(type)) + " query for " + (name.empty() ? "." : name) + " to resolver " + server;
-  if (r.message) return what + " returned " + rcode_text(r.message->rcode);
+  if (r.message) return what + " returned " + rcode_text(r.message->rcode());
   if (r.status == ARES_ECONNREFUSED) return what + ": connection refused (nothing listening)";
   if (r.status == ARES_ETIMEOUT) return what + ": no answer within " + std::to_string(timeout_ms) + " ms";
   return what + ": " + ares_strerror(r.status);
 }
 
-ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::string resolver_text, int timeout_ms)
-    : loop_(loop), resolver_(resolver), resolver_text_(std::move(resolver_text)), timeout_ms_(timeout_ms) {}
+ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms)
+    : loop_(loop), resolver_(resolver), ns_port_(ns_port), timeout_ms_(timeout_ms) {}
 
 ZoneServerCache::~ZoneServerCache() = default;
 
-void ZoneServerCache::get(const std::string& zone, std::function<void(const ZoneServers&)> then) {
+void ZoneServerCache::get(std::string_view zone, std::function<void(const ZoneServers&)> then) {
   if (auto it = entries_.find(zone); it != entries_.end()) {
     if (it->second->settled) then(it->second->result);
     else it->second->waiters.push_back(std::move(then));
@@ -44,25 +44,29 @@ void ZoneServerCache::get(const std::string& zone, std::function<void(const Zone
   }
   auto e = std::make_shared<Entry>();
   e->waiters.push_back(std::move(then));
-  entries_.emplace(zone, e);
-  loop_.send(resolver_, zone.empty() ? "." : zone, RrType::NS, [this, zone, e](const Reply& r) { on_ns(zone, e, r); });
+  std::string name(zone);
+  entries_.emplace(name, e);
+  loop_.send(resolver_, name.empty() ? "." : name, RrType::NS, [this, name, e](const Reply& r) { on_ns(name, e, r); });
 }
 
 void ZoneServerCache::on_ns(const std::string& zone, const std::shared_ptr<Entry>& e, const Reply& r) {
+  const std::string& resolver = QueryLoop::server_of(resolver_);
   if (auto code = resolver_failure_code(r); !code.empty())
-    return settle(zone, e, {{}, code, resolver_failure_detail(RrType::NS, zone, resolver_text_, timeout_ms_, r)});
-  const DnsMessage& m = *r.message;
+    return settle(zone, e, {{}, code, resolver_failure_detail(RrType::NS, zone, resolver, timeout_ms_, r)});
+  const Message& m = *r.message;
   std::set<std::string> names;
-  for (const auto& rec : m.answer)
-    if (rec.type == RrType::NS && rec.owner == zone && !rec.data.empty()) names.insert(rec.data);
+  for (const auto& rec : m.records())
+    if (rec.section == Section::Answer && rec.type == RrType::NS && m.owner_is(rec, zone))
+      if (auto target = m.target(rec); !target.empty()) names.insert(std::move(target));
   if (names.empty())
-    return settle(zone, e, {{}, "dns.no_ns", "NS query for " + zone + " to resolver " + resolver_text_ +
-                                                  " returned " + rcode_text(m.rcode) + " without NS records"});
+    return settle(zone, e, {{}, "dns.no_ns", "NS query for " + zone + " to resolver " + resolver + " returned " +
+                                                  rcode_text(m.rcode()) + " without NS records"});
   e->ns_names.assign(names.begin(), names.end());
   std::vector<std::string> unglued;
   for (const auto& ns : e->ns_names) {
-    for (const auto& rec : m.additional)
-      if ((rec.type == RrType::A || rec.type == RrType::AAAA) && rec.owner == ns) e->addresses[ns].push_back(rec.data);
+    for (const auto& rec : m.records())
+      if (rec.section == Section::Additional && (rec.type == RrType::A || rec.type == RrType::AAAA) && m.owner_is(rec, ns))
+        e->addresses[ns].push_back(m.address(rec));
     if (!e->addresses.count(ns)) unglued.push_back(ns);
   }
   e->pending = unglued.size() * 2;
@@ -79,13 +83,14 @@ void ZoneServerCache::on_address(const std::shared_ptr<Entry>& e, const std::str
   if (auto code = resolver_failure_code(r); !code.empty()) {
     if (e->error_code.empty()) {
       e->error_code = code;
-      e->error_detail = resolver_failure_detail(type, ns, resolver_text_, timeout_ms_, r);
+      e->error_detail = resolver_failure_detail(type, ns, QueryLoop::server_of(resolver_), timeout_ms_, r);
     }
     return;
   }
   // Any owner: the NS name may itself be an alias, and the resolver answers with the whole chain.
-  for (const auto& rec : r.message->answer)
-    if (rec.type == type) e->addresses[ns].push_back(rec.data);
+  const Message& m = *r.message;
+  for (const auto& rec : m.records())
+    if (rec.section == Section::Answer && rec.type == type) e->addresses[ns].push_back(m.address(rec));
 }
 
 void ZoneServerCache::finish(const std::string& zone, const std::shared_ptr<Entry>& e) {
@@ -94,11 +99,15 @@ void ZoneServerCache::finish(const std::string& zone, const std::shared_ptr<Entr
   std::set<std::string> seen;
   for (const auto& ns : e->ns_names)
     for (const auto& addr : e->addresses[ns])
-      if (seen.insert(addr).second) result.servers.push_back({addr, ns});
+      if (seen.insert(addr).second) {
+        auto channel = loop_.channel(addr, ns_port_, false);
+        result.servers.push_back({addr, ns, server_text(addr, ns_port_), channel ? *channel : nullptr});
+      }
   if (result.servers.empty()) {
     std::string list;
     for (const auto& ns : e->ns_names) list += (list.empty() ? "" : ", ") + ns;
-    return settle(zone, e, {{}, "dns.no_ns", "no NS of " + zone + " (" + list + ") has an address at resolver " + resolver_text_});
+    return settle(zone, e, {{}, "dns.no_ns", "no NS of " + zone + " (" + list + ") has an address at resolver " +
+                                                  QueryLoop::server_of(resolver_)});
   }
   settle(zone, e, std::move(result));
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "check/dns_query_loop.hpp"
@@ -16,6 +17,8 @@ namespace dcvkit::dns {
 struct AuthServer {
   std::string host;     // address literal
   std::string ns_name;  // the NS name it was found under (the first, if several share it)
+  std::string server;   // "host:ns_port", as observations name it
+  QueryLoop::Channel* channel = nullptr;  // non-recursive, to host:ns_port; null: c-ares refused it
 };
 
 struct ZoneServers {
@@ -26,10 +29,10 @@ struct ZoneServers {
 
 class ZoneServerCache {
  public:
-  ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::string resolver_text, int timeout_ms);
+  ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms);
   ~ZoneServerCache();
   // Calls `then` once: at once if known, else when the lookup ends.
-  void get(const std::string& zone, std::function<void(const ZoneServers&)> then);
+  void get(std::string_view zone, std::function<void(const ZoneServers&)> then);
   std::size_t size() const { return entries_.size(); }
 
  private:
@@ -41,9 +44,9 @@ class ZoneServerCache {
 
   QueryLoop& loop_;
   QueryLoop::Channel* resolver_;
-  std::string resolver_text_;
+  std::uint16_t ns_port_;
   int timeout_ms_;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
 };
 
 // Shared wording for "the resolver did not give a usable answer", so every step reports alike.

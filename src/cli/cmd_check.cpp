@@ -2,11 +2,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "cli/check_input.hpp"
+#include "cli/check_network.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "dcvkit/check_report.hpp"
@@ -18,16 +18,6 @@ namespace dcvkit::cli {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// The system's first nameserver, so `dcvkit check` asks what the host itself would ask.
-std::string default_resolver() {
-  std::ifstream conf("/etc/resolv.conf");
-  std::string word, value;
-  while (conf >> word) {
-    if (word == "nameserver" && conf >> value) return value;
-  }
-  return "127.0.0.1";
-}
 
 nlohmann::json result_json(const CheckResult& r) {
   nlohmann::json j = {{"name", r.name}, {"method", api_name(r.method)}, {"ok", r.ok},      {"code", r.code},
@@ -83,13 +73,8 @@ int cmd_check(int argc, char** argv) {
   cxxopts::Options options(argv[0], "Check, for every name, what the CA will see: every authoritative nameserver (DNS),\n"
                                     "or fileauth.txt with the CA's redirect rules (HTTP). Exit 0 when all pass, 10 when some fail.");
   add_check_input_options(options);
+  add_check_network_options(options);
   options.add_options("Network")
-      ("resolver", "Recursive resolver for CNAMEs and NS lookups (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
-      ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "PORT")
-      ("http-port", "Connect here for http:// URLs (the URL keeps port 80)", cxxopts::value<std::uint16_t>()->default_value("80"), "PORT")
-      ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
-      ("connect-address", "Connect to this address for every name (split horizon)", cxxopts::value<std::string>(), "IP")
-      ("timeout", "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS")
       ("concurrency", "Names in flight per method", cxxopts::value<std::size_t>()->default_value("200"), "N");
   options.add_options("Output")
       ("jsonl", "One JSON line per name")
@@ -102,16 +87,9 @@ int cmd_check(int argc, char** argv) {
   if (!args) return code;
 
   CheckBatchOptions batch;
-  auto resolver = parse_host_port(args->count("resolver") ? (*args)["resolver"].as<std::string>() : default_resolver(), 53);
-  if (!resolver) return out.fail(resolver.error());
-  batch.dns.resolver = *resolver;
-  batch.dns.ns_port = (*args)["ns-port"].as<std::uint16_t>();
-  batch.dns.timeout_ms = (*args)["timeout"].as<int>();
-  batch.http.http_port = (*args)["http-port"].as<std::uint16_t>();
-  batch.http.https_port = (*args)["https-port"].as<std::uint16_t>();
-  if (args->count("connect-address")) batch.http.connect_address = (*args)["connect-address"].as<std::string>();
+  if (auto network = apply_check_network_options(*args, batch); !network) return out.fail(network.error());
   batch.concurrency = (*args)["concurrency"].as<std::size_t>();
-  if (batch.dns.timeout_ms <= 0 || batch.concurrency == 0) return out.fail(usage_error("--timeout and --concurrency must be positive", ""));
+  if (batch.concurrency == 0) return out.fail(usage_error("--concurrency must be positive", ""));
   const auto deadline_s = parse_seconds((*args)["deadline"].as<std::string>());
   if (!deadline_s) return out.fail(usage_error("--deadline: give a duration like 90s, 10m or 1h", ""));
   const bool watch = args->count("watch") > 0;

@@ -12,5 +12,12 @@ int cmd_plan(int argc, char** argv);
 int cmd_publish(int argc, char** argv);
 int cmd_unpublish(int argc, char** argv);
 int cmd_check(int argc, char** argv);
+int cmd_authkey_create(int argc, char** argv);
+int cmd_authkey_show(int argc, char** argv);
+int cmd_authkey_delete(int argc, char** argv);
+int cmd_order_submit(int argc, char** argv);
+int cmd_order_status(int argc, char** argv);
+int cmd_order_download(int argc, char** argv);
+int cmd_order_list(int argc, char** argv);
 
 }  // namespace dcvkit::cli

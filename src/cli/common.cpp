@@ -54,6 +54,13 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::TokenExpired: return kExitTokenExpired;
     case ErrorKind::TokenNotYetValid: return kExitTokenNotYetValid;
     case ErrorKind::Internal: return kExitInternal;
+    case ErrorKind::CheckFailed: return kExitCheckFailed;
+    case ErrorKind::ApiRejected: return kExitApiRejected;
+    case ErrorKind::ApiAuth: return kExitApiAuth;
+    case ErrorKind::RateLimited: return kExitRateLimited;
+    case ErrorKind::Network: return kExitNetwork;
+    case ErrorKind::NotIssued: return kExitNotIssued;
+    case ErrorKind::CertVerify: return kExitCertVerify;
   }
   return kExitInternal;
 }
@@ -124,6 +131,17 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
   }
 }
 
+Result<Secret> read_secret_file(const std::string& path, std::string_view what, const Output& out) {
+  auto data = read_file(path, kMaxAuthKeyBytes, what);
+  if (!data) return data.error();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+    out.warn(std::string(what) + " '" + path + "' is readable by group or others: chmod 600 '" + path + "'");
+  return Secret(strip_one_line_ending(std::move(*data)));
+}
+
+std::string without_line_ending(std::string text) { return strip_one_line_ending(std::move(text)); }
+
 void add_auth_key_options(cxxopts::Options& options) {
   options.add_options("AuthKey (or set DCVKIT_AUTH_KEY)")
       ("auth-key-file", "Read the AuthKey from FILE (one trailing newline is ignored)", cxxopts::value<std::string>(), "FILE")
@@ -134,26 +152,21 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   const bool from_file = args.count("auth-key-file") > 0, from_stdin = args.count("auth-key-stdin") > 0;
   if (from_file && from_stdin)
     return usage_error("--auth-key-file and --auth-key-stdin both given", "pass the AuthKey one way only");
-  std::string raw;
+  Secret key;
   if (from_file) {
-    const auto path = args["auth-key-file"].as<std::string>();
-    auto data = read_file(path, kMaxAuthKeyBytes, "AuthKey file");
-    if (!data) return data.error();
-    raw = std::move(*data);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
-      out.warn("AuthKey file '" + path + "' is readable by group or others: chmod 600 '" + path + "'");
+    auto read = read_secret_file(args["auth-key-file"].as<std::string>(), "AuthKey file", out);
+    if (!read) return read.error();
+    key = std::move(*read);
   } else if (from_stdin) {
     auto data = read_stdin_bounded();
     if (!data) return data.error();
-    raw = std::move(*data);
+    key = Secret(strip_one_line_ending(std::move(*data)));
   } else if (const char* env = std::getenv("DCVKIT_AUTH_KEY")) {
-    raw = env;
+    key = Secret(strip_one_line_ending(env));
   } else {
     return usage_error("no AuthKey given",
                        "pass --auth-key-file FILE, --auth-key-stdin, or set DCVKIT_AUTH_KEY");
   }
-  Secret key(strip_one_line_ending(std::move(raw)));
   if (key.empty())
     return make_error(ErrorKind::InvalidInput, "authkey.empty", "the AuthKey is empty",
                       "put the AuthKey from CertCentral (dcvkit authkey show) in the file or variable");

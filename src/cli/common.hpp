@@ -25,7 +25,13 @@ enum Exit : int {
   kExitTokenExpired = 7,
   kExitTokenNotYetValid = 8,
   kExitPartial = 9,       // a batch ran, and at least one entry failed (see its own result)
-  kExitCheckFailed = 10,  // dcvkit check: at least one name would not validate
+  kExitCheckFailed = 10,  // dcvkit check (or order submit --precheck): at least one name would not validate
+  kExitApiRejected = 11,  // the CertCentral API refused the request (4xx)
+  kExitApiAuth = 12,      // API key missing or wrong, or no permission (401/403)
+  kExitRateLimited = 13,  // still rate limited (429) after backing off
+  kExitNetwork = 14,      // network, TLS, timeout or server error (5xx) after retries
+  kExitNotIssued = 15,    // the order is not issued (pending; --wait timed out)
+  kExitCertVerify = 16,   // the certificate failed verification: nothing written
 };
 
 int exit_code_for(ErrorKind kind);
@@ -54,6 +60,12 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
 bool has_flag(int argc, char** argv, std::string_view flag);
 // --json or --jsonl: machine output.
 inline bool wants_json(int argc, char** argv) { return has_flag(argc, argv, "--json") || has_flag(argc, argv, "--jsonl"); }
+
+// A secret kept in a file (AuthKey, API key): its bytes minus at most one trailing line ending.
+// Warns when the file is readable by group or others. `what` names it: "AuthKey file".
+Result<Secret> read_secret_file(const std::string& path, std::string_view what, const Output& out);
+// The same trimming for a secret from the environment or stdin.
+std::string without_line_ending(std::string text);
 
 // --auth-key-file FILE | --auth-key-stdin | $DCVKIT_AUTH_KEY. Never an argv value.
 void add_auth_key_options(cxxopts::Options& options);

@@ -29,6 +29,13 @@ constexpr Command kCommands[] = {
     {"publish", "", "publish tokens: webroot, RFC 2136 (TSIG), hook, or printed zone lines", dcvkit::cli::cmd_publish},
     {"unpublish", "", "remove exactly those tokens again", dcvkit::cli::cmd_unpublish},
     {"check", "", "see what the CA will see for many names: DNS on every nameserver, HTTP", dcvkit::cli::cmd_check},
+    {"authkey", "create", "create the account's AuthKey (written only with --out FILE)", dcvkit::cli::cmd_authkey_create},
+    {"authkey", "show", "show the AuthKey's id; --out FILE writes the key", dcvkit::cli::cmd_authkey_show},
+    {"authkey", "delete", "delete the AuthKey (voids every token made with it)", dcvkit::cli::cmd_authkey_delete},
+    {"order", "submit", "order a DV certificate; issued at once when the tokens are in place", dcvkit::cli::cmd_order_submit},
+    {"order", "status", "show an order and why it is not issued yet", dcvkit::cli::cmd_order_status},
+    {"order", "download", "write an order's certificate files (verified first)", dcvkit::cli::cmd_order_download},
+    {"order", "list", "list orders, newest first", dcvkit::cli::cmd_order_list},
 };
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {
@@ -39,9 +46,12 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
     std::string path = std::string(c.group) + (c.name.empty() ? "" : " " + std::string(c.name));
     os << "  " << path << std::string(path.size() < 16 ? 16 - path.size() : 1, ' ') << c.summary << "\n";
   }
-  os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY), never from arguments.\n"
-        "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
-        "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n10 some names fail the check.\n";
+  os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY, DCVKIT_API_KEY), never from\n"
+        "arguments. Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
+        "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n"
+        "10 some names fail the check, 11 API refused the request, 12 API key missing/wrong or no permission,\n"
+        "13 rate limited, 14 network/TLS/timeout/server error, 15 order not issued (yet), 16 certificate\n"
+        "verification failed (nothing written).\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {

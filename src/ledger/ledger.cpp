@@ -177,9 +177,9 @@ class SqliteLedger final : public Ledger {
                   nlohmann::json{{"order_id", order_id}, {"certificate_id", certificate_id}, {"not_after", not_after}}.dump());
   }
 
-  Status record_written(std::string_view id, std::string_view out_dir) override {
-    return update(id, Stage::Written, "out_dir = ?", {std::string(out_dir)}, "files",
-                  nlohmann::json{{"out_dir", out_dir}}.dump());
+  Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after) override {
+    return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files",
+                  nlohmann::json{{"out_dir", out_dir}, {"not_after", not_after}}.dump());
   }
 
   Status record_done(std::string_view id, std::string_view detail_json) override {

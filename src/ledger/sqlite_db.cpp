@@ -8,10 +8,10 @@ std::string Row::text(int column) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path, int flags) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, int flags, Naming naming) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<Db> db(new Db(path, raw));  // owns raw even when opening failed
+  std::unique_ptr<Db> db(new Db(path, raw, std::move(naming)));  // owns raw even when opening failed
   if (rc != SQLITE_OK) return db->failure("opening", rc);
   sqlite3_extended_result_codes(raw, 1);
   return db;
@@ -21,13 +21,12 @@ Error Db::failure(std::string_view doing, int rc) const {
   std::string detail = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
   const int primary = rc & 0xff;
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-    return make_error(ErrorKind::InvalidInput, "ledger.corrupt",
-                      "the state file " + path_ + " is not a usable dcvkit ledger (" + detail + ")",
-                      "restore it from a backup or give a new --state file; dcvkit never resets a ledger itself");
+    return make_error(ErrorKind::InvalidInput, naming_.code_prefix + ".corrupt",
+                      path_ + " is not a usable " + naming_.description + " (" + detail + ")", naming_.hint_corrupt);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    return make_error(ErrorKind::Io, "ledger.busy", "the state file " + path_ + " is in use (" + detail + ")",
-                      "another dcvkit run is using it: wait for it to finish");
-  return make_error(ErrorKind::Io, "ledger.io", std::string(doing) + " the state file " + path_ + " failed: " + detail,
+    return make_error(ErrorKind::Io, naming_.code_prefix + ".busy", path_ + " is in use (" + detail + ")",
+                      naming_.hint_busy);
+  return make_error(ErrorKind::Io, naming_.code_prefix + ".io", std::string(doing) + " " + path_ + " failed: " + detail,
                     "check the file's directory is writable and the disk is not full");
 }
 

@@ -24,6 +24,14 @@ struct Value {
   std::string text;
 };
 
+// How a database file is named in errors: {"ledger", "dcvkit ledger"} gives "ledger.corrupt", ...
+struct Naming {
+  std::string code_prefix = "ledger";
+  std::string description = "dcvkit ledger";
+  std::string hint_corrupt = "restore it from a backup or give a new --state file; dcvkit never resets a ledger itself";
+  std::string hint_busy = "another dcvkit run is using it: wait for it to finish";
+};
+
 class Db;
 
 // One row of a result: columns by index.
@@ -40,7 +48,7 @@ class Row {
 class Db {
  public:
   // flags: SQLITE_OPEN_READWRITE [| SQLITE_OPEN_CREATE] or SQLITE_OPEN_READONLY.
-  static Result<std::unique_ptr<Db>> open(const std::string& path, int flags);
+  static Result<std::unique_ptr<Db>> open(const std::string& path, int flags, Naming naming = {});
 
   Status exec(std::string_view sql);
   // Runs one statement with positional parameters; calls on_row for each result row.
@@ -63,10 +71,11 @@ class Db {
 
  private:
   using Stmt = std::unique_ptr<sqlite3_stmt, FreeWith<sqlite3_finalize>>;
-  Db(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  Db(std::string path, sqlite3* db, Naming naming) : path_(std::move(path)), naming_(std::move(naming)), db_(db) {}
   Result<Stmt> prepare(std::string_view sql, const std::vector<Value>& params);
 
   std::string path_;
+  Naming naming_;
   std::unique_ptr<sqlite3, FreeWith<sqlite3_close_v2>> db_;
 };
 

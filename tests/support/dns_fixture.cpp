@@ -1,6 +1,12 @@
 #include "support/dns_fixture.hpp"
 
+#include <sys/wait.h>
+
+#include <chrono>
 #include <stdexcept>
+#include <thread>
+
+#include "support/run.hpp"
 
 namespace dcvkit::test {
 namespace {
@@ -38,6 +44,45 @@ DnsZoneConfig zone(std::string name, std::vector<DnsNameserver> ns, bool broken 
 }
 
 }  // namespace
+
+FilteringResolver::FilteringResolver() {
+  port_ = free_loopback_port();
+  const std::string dir = dir_.path().string();
+  dir_.write("rpz.zone",
+             "$TTL 60\n@ IN SOA ns.rpz.invalid. hostmaster.rpz.invalid. 1 60 60 600 60\n@ IN NS ns.rpz.invalid.\n"
+             "ns IN A 127.0.0.1\n"
+             // CNAME to the root: the policy's NXDOMAIN.
+             "test IN CNAME .\nnozone.test IN CNAME .\n*.nozone.test IN CNAME .\n");
+  dir_.write("named.conf",
+             "options {\n directory \"" + dir + "\";\n listen-on port " + std::to_string(port_) +
+                 " { 127.0.0.1; };\n listen-on-v6 { none; };\n pid-file none;\n session-keyfile none;\n"
+                 " recursion yes;\n allow-recursion { 127.0.0.0/8; };\n dnssec-validation no;\n notify no;\n"
+                 " forward only;\n forwarders { 127.0.0.1 port " + std::to_string(free_loopback_port()) + "; };\n"
+                 " response-policy { zone \"rpz.invalid\" add-soa no; } qname-wait-recurse no;\n};\n"
+                 "controls { };\nzone \"rpz.invalid\" { type primary; file \"" + dir + "/rpz.zone\"; };\n");
+  pid_ = spawn_logged({"/usr/sbin/named", "-g", "-n", "1", "-c", dir + "/named.conf"}, dir + "/server.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!answers()) {
+    int status = 0;
+    const bool exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    if (exited) pid_ = -1;
+    if (exited || std::chrono::steady_clock::now() > deadline) {
+      const std::string log = read_text(dir + "/server.log");
+      stop_process(pid_);
+      pid_ = -1;
+      throw std::runtime_error("filtering resolver (named) did not come up:\n" + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+}
+
+FilteringResolver::~FilteringResolver() { stop_process(pid_); }
+
+bool FilteringResolver::answers() const {
+  auto r = run_program({"/usr/bin/dig", "@" + address(), "-p", std::to_string(port_), "CNAME", "nozone.test", "+time=1",
+                        "+tries=1"});
+  return r.exit_code == 0 && r.out.find("status: NXDOMAIN") != std::string::npos;
+}
 
 DnsFixture::DnsFixture() {
   ns_port_ = free_port_on({"127.0.0.2", "127.0.0.3", "127.0.0.4"});
@@ -160,6 +205,13 @@ std::string DnsFixture::servfail_at_resolver() { return fresh("servfail", "broke
 std::string DnsFixture::without_ns_address() { return fresh("noaddr", "noaddr.example.test"); }
 
 std::string DnsFixture::lame_delegation() { return fresh("lame", "lame.test"); }
+
+std::string DnsFixture::without_zone() { return fresh("nozone", "nozone.test"); }
+
+const FilteringResolver& DnsFixture::filtering_resolver() {
+  if (!filtering_) filtering_ = std::make_unique<FilteringResolver>();
+  return *filtering_;
+}
 
 std::string DnsFixture::cname_loop() {
   const std::string name = fresh("loop", "example.test");

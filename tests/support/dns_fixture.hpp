@@ -11,6 +11,7 @@
 //   flaky.example.test         resolver, ns1; ns2's copy fails to load -> ns2 answers SERVFAIL
 //   broken.example.test        resolver only, fails to load -> the resolver answers SERVFAIL
 //   noaddr.example.test        resolver only      [ns.missing.example.test., which has no address]
+// and, started on first use, a second resolver that knows no zone at all (FilteringResolver).
 // SERVFAIL is made with zone files BIND cannot load (an unknown record type): BIND keeps running
 // and answers SERVFAIL for every name in such a zone, deterministically and at once.
 //
@@ -24,8 +25,11 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "dcvkit/check_dns.hpp"
 #include "support/dns_server.hpp"
+#include "support/temp_dir.hpp"
 #include "support/udp_relay.hpp"
 
 namespace dcvkit::test {
@@ -37,6 +41,29 @@ struct Placement {
   TxtRecords on_ns1, on_ns2;          // TXT at _dnsauth.<name> (or <name> with at_base)
   bool at_base = false;
   bool a_record = false;              // <name> IN A 127.0.0.1 wherever the zone is served
+};
+
+// A recursive BIND that filters the way blocking resolvers do (a response policy zone with
+// add-soa no): NXDOMAIN without any SOA for nozone.test, every name under it and the TLD test.
+// Its only forwarder is a closed port, so it answers SERVFAIL for anything else, the root
+// included. Whatever is asked of it, no answer names a zone: the probe's dns.no_zone.
+class FilteringResolver {
+ public:
+  FilteringResolver();  // starts named and waits for its NXDOMAIN; throws if it does not come up
+  ~FilteringResolver();
+  FilteringResolver(const FilteringResolver&) = delete;
+  FilteringResolver& operator=(const FilteringResolver&) = delete;
+
+  std::string address() const { return "127.0.0.1"; }
+  std::uint16_t port() const { return port_; }
+  std::string server() const { return address() + ":" + std::to_string(port_); }
+
+ private:
+  bool answers() const;
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
 };
 
 class DnsFixture {
@@ -73,6 +100,9 @@ class DnsFixture {
   // In lame.test: the resolver delegates it to ns1/ns2, which serve nothing there -> REFUSED.
   std::string lame_delegation();
   std::string cname_loop();  // _dnsauth.<name> -> _dnsauth.<name>-b.example.test -> back
+  // A name under nozone.test, and the resolver to ask about it (started on first use).
+  std::string without_zone();
+  const FilteringResolver& filtering_resolver();
 
  private:
   std::string fresh(const std::string& kind, const std::string& zone);
@@ -81,6 +111,7 @@ class DnsFixture {
   std::uint16_t ns_port_ = 0;
   std::unique_ptr<DnsServer> resolver_, ns1_, ns2_;
   std::unique_ptr<UdpRelay> relay1_, relay2_;
+  std::unique_ptr<FilteringResolver> filtering_;
   int counter_ = 0;
 };
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "support/dns_server.hpp"  // free_loopback_port
+#include "support/loopback.hpp"
 #include "support/run.hpp"
 
 extern char** environ;
@@ -43,22 +44,6 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// A loopback TCP connection, with a receive timeout so a wedged server cannot hang the test.
-int connect_loopback(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  timeval tv{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // A server block for one fixed host, on both ports; `body` is what goes inside.
 std::string host_block(const std::string& ports, const std::string& host, const std::string& www, const std::string& body) {

@@ -31,6 +31,7 @@ class SandboxServer {
   SandboxServer(const SandboxServer&) = delete;
   SandboxServer& operator=(const SandboxServer&) = delete;
 
+  static std::string binary();  // the dcvkit-sandbox executable under test
   const std::string& url() const { return url_; }         // "https://127.0.0.1:P/services/v2"
   std::string ca_bundle() const;                           // DIR/ca-bundle.pem
   std::string api_key_file() const;                        // DIR/api-key
@@ -44,15 +45,26 @@ class SandboxServer {
   Reply call(const std::string& method, const std::string& path, const std::string& body = {},
              const std::string& api_key_override = {}) const;
 
+  // The same without any X-DC-DEVKEY header.
+  Reply call_without_key(const std::string& method, const std::string& path, const std::string& body = {}) const;
+
   void stop();
   void restart();  // stop + start with the same options, data dir and state file
-  std::string log() const;  // the sandbox's stdout + stderr
+  std::string log() const;  // the sandbox's stdout + stderr (every run since construction)
+  // How the last stop() ended: the exit code (128 + signal when killed) and how long it took.
+  int exit_code() const { return exit_code_; }
+  double stop_seconds() const { return stop_seconds_; }
+  pid_t pid() const { return pid_; }
 
  private:
   void start();
+  Reply perform(const std::string& method, const std::string& path, const std::string& body, const std::string* key) const;
   SandboxOptions options_;
   std::string temp_root_, data_dir_, log_path_, url_;
   pid_t pid_ = -1;
+  int runs_ = 0;
+  int exit_code_ = -1;
+  double stop_seconds_ = 0;
 };
 
 }  // namespace dcvkit::test

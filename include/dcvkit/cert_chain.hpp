@@ -1,0 +1,60 @@
+// An issued certificate and its chain: checked before anything is written, then written as a
+// set (cert.pem, chain.pem, fullchain.pem, root.pem) with each file replaced atomically.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcvkit/clock.hpp"
+#include "dcvkit/error.hpp"
+
+namespace dcvkit {
+
+// What the leaf must be: the CSR's key, exactly the ordered names.
+struct ChainExpectation {
+  std::string public_key_der;      // SubjectPublicKeyInfo (DER) of the CSR
+  std::vector<std::string> names;  // canonical names ordered (CN + SANs)
+};
+
+// The CSR's SubjectPublicKeyInfo in DER, from its PEM text (InvalidInput "csr.*" when unreadable).
+Result<std::string> csr_public_key_der(std::string_view csr_text);
+
+// Every "-----BEGIN CERTIFICATE-----" block of a bundle, in order (InvalidInput when none).
+Result<std::vector<std::string>> split_pem_certificates(std::string_view bundle);
+
+struct VerifiedChain {
+  std::string leaf_pem;
+  std::vector<std::string> intermediate_pems;
+  std::string root_pem;            // "" when the API sent no self-signed root (then the system CAs anchored it)
+  std::vector<std::string> names;  // the leaf's DNS SANs, lowercase, as in the certificate
+  std::string serial_hex;
+  std::string issuer;              // one-line RFC 2253
+  UnixSeconds not_before = 0, not_after = 0;
+};
+
+// `pems`: leaf first, then each issuer, the root last (when sent). Checks, in this order, with
+// CertVerify errors: every entry is one certificate ("cert.malformed"); the leaf's key is the
+// CSR's ("cert.key_mismatch"); the leaf's DNS SANs are exactly the ordered names
+// ("cert.names_mismatch"); each certificate is issued and signed by the next ("cert.bad_chain");
+// OpenSSL's X509_verify_cert from the leaf to the root sent (trusted alone; intermediates
+// untrusted), TLS server purpose, at `now` ("cert.untrusted").
+Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const ChainExpectation& expected,
+                                   UnixSeconds now);
+
+struct ChainFiles {
+  std::string cert, chain, fullchain, root;  // root "" when not written
+};
+ChainFiles chain_files_in(const std::string& dir);
+
+// Before ordering: creates `dir` (and its parents) when missing, and fails (Io "io.exists") when
+// one of the files is already there and overwrite is false — so a refusal never comes after the
+// certificate was bought.
+Status prepare_chain_dir(const std::string& dir, bool overwrite);
+
+// Writes the set: all files are staged (fsynced temp files) first, then renamed into place. Without
+// overwrite an existing file is an error and any file already renamed is removed again, so
+// there is never a partial set; with overwrite each file is replaced atomically.
+Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite);
+
+}  // namespace dcvkit

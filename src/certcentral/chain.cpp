@@ -1,0 +1,278 @@
+// The certificate chain the API returned, checked against the order before a file is written:
+// the CSR's key, exactly the ordered names, each certificate issued and signed by the next, and
+// OpenSSL's path validation to the root that came with it.
+#include <openssl/pem.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "csr/der.hpp"
+#include "dcvkit/cert_chain.hpp"
+#include "dcvkit/csr.hpp"
+#include "dcvkit/files.hpp"
+#include "dcvkit/time.hpp"
+#include "util/openssl_ptr.hpp"
+
+namespace dcvkit {
+namespace {
+
+constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+constexpr mode_t kCertMode = 0644;
+
+using X509Store = std::unique_ptr<X509_STORE, FreeWith<X509_STORE_free>>;
+using X509StoreCtx = std::unique_ptr<X509_STORE_CTX, FreeWith<X509_STORE_CTX_free>>;
+using X509Stack = std::unique_ptr<STACK_OF(X509), FreeWith<[](STACK_OF(X509)* s) { sk_X509_free(s); }>>;
+
+Error verify_error(std::string code, std::string message, std::string hint = {}) {
+  if (hint.empty()) hint = "nothing was written; the order is paid for: fetch it again later with dcvkit order download ID, or contact the CA";
+  return make_error(ErrorKind::CertVerify, std::move(code), std::move(message), std::move(hint));
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+ossl::X509Ptr parse_pem_certificate(std::string_view pem) {
+  ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  ossl::X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  ERR_clear_error();
+  return cert;
+}
+
+std::string to_pem(X509* cert) {
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return {};
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string subject_of(const X509* cert, bool issuer = false) {
+  ossl::Bio bio(BIO_new(BIO_s_mem()));
+  const X509_NAME* name = issuer ? X509_get_issuer_name(cert) : X509_get_subject_name(cert);
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return {};
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+UnixSeconds unix_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return to_unix(CivilTime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec});
+}
+
+std::optional<std::string> public_key_der(const EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int n = key ? i2d_PUBKEY(key, &der) : -1;
+  if (n <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+// DNS names in the SAN, lowercase; non-DNS entries come back as "<type>:..." so they never match.
+std::vector<std::string> san_names(X509* cert) {
+  std::vector<std::string> out;
+  ossl::GeneralNames names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), i);
+    if (g->type == GEN_DNS) {
+      const auto* s = g->d.dNSName;
+      out.push_back(lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                      static_cast<std::size_t>(ASN1_STRING_length(s)))));
+    } else {
+      out.push_back("<non-dns:" + std::to_string(g->type) + ">");
+    }
+  }
+  return out;
+}
+
+std::string serial_hex(const X509* cert) {
+  ossl::Deleter<BN_free> free_bn;
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  if (!bn) return {};
+  char* hex = BN_bn2hex(bn);
+  free_bn(bn);
+  std::string out = hex ? hex : "";
+  OPENSSL_free(hex);
+  return lower(out);
+}
+
+bool self_signed(X509* cert) {
+  return X509_check_issued(cert, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+}
+
+std::string list(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
+Status x509_path_check(const std::vector<ossl::X509Ptr>& certs, bool has_root, UnixSeconds now) {
+  X509Store store(X509_STORE_new());
+  X509Stack untrusted(sk_X509_new_null());
+  X509StoreCtx ctx(X509_STORE_CTX_new());
+  if (!store || !untrusted || !ctx) return make_error(ErrorKind::Internal, "internal.openssl", ossl::last_error());
+  const std::size_t last = has_root ? certs.size() - 1 : certs.size();
+  if (has_root) {
+    if (X509_STORE_add_cert(store.get(), certs.back().get()) != 1)
+      return make_error(ErrorKind::Internal, "internal.openssl", ossl::last_error());
+  } else if (X509_STORE_set_default_paths(store.get()) != 1) {
+    return make_error(ErrorKind::Internal, "internal.openssl", ossl::last_error());
+  }
+  for (std::size_t i = 1; i < last; ++i) sk_X509_push(untrusted.get(), certs[i].get());
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), untrusted.get()) != 1)
+    return make_error(ErrorKind::Internal, "internal.openssl", ossl::last_error());
+  X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), static_cast<time_t>(now));
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return verify_error("cert.untrusted", std::string("the certificate does not verify to ") +
+                                              (has_root ? "the root sent with it" : "a CA this system trusts") + ": " +
+                                              X509_verify_cert_error_string(err) + " (depth " +
+                                              std::to_string(X509_STORE_CTX_get_error_depth(ctx.get())) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> csr_public_key_der(std::string_view csr_text) {
+  auto text = parse_csr_text(std::string(csr_text), "the CSR");
+  if (!text) return text.error();
+  auto der = csr_detail::base64_decode(text->base64_body);
+  ossl::X509Req req = der ? csr_detail::parse_der_csr(*der) : nullptr;
+  auto key = req ? public_key_der(X509_REQ_get0_pubkey(req.get())) : std::nullopt;
+  if (!key) return make_error(ErrorKind::InvalidInput, "csr.no_public_key", "cannot read the CSR's public key");
+  return *key;
+}
+
+Result<std::vector<std::string>> split_pem_certificates(std::string_view bundle) {
+  std::vector<std::string> out;
+  for (std::size_t at = bundle.find(kBegin); at != std::string_view::npos; at = bundle.find(kBegin, at)) {
+    const std::size_t end = bundle.find(kEnd, at);
+    if (end == std::string_view::npos) break;
+    out.emplace_back(bundle.substr(at, end + kEnd.size() - at));
+    out.back() += '\n';
+    at = end + kEnd.size();
+  }
+  if (out.empty())
+    return verify_error("cert.malformed", "the API's answer holds no PEM certificate", "run with -v to see the answer");
+  return out;
+}
+
+Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const ChainExpectation& expected, UnixSeconds now) {
+  if (pems.empty()) return verify_error("cert.malformed", "the API sent no certificate");
+  std::vector<ossl::X509Ptr> certs;
+  for (std::size_t i = 0; i < pems.size(); ++i) {
+    auto blocks = split_pem_certificates(pems[i]);
+    ossl::X509Ptr cert = blocks && blocks->size() == 1 ? parse_pem_certificate(blocks->front()) : nullptr;
+    if (!cert)
+      return verify_error("cert.malformed", "certificate " + std::to_string(i + 1) + " of " + std::to_string(pems.size()) +
+                                                " is not exactly one readable PEM certificate");
+    certs.push_back(std::move(cert));
+  }
+  X509* leaf = certs.front().get();
+
+  const auto leaf_key = public_key_der(X509_get0_pubkey(leaf));
+  if (!leaf_key || *leaf_key != expected.public_key_der)
+    return verify_error("cert.key_mismatch", "the certificate's public key is not the CSR's (" + subject_of(leaf) + ")");
+
+  const auto sans = san_names(leaf);
+  const std::set<std::string> got(sans.begin(), sans.end());
+  std::set<std::string> want;
+  for (const auto& n : expected.names) want.insert(lower(n));
+  if (got != want)
+    return verify_error("cert.names_mismatch", "the certificate is for " + list(got) + ", the order was for " + list(want));
+
+  for (std::size_t i = 0; i + 1 < certs.size(); ++i) {
+    X509* issuer = certs[i + 1].get();
+    if (X509_check_issued(issuer, certs[i].get()) != X509_V_OK || X509_verify(certs[i].get(), X509_get0_pubkey(issuer)) != 1) {
+      ERR_clear_error();
+      return verify_error("cert.bad_chain", "certificate " + std::to_string(i + 1) + " (" + subject_of(certs[i].get()) +
+                                                ") is not signed by the next one in the chain (" + subject_of(issuer) + ")");
+    }
+  }
+  const bool has_root = certs.size() > 1 && self_signed(certs.back().get());
+  ERR_clear_error();
+  if (auto ok = x509_path_check(certs, has_root, now); !ok) return ok.error();
+
+  VerifiedChain v;
+  v.leaf_pem = to_pem(leaf);
+  for (std::size_t i = 1; i < certs.size(); ++i) {
+    if (has_root && i + 1 == certs.size())
+      v.root_pem = to_pem(certs[i].get());
+    else
+      v.intermediate_pems.push_back(to_pem(certs[i].get()));
+  }
+  v.names = sans;
+  v.serial_hex = serial_hex(leaf);
+  v.issuer = subject_of(leaf, true);
+  v.not_before = unix_time(X509_get0_notBefore(leaf));
+  v.not_after = unix_time(X509_get0_notAfter(leaf));
+  return v;
+}
+
+ChainFiles chain_files_in(const std::string& dir) {
+  const std::string base = dir.empty() ? "." : dir;
+  return {base + "/cert.pem", base + "/chain.pem", base + "/fullchain.pem", base + "/root.pem"};
+}
+
+Status prepare_chain_dir(const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return make_error(ErrorKind::Io, "io.mkdir_failed", "cannot create the directory '" + dir + "': " + ec.message(),
+                      "choose another --out-dir");
+  if (overwrite) return {};
+  const ChainFiles f = chain_files_in(dir);
+  for (const auto* path : {&f.cert, &f.chain, &f.fullchain, &f.root}) {
+    if (auto absent = ensure_absent(*path, "certificate file"); !absent) {
+      Error e = absent.error();
+      e.hint = "pass --force to replace the set, or choose another --out-dir";
+      return e;
+    }
+  }
+  return {};
+}
+
+Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite) {
+  ChainFiles files = chain_files_in(dir);
+  std::string intermediates;
+  for (const auto& p : chain.intermediate_pems) intermediates += p;
+  std::vector<std::pair<const std::string*, std::string>> contents = {
+      {&files.cert, chain.leaf_pem}, {&files.chain, intermediates}, {&files.fullchain, chain.leaf_pem + intermediates}};
+  if (!chain.root_pem.empty()) contents.emplace_back(&files.root, chain.root_pem);
+
+  std::vector<StagedFile> staged;
+  for (const auto& [path, data] : contents) {
+    auto s = StagedFile::create(*path, data, kCertMode);
+    if (!s) return s.error();
+    staged.push_back(std::move(*s));
+  }
+  std::vector<std::string> committed;
+  for (auto& s : staged) {
+    if (auto ok = s.commit(overwrite); !ok) {
+      // Without overwrite every committed file is new: take them back, so no partial set stays.
+      if (!overwrite)
+        for (const auto& path : committed) ::unlink(path.c_str());
+      return ok.error();
+    }
+    committed.push_back(s.path());
+  }
+  if (chain.root_pem.empty()) {
+    if (overwrite) ::unlink(files.root.c_str());  // a root.pem from an earlier set would not belong to this one
+    files.root.clear();
+  }
+  return files;
+}
+
+}  // namespace dcvkit

@@ -1,0 +1,118 @@
+#include "cli/order_delivery.hpp"
+
+#include <iostream>
+
+#include "dcvkit/time.hpp"
+
+namespace dcvkit::cli {
+
+void add_out_dir_options(cxxopts::Options& options) {
+  options.add_options("Certificate files")
+      ("out-dir", "Write cert.pem, chain.pem, fullchain.pem, root.pem here", cxxopts::value<std::string>()->default_value("."), "DIR")
+      ("force", "Replace certificate files already in DIR (each atomically)");
+}
+
+OutDir out_dir_from(const cxxopts::ParseResult& args) {
+  return {args["out-dir"].as<std::string>(), args.count("force") > 0};
+}
+
+nlohmann::json order_json(const certcentral::OrderInfo& o) {
+  nlohmann::json j = {{"id", o.id},
+                      {"status", o.status},
+                      {"date_created", o.date_created},
+                      {"product", o.product_name_id},
+                      {"common_name", o.common_name},
+                      {"dns_names", o.dns_names},
+                      {"dcv_method", o.dcv_method},
+                      {"certificate_id", o.certificate_id ? nlohmann::json(o.certificate_id) : nlohmann::json(nullptr)},
+                      {"dcv_status", {{"status", o.dcv_status.status}, {"reasons", o.dcv_status.reasons}}}};
+  return j;
+}
+
+void print_order(const certcentral::OrderInfo& o) {
+  std::cout << "Order " << o.id << ": " << shown(o.status) << "\n"
+            << "  product      " << shown(o.product_name_id) << "\n"
+            << "  names        " << shown(o.common_name);
+  for (const auto& n : o.dns_names)
+    if (n != o.common_name) std::cout << ", " << shown(n);
+  std::cout << "\n";
+  if (!o.date_created.empty()) std::cout << "  created      " << shown(o.date_created) << "\n";
+  if (!o.dcv_method.empty()) std::cout << "  method       " << shown(o.dcv_method) << "\n";
+  if (o.certificate_id) std::cout << "  certificate  " << o.certificate_id << "\n";
+  if (!o.dcv_status.status.empty()) std::cout << "  DCV          " << shown(o.dcv_status.status) << "\n";
+  for (const auto& r : o.dcv_status.reasons) std::cout << "    " << shown(r) << "\n";
+}
+
+Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out) {
+  auto chain = verify_chain(pems, expected, system_clock().now());
+  if (!chain) return chain.error();
+  auto files = write_chain(*chain, out.dir, out.force);
+  if (!files) return files.error();
+  return Delivery{std::move(*chain), std::move(*files)};
+}
+
+Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,
+                                      const ChainExpectation& expected, const OutDir& out) {
+  auto bundle = client.download(certificate_id, "pem_all");
+  if (!bundle) return bundle.error();
+  auto pems = split_pem_certificates(*bundle);
+  if (!pems) return pems.error();
+  return deliver(*pems, expected, out);
+}
+
+Result<certcentral::PendingState> wait_until_issued(certcentral::Client& client, std::int64_t order_id,
+                                                   std::chrono::seconds timeout, const Output& out) {
+  return certcentral::wait_until_issued(client, order_id, timeout, [&](const certcentral::PendingState& s) {
+    if (out.json()) return;
+    std::cerr << "dcvkit: order " << order_id << " " << shown(s.status) << (s.reason.empty() ? "" : ": " + shown(s.reason))
+              << "; checking again in " << (s.next_check.count() + 500) / 1000 << " s\n";
+  });
+}
+
+int report_not_issued(const Output& out, std::int64_t order_id, const certcentral::PendingState& state, const std::string& hint,
+                      nlohmann::json extra) {
+  const Error e = certcentral::not_issued_error(order_id, state, hint);
+  if (out.json()) {
+    extra["order_id"] = order_id;
+    extra["status"] = state.status;
+    extra["issued"] = false;
+    extra["reason"] = state.reason;
+    extra["error"] = {{"code", e.code}, {"message", e.message}, {"hint", e.hint}};
+    out.print(extra);
+    return kExitNotIssued;
+  }
+  std::cout << "Order " << order_id << ": " << shown(state.status) << "\n";
+  if (!state.reason.empty()) std::cout << "  why: " << shown(state.reason) << "\n";
+  return Output(false).fail(e);
+}
+
+nlohmann::json delivery_json(const Delivery& d) {
+  nlohmann::json files = {{"cert", d.files.cert}, {"chain", d.files.chain}, {"fullchain", d.files.fullchain},
+                          {"root", d.files.root.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.files.root)}};
+  return {{"files", files},
+          {"names", d.chain.names},
+          {"serial", d.chain.serial_hex},
+          {"issuer", d.chain.issuer},
+          {"not_before", format_iso8601(d.chain.not_before)},
+          {"not_after", format_iso8601(d.chain.not_after)}};
+}
+
+void print_delivery(const Delivery& d) {
+  std::cout << "Certificate for " << join(shown(d.chain.names), ", ") << " (serial " << d.chain.serial_hex << "),\n"
+            << "  valid " << format_iso8601(d.chain.not_before) << " to " << format_iso8601(d.chain.not_after)
+            << ", issued by " << shown(d.chain.issuer) << "\n"
+            << "  verified: CSR key, names, chain" << (d.chain.root_pem.empty() ? " to a system CA" : " to the root sent") << "\n"
+            << "Written:\n"
+            << "  " << d.files.cert << "\n  " << d.files.chain << "\n  " << d.files.fullchain << "\n";
+  if (!d.files.root.empty()) std::cout << "  " << d.files.root << "\n";
+}
+
+Result<std::int64_t> parse_order_id(const cxxopts::ParseResult& args, const std::string& option) {
+  if (!args.count(option)) return usage_error("give the order id", "e.g. dcvkit order status 12345 (dcvkit order list shows them)");
+  const auto text = args[option].as<std::string>();
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    return usage_error("the order id must be a number", "dcvkit order list shows the ids");
+  return std::stoll(text);
+}
+
+}  // namespace dcvkit::cli

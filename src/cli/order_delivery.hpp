@@ -1,0 +1,53 @@
+// What the order commands share: an order shown as text or JSON, and a certificate delivered —
+// downloaded when needed, verified against the order, written as a set into --out-dir.
+#pragma once
+
+#include <chrono>
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "dcvkit/cert_chain.hpp"
+#include "dcvkit/certcentral.hpp"
+#include "dcvkit/certcentral_issuance.hpp"
+
+namespace dcvkit::cli {
+
+void add_out_dir_options(cxxopts::Options& options);  // --out-dir DIR (default "."), --force
+struct OutDir {
+  std::string dir;
+  bool force = false;
+};
+OutDir out_dir_from(const cxxopts::ParseResult& args);
+
+nlohmann::json order_json(const certcentral::OrderInfo& order);  // no CSR
+void print_order(const certcentral::OrderInfo& order);
+
+struct Delivery {
+  VerifiedChain chain;
+  ChainFiles files;
+};
+
+// Verifies `pems` (leaf first) against `expected`, then writes the set.
+Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out);
+// GET .../download/format/pem_all, then deliver().
+Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,
+                                      const ChainExpectation& expected, const OutDir& out);
+
+// --wait: the library's wait, telling a person (stderr, not with --json) when it checks again.
+Result<certcentral::PendingState> wait_until_issued(certcentral::Client& client, std::int64_t order_id,
+                                                   std::chrono::seconds timeout, const Output& out);
+// Exit 15 for a pending order: text on stdout + the error on stderr, or one JSON object.
+int report_not_issued(const Output& out, std::int64_t order_id, const certcentral::PendingState& state, const std::string& hint,
+                      nlohmann::json extra = nlohmann::json::object());
+
+nlohmann::json delivery_json(const Delivery& d);
+void print_delivery(const Delivery& d);
+
+// "12" -> 12; usage error otherwise.
+Result<std::int64_t> parse_order_id(const cxxopts::ParseResult& args, const std::string& option = "id");
+
+}  // namespace dcvkit::cli

@@ -1,0 +1,22 @@
+// GET /certificate/{id}/download/format/{pem_all|pem_noroot}.
+#include "api.hpp"
+
+namespace dcvkit::sandbox {
+
+void add_certificate_routes(Router& router) {
+  router.add("GET", R"(/certificate/([^/]+)/download/format/([^/]+))", [](Sandbox& sb, const Call& call) {
+    const std::string& format = call.args.at(1);
+    if (format != "pem_all" && format != "pem_noroot")
+      throw ApiError(400, "invalid_format", "format " + format + " is not offered here: use pem_all or pem_noroot");
+    const Id id = call.id_arg(0, "certificate");
+    auto certificate = sb.store.certificate(call.account, id);
+    if (!certificate) throw ApiError(404, "not_found|certificate", "no certificate " + std::to_string(id));
+    Reply r;
+    r.content_type = "text/plain";
+    r.body = certificate->leaf_pem + certificate->intermediate_pem;
+    if (format == "pem_all") r.body += certificate->root_pem;
+    return r;
+  });
+}
+
+}  // namespace dcvkit::sandbox
