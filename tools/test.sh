@@ -21,5 +21,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
-echo "== benchmark smoke run (full run: build/bench/bench_token)"
+echo "== benchmark smoke runs (full runs: build/bench/bench_token, build/bench/bench_order)"
 ./build/bench/bench_token --tokens 20000 --rounds 1
+./build/bench/bench_order --names 20 --workers 2
