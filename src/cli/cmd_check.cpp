@@ -50,21 +50,6 @@ void print_table(const CheckSummary& s, const std::vector<CheckResult>& failures
   }
 }
 
-// "30s", "10m", "2h", or plain seconds.
-std::optional<int> parse_seconds(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  int unit = 1;
-  std::string digits = s;
-  switch (s.back()) {
-    case 's': digits.pop_back(); break;
-    case 'm': unit = 60; digits.pop_back(); break;
-    case 'h': unit = 3600; digits.pop_back(); break;
-    default: break;
-  }
-  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoi(digits) * unit;
-}
-
 }  // namespace
 
 int cmd_check(int argc, char** argv) {
@@ -90,7 +75,7 @@ int cmd_check(int argc, char** argv) {
   if (auto network = apply_check_network_options(*args, batch); !network) return out.fail(network.error());
   batch.concurrency = (*args)["concurrency"].as<std::size_t>();
   if (batch.concurrency == 0) return out.fail(usage_error("--concurrency must be positive", ""));
-  const auto deadline_s = parse_seconds((*args)["deadline"].as<std::string>());
+  const auto deadline_s = parse_duration((*args)["deadline"].as<std::string>());
   if (!deadline_s) return out.fail(usage_error("--deadline: give a duration like 90s, 10m or 1h", ""));
   const bool watch = args->count("watch") > 0;
   const bool keep_results = args->count("report") || (out.json() && !jsonl);

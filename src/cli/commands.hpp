@@ -12,6 +12,7 @@ int cmd_plan(int argc, char** argv);
 int cmd_publish(int argc, char** argv);
 int cmd_unpublish(int argc, char** argv);
 int cmd_check(int argc, char** argv);
+int cmd_run(int argc, char** argv);
 int cmd_authkey_create(int argc, char** argv);
 int cmd_authkey_show(int argc, char** argv);
 int cmd_authkey_delete(int argc, char** argv);

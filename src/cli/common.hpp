@@ -79,6 +79,8 @@ void add_token_time_options(cxxopts::Options& options);
 Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args);
 
 std::string join(const std::vector<std::string>& items, std::string_view sep);
+// "30s", "10m", "2h", "30d", or plain seconds (at most 6 digits).
+std::optional<long long> parse_duration(const std::string& text);
 // Text from a CSR or the network, made safe for a terminal (control bytes, bad UTF-8 escaped).
 std::string shown(std::string_view untrusted);
 std::vector<std::string> shown(const std::vector<std::string>& untrusted);

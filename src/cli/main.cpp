@@ -29,6 +29,7 @@ constexpr Command kCommands[] = {
     {"publish", "", "publish tokens: webroot, RFC 2136 (TSIG), hook, or printed zone lines", dcvkit::cli::cmd_publish},
     {"unpublish", "", "remove exactly those tokens again", dcvkit::cli::cmd_unpublish},
     {"check", "", "see what the CA will see for many names: DNS on every nameserver, HTTP", dcvkit::cli::cmd_check},
+    {"run", "", "issue every certificate of a manifest end to end; resumable from its ledger", dcvkit::cli::cmd_run},
     {"authkey", "create", "create the account's AuthKey (written only with --out FILE)", dcvkit::cli::cmd_authkey_create},
     {"authkey", "show", "show the AuthKey's id; --out FILE writes the key", dcvkit::cli::cmd_authkey_show},
     {"authkey", "delete", "delete the AuthKey (voids every token made with it)", dcvkit::cli::cmd_authkey_delete},

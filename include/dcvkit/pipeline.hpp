@@ -1,0 +1,67 @@
+// `dcvkit run` as a library call: every certificate of a manifest from nothing (or from wherever
+// the ledger says it stopped) to verified files on disk:
+//   key + CSR -> token -> publish -> check (until a deadline) -> order -> chain in the ledger ->
+//   verified files -> unpublish.
+// Each step is committed to the ledger before the next starts, so a run killed at any point and
+// started again neither orders a certificate twice nor loses one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dcvkit/certcentral.hpp"
+#include "dcvkit/check_batch.hpp"
+#include "dcvkit/ledger.hpp"
+#include "dcvkit/manifest.hpp"
+
+namespace dcvkit {
+
+struct PipelineOptions {
+  std::string keys_dir;                  // generated keys and CSRs go here (created 0700)
+  std::size_t concurrency = 8;           // certificates in progress at once
+  std::string auth_key;                  // the account's AuthKey (never stored, never printed)
+  // One client per worker: clients are not thread-safe. They share one throttle per API key.
+  std::function<Result<std::unique_ptr<certcentral::Client>>()> make_client;
+  CheckBatchOptions check;               // how names are checked (resolver, ports, ...)
+  std::chrono::seconds check_deadline{600};  // keep re-checking failing names this long
+  std::chrono::seconds issue_deadline{600};  // a pending order is polled this long
+  UnixSeconds token_skew = 300;          // tokens are dated this far in the past (clock skew at the CA)
+  UnixSeconds token_min_left = 86400;    // a ledger token with less validity left is made anew
+  bool keep_tokens = false;              // leave the tokens published after issuance
+  bool retry_failed = false;             // start failed certificates again from where they failed
+  bool overwrite_files = true;           // certificate files of a previous issuance are replaced
+  const Clock* clock = nullptr;          // null: the system clock
+  // Called from worker threads, one call at a time: one line about a certificate's progress.
+  std::function<void(const std::string& id, Stage stage, const std::string& detail)> on_progress;
+};
+
+struct PipelineResult {
+  std::string id;
+  Stage stage = Stage::New;  // where it ended: Done (or Written with keep_tokens), or Failed
+  std::string error_code, error_message, hint;
+  std::int64_t order_id = 0, certificate_id = 0;
+  std::string out_dir;
+  UnixSeconds not_after = 0;
+  bool reused = false;       // already done in an earlier run: nothing was sent this time
+};
+
+struct PipelineSummary {
+  std::vector<PipelineResult> results;  // manifest order
+  std::size_t done = 0, failed = 0;
+  std::size_t api_requests = 0;         // HTTP requests sent to the API in this run
+  double seconds = 0;
+};
+
+// Runs the manifest's certificates against the ledger. Fails only when nothing can run at all
+// (no client); a certificate's failure is recorded in the ledger and in its result.
+Result<PipelineSummary> run_pipeline(Ledger& ledger, const std::vector<ManifestEntry>& manifest,
+                                     const PipelineOptions& options);
+
+// The files of an issued certificate again, from the ledger alone (`dcvkit run --export`).
+Result<std::size_t> export_from_ledger(Ledger& ledger, const std::vector<ManifestEntry>& manifest, bool overwrite);
+
+}  // namespace dcvkit

@@ -1,0 +1,348 @@
+#include "pipeline/certificate_job.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "dcvkit/cert_chain.hpp"
+#include "dcvkit/certcentral_issuance.hpp"
+#include "dcvkit/check_batch.hpp"
+#include "dcvkit/csr.hpp"
+#include "dcvkit/files.hpp"
+#include "dcvkit/plan.hpp"
+#include "dcvkit/publish_spec.hpp"
+#include "dcvkit/token.hpp"
+
+namespace dcvkit::pipeline {
+namespace {
+
+std::string join_pems(const std::vector<std::string>& pems) {
+  std::string out;
+  for (const auto& p : pems) {
+    out += p;
+    if (!p.empty() && p.back() != '\n') out += '\n';
+  }
+  return out;
+}
+
+// Stages at or after this one involve an order that may exist (money spent) or a certificate
+// already issued: a later run always resumes them, --retry-failed or not.
+bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
+
+}  // namespace
+
+Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
+                                         UnixSeconds now) {
+  auto csr = load_csr_file(entry.csr_path);
+  if (!csr) return csr.error();
+  auto key = csr_public_key_der(csr->bytes);
+  if (!key) return key.error();
+  auto pems = split_pem_certificates(entry.chain_pem);
+  if (!pems) return pems.error();
+  auto verified = verify_chain(*pems, ChainExpectation{*key, spec.names}, now);
+  if (!verified) return verified.error();
+  if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
+  auto files = write_chain(*verified, spec.out_dir, overwrite);
+  if (!files) return files.error();
+  return verified;
+}
+
+CertificateJob::CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
+                               certcentral::Client& client)
+    : ledger_(ledger), spec_(spec), options_(options), client_(client) {}
+
+UnixSeconds CertificateJob::now() const { return (options_.clock ? *options_.clock : system_clock()).now(); }
+
+void CertificateJob::progress(Stage stage, const std::string& detail) const {
+  if (options_.on_progress) options_.on_progress(spec_.id, stage, detail);
+}
+
+Status CertificateJob::reload() {
+  auto e = ledger_.get(spec_.id);
+  if (!e) return e.error();
+  if (!e->has_value())
+    return make_error(ErrorKind::Internal, "ledger.unknown_entry", "no ledger entry for " + spec_.id, "");
+  entry_ = std::move(**e);
+  return {};
+}
+
+PipelineResult CertificateJob::run() {
+  PipelineResult result;
+  result.id = spec_.id;
+  auto fail = [&](const Error& e) {
+    result.stage = Stage::Failed;
+    result.error_code = e.code;
+    result.error_message = e.message;
+    result.hint = e.hint;
+    return result;
+  };
+  if (auto st = ledger_.upsert(spec_.id, spec_.spec_json); !st) return fail(st.error());
+  if (auto st = reload(); !st) return fail(st.error());
+
+  if (entry_.stage == Stage::Failed) {
+    if (!options_.retry_failed && !must_resume(entry_.failed_stage)) {
+      result.stage = Stage::Failed;
+      result.error_code = entry_.error_code;
+      result.error_message = entry_.error_message;
+      result.hint = "fix the cause, then run again with --retry-failed";
+      return result;
+    }
+    // A failed check may mean the token never got there: publish again (it only adds).
+    const Stage from = entry_.failed_stage == Stage::Published ? Stage::TokenReady : entry_.failed_stage;
+    if (auto st = ledger_.rewind(spec_.id, from); !st) return fail(st.error());
+    if (auto st = reload(); !st) return fail(st.error());
+  }
+  const bool already_done = entry_.stage == Stage::Done;
+
+  while (entry_.stage != Stage::Done) {
+    Status st;
+    switch (entry_.stage) {
+      case Stage::New: st = make_csr(); break;
+      case Stage::CsrReady: st = make_token(); break;
+      case Stage::TokenReady: st = publish(); break;
+      case Stage::Published:
+      case Stage::Checked:
+        if (!token_usable()) {
+          // Too old to reach the CA in time: a new token, published again.
+          st = ledger_.rewind(spec_.id, Stage::CsrReady);
+          break;
+        }
+        st = entry_.stage == Stage::Published ? check() : order();
+        break;
+      case Stage::Ordering: st = resume_order(); break;
+      case Stage::Ordered: st = wait_for_issue(entry_.order_id); break;
+      case Stage::Issued: st = write_files(); break;
+      case Stage::Written: st = finish(); break;
+      case Stage::Done:
+      case Stage::Failed: break;
+    }
+    if (!st) {
+      const Error error = st.error();
+      if (reload()) (void)ledger_.record_failure(spec_.id, entry_.stage, error.code, error.message);
+      progress(Stage::Failed, error.code + ": " + error.message);
+      return fail(error);
+    }
+    if (auto r = reload(); !r) return fail(r.error());
+  }
+  result.stage = Stage::Done;
+  result.reused = already_done && !did_work_;
+  result.order_id = entry_.order_id;
+  result.certificate_id = entry_.certificate_id;
+  result.out_dir = entry_.out_dir;
+  result.not_after = entry_.not_after;
+  return result;
+}
+
+Status CertificateJob::make_csr() {
+  did_work_ = true;
+  if (!spec_.csr_path.empty()) {
+    auto csr = load_csr_file(spec_.csr_path);
+    if (!csr) return csr.error();
+    if (auto info = inspect_csr(*csr); !info) return info.error();
+    progress(Stage::CsrReady, "using " + spec_.csr_path);
+    return ledger_.record_csr(spec_.id, spec_.key_path, spec_.csr_path);
+  }
+  ::mkdir(options_.keys_dir.c_str(), 0700);
+  CsrRequest request;
+  request.common_name = spec_.names.front();
+  request.sans.assign(spec_.names.begin() + 1, spec_.names.end());
+  request.key_type = spec_.key_type;
+  auto generated = generate_csr(request);
+  if (!generated) return generated.error();
+  const std::string key_path = options_.keys_dir + "/" + spec_.id + ".key";
+  const std::string csr_path = options_.keys_dir + "/" + spec_.id + ".csr";
+  // Both or neither; a key left by a run killed before record_csr is simply replaced.
+  auto key = StagedFile::create(key_path, generated->private_key_pem.view(), 0600);
+  if (!key) return key.error();
+  auto csr = StagedFile::create(csr_path, generated->csr_pem, 0644);
+  if (!csr) return csr.error();
+  if (auto st = key->commit(true); !st) return st;
+  if (auto st = csr->commit(true); !st) return st;
+  progress(Stage::CsrReady, "generated " + key_path);
+  return ledger_.record_csr(spec_.id, key_path, csr_path);
+}
+
+bool CertificateJob::token_usable() const {
+  if (entry_.token.empty()) return false;
+  const TokenInspection t = inspect_token(entry_.token_time, now());
+  return t.status == TokenStatus::Valid && t.seconds_left >= options_.token_min_left;
+}
+
+Status CertificateJob::make_token() {
+  did_work_ = true;
+  if (token_usable()) return ledger_.record_token(spec_.id, entry_.token, entry_.token_time);
+  auto csr = load_csr_file(entry_.csr_path);
+  if (!csr) return csr.error();
+  const UnixSeconds at = now() - options_.token_skew;
+  auto token = compute_token(options_.auth_key, csr->bytes, at);
+  if (!token) return token.error();
+  progress(Stage::TokenReady, "token dated " + std::to_string(at));
+  return ledger_.record_token(spec_.id, *token, at);
+}
+
+Status CertificateJob::publish() {
+  did_work_ = true;
+  auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
+  if (!plan) return plan.error();
+  auto publisher = make_publisher(spec_.publish, spec_.method);
+  if (!publisher) return publisher.error();
+  std::vector<PublishItem> items;
+  for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});
+  std::optional<Error> first_error;
+  nlohmann::json where = nlohmann::json::array();
+  run_publish_batch(**publisher, PublishAction::Publish, items, 4, [&](const PublishOutcome& o) {
+    if (!o.status && !first_error) first_error = o.status.error();
+    if (o.status) where.push_back(o.item->entry.target());
+  });
+  if (first_error) return *first_error;
+  progress(Stage::Published, std::to_string(items.size()) + " place(s) via " + std::string((*publisher)->kind()));
+  return ledger_.record_published(spec_.id, nlohmann::json{{"via", (*publisher)->kind()}, {"where", where}}.dump());
+}
+
+Status CertificateJob::check() {
+  did_work_ = true;
+  auto expected = TokenExpectation::exact({entry_.token});
+  std::set<std::string> failing(spec_.names.begin(), spec_.names.end());
+  const auto deadline = std::chrono::steady_clock::now() + options_.check_deadline;
+  auto delay = std::chrono::milliseconds(1000);
+  CheckResult last_failure;
+  for (;;) {
+    std::vector<std::string> todo(failing.begin(), failing.end());
+    std::size_t next = 0;
+    auto st = run_check_batch(
+        options_.check,
+        [&]() -> std::optional<CheckRequest> {
+          if (next == todo.size()) return std::nullopt;
+          return CheckRequest{todo[next++], spec_.method, expected};
+        },
+        [&](CheckResult r) {
+          if (r.ok) failing.erase(r.name);
+          else last_failure = std::move(r);
+        });
+    if (!st) return st;
+    if (failing.empty()) break;
+    if (std::chrono::steady_clock::now() + delay > deadline)
+      return make_error(ErrorKind::CheckFailed, last_failure.code,
+                        last_failure.name + ": " + last_failure.message + " (still failing after " +
+                            std::to_string(options_.check_deadline.count()) + " s)",
+                        last_failure.hint);
+    progress(Stage::Published, std::to_string(failing.size()) + " name(s) not visible yet (" + last_failure.code + ")");
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(30000));
+  }
+  progress(Stage::Checked, "every name passes");
+  return ledger_.record_checked(spec_.id, nlohmann::json{{"names", spec_.names.size()}}.dump());
+}
+
+Result<certcentral::OrderRequest> CertificateJob::order_request() const {
+  auto csr = load_csr_file(entry_.csr_path);
+  if (!csr) return csr.error();
+  certcentral::OrderRequest r;
+  r.product = spec_.product;
+  r.common_name = spec_.names.front();
+  r.dns_names.assign(spec_.names.begin() + 1, spec_.names.end());
+  r.csr = csr->bytes;  // the bytes the token was made from
+  r.dcv_method = std::string(api_name(spec_.method));
+  r.validity_days = spec_.validity_days;
+  return r;
+}
+
+Status CertificateJob::order() {
+  did_work_ = true;
+  auto request = order_request();
+  if (!request) return request.error();
+  // Committed before the POST leaves: a run killed from here on looks the order up first.
+  if (auto key = ledger_.record_order_intent(spec_.id); !key) return key.error();
+  progress(Stage::Ordering, "ordering " + spec_.product);
+  auto submitted = certcentral::submit_order(client_, *request);
+  if (!submitted) return submitted.error();
+  const auto& created = submitted->order;
+  if (created.immediate()) {
+    std::vector<std::string> pems;
+    for (const auto& c : created.chain) pems.push_back(c.pem);
+    return take_chain(created.id, created.certificate_id, pems);
+  }
+  if (auto st = ledger_.record_order(spec_.id, created.id); !st) return st;
+  return wait_for_issue(created.id);
+}
+
+Status CertificateJob::resume_order() {
+  did_work_ = true;
+  auto request = order_request();
+  if (!request) return request.error();
+  const UnixSeconds since = entry_.order_sent_at - 300;
+  auto found = certcentral::find_matching_order(client_, *request, since);
+  if (!found) return found.error();
+  // A POST sent just before the interruption may still be on its way through the CA: give it
+  // time to land before concluding that it never did.
+  constexpr UnixSeconds kSettle = 15;
+  if (!found->has_value() && now() - entry_.order_sent_at < kSettle) {
+    progress(Stage::Ordering, "the interrupted order is not visible yet: looking again shortly");
+    std::this_thread::sleep_for(std::chrono::seconds(kSettle - (now() - entry_.order_sent_at)));
+    found = certcentral::find_matching_order(client_, *request, since);
+    if (!found) return found.error();
+  }
+  if (!found->has_value()) {
+    progress(Stage::Ordering, "the interrupted order never reached the CA: ordering again");
+    if (!token_usable()) return ledger_.rewind(spec_.id, Stage::CsrReady);
+    return order();
+  }
+  const auto& existing = **found;
+  progress(Stage::Ordered, "found order " + std::to_string(existing.id) + " from the interrupted run");
+  if (auto st = ledger_.record_order(spec_.id, existing.id); !st) return st;
+  return wait_for_issue(existing.id);
+}
+
+Status CertificateJob::wait_for_issue(std::int64_t order_id) {
+  did_work_ = true;
+  auto issued = certcentral::wait_for_certificate(client_, order_id, options_.issue_deadline,
+                                                  [&](const certcentral::PendingState& s) {
+                                                    progress(Stage::Ordered, "order " + std::to_string(order_id) + " " +
+                                                                                 s.status + (s.reason.empty() ? "" : ": " + s.reason));
+                                                  });
+  if (!issued) return issued.error();
+  auto bundle = client_.download(*issued, "pem_all");
+  if (!bundle) return bundle.error();
+  auto pems = split_pem_certificates(*bundle);
+  if (!pems) return pems.error();
+  return take_chain(order_id, *issued, *pems);
+}
+
+Status CertificateJob::take_chain(std::int64_t order_id, std::int64_t certificate_id,
+                                  const std::vector<std::string>& pems) {
+  // In the ledger before anything else: whatever happens next, the certificate is not lost.
+  if (auto st = ledger_.record_chain(spec_.id, order_id, certificate_id, join_pems(pems), 0); !st) return st;
+  progress(Stage::Issued, "certificate " + std::to_string(certificate_id));
+  if (auto st = reload(); !st) return st;
+  return write_files();
+}
+
+Status CertificateJob::write_files() {
+  did_work_ = true;
+  auto verified = write_ledger_chain(entry_, spec_, options_.overwrite_files, now());
+  if (!verified) return verified.error();
+  progress(Stage::Written, spec_.out_dir);
+  return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after);
+}
+
+Status CertificateJob::finish() {
+  if (options_.keep_tokens) return ledger_.record_done(spec_.id, R"({"tokens":"kept"})");
+  did_work_ = true;
+  nlohmann::json detail = {{"tokens", "removed"}};
+  auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
+  auto publisher = make_publisher(spec_.publish, spec_.method);
+  if (plan && publisher) {
+    std::vector<PublishItem> items;
+    for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});
+    run_publish_batch(**publisher, PublishAction::Unpublish, items, 4, [&](const PublishOutcome& o) {
+      // A token left behind is harmless once issued (it expires): note it, do not fail the certificate.
+      if (!o.status) detail["left"].push_back(o.item->entry.target() + ": " + o.status.error().message);
+    });
+  }
+  return ledger_.record_done(spec_.id, detail.dump());
+}
+
+}  // namespace dcvkit::pipeline

@@ -1,0 +1,52 @@
+// One certificate of a run, moved forward one ledger stage at a time. Every step reads what it
+// needs from the ledger entry and commits its outcome before the next step starts.
+#pragma once
+
+#include <memory>
+
+#include "dcvkit/cert_chain.hpp"
+#include "dcvkit/certcentral.hpp"
+#include "dcvkit/ledger.hpp"
+#include "dcvkit/manifest.hpp"
+#include "dcvkit/pipeline.hpp"
+
+namespace dcvkit::pipeline {
+
+// The chain kept in the ledger, verified against the entry's CSR and names, written as files.
+Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
+                                         UnixSeconds now);
+
+class CertificateJob {
+ public:
+  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client);
+  PipelineResult run();
+
+ private:
+  // Each returns the error that stops this certificate (recorded by run()).
+  Status make_csr();
+  Status make_token();
+  Status publish();
+  Status check();
+  Status order();
+  Status resume_order();
+  Status wait_for_issue(std::int64_t order_id);
+  Status take_chain(std::int64_t order_id, std::int64_t certificate_id, const std::vector<std::string>& pems);
+  Status write_files();
+  Status finish();
+
+  Status reload();
+  bool token_usable() const;
+  Result<certcentral::OrderRequest> order_request() const;
+  void progress(Stage stage, const std::string& detail) const;
+  UnixSeconds now() const;
+
+  Ledger& ledger_;
+  const ManifestEntry& spec_;
+  const PipelineOptions& options_;
+  certcentral::Client& client_;
+  LedgerEntry entry_;
+  Stage failing_ = Stage::New;  // the stage being worked towards (for the failure record)
+  bool did_work_ = false;
+};
+
+}  // namespace dcvkit::pipeline

@@ -1,0 +1,117 @@
+// dcvkit run end to end against a real sandbox over HTTPS and a real nginx: a manifest issued from
+// nothing; killed with SIGKILL while an order POST is in flight and started again, every
+// certificate is still ordered exactly once (the sandbox's count says so) and every file verifies;
+// a damaged ledger is refused, never reset.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/nginx_server.hpp"
+#include "support/run.hpp"
+#include "support/sandbox_server.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace dcvkit::test;
+using json = nlohmann::json;
+
+class RunE2e : public ::testing::Test {
+ protected:
+  void start(const std::string& faults) {
+    SandboxOptions o;
+    o.http_port = nginx.http_port();
+    o.https_port = nginx.https_port();
+    o.faults_json = faults;
+    sandbox = std::make_unique<SandboxServer>(o);
+    auto r = run_dcvkit({"authkey", "create", "--out", dir.file("authkey"), "--api-url", sandbox->url(), "--api-key-file",
+                         sandbox->api_key_file(), "--ca-bundle", sandbox->ca_bundle()});
+    ASSERT_EQ(r.exit_code, 0) << r.all();
+  }
+
+  std::string manifest(int n) {
+    std::string text;
+    for (int i = 1; i <= n; ++i) {
+      const std::string host = "run" + std::to_string(i) + ".example.test";
+      std::filesystem::create_directories(nginx.dir() + "/www/" + host);
+      text += json{{"id", "c" + std::to_string(i)},
+                   {"names", {host}},
+                   {"method", "http"},
+                   {"publish", {{"webroot", nginx.dir() + "/www/" + host}}}}
+                  .dump() +
+              "\n";
+    }
+    return dir.write("manifest.jsonl", text);
+  }
+
+  std::vector<std::string> run_args(const std::string& manifest_path) const {
+    return {"run", "--manifest", manifest_path, "--state", dir.file("run.db"), "--auth-key-file", dir.file("authkey"),
+            "--api-url", sandbox->url(), "--api-key-file", sandbox->api_key_file(), "--ca-bundle", sandbox->ca_bundle(),
+            "--http-port", std::to_string(nginx.http_port()), "--https-port", std::to_string(nginx.https_port()),
+            "--connect-address", "127.0.0.1", "--concurrency", "1", "--check-deadline", "20s", "--jsonl"};
+  }
+
+  json status() const {
+    auto r = run_dcvkit({"run", "--status", "--state", dir.file("run.db"), "--json"});
+    return json::parse(r.out, nullptr, false);
+  }
+
+  NginxServer nginx;
+  TempDir dir;
+  std::unique_ptr<SandboxServer> sandbox;
+};
+
+TEST_F(RunE2e, KilledWhileOrderingThenResumedOrdersEachCertificateOnce) {
+  // The first order POST is held 3 s by the CA (it is stored all the same): the run is killed then.
+  start(R"([{"method": "POST", "path": "/order/certificate/", "nth": 1, "action": "delay", "ms": 3000}])");
+  const std::string m = manifest(3);
+  auto args = run_args(m);
+  args.insert(args.begin(), DCVKIT_BIN);
+  const pid_t pid = spawn_logged(args, dir.file("first-run.log"));
+  bool ordering = false;
+  for (int i = 0; i < 100 && !ordering; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const json s = status();
+    if (s.is_object() && s.contains("certificates"))
+      for (const auto& c : s["certificates"]) ordering = ordering || c["stage"] == "ordering";
+  }
+  ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  ::waitpid(pid, &wstatus, 0);
+  ASSERT_TRUE(ordering) << read_text(dir.file("first-run.log"));
+
+  auto second = run_dcvkit(run_args(m));
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  const json stats = sandbox->stats();
+  EXPECT_EQ(stats["orders_total"], 3) << stats.dump();  // the interrupted order was found, not re-sent
+  EXPECT_EQ(stats["orders"]["issued"], 3) << stats.dump();
+  for (int i = 1; i <= 3; ++i) {
+    const std::string d = dir.file("certs/c" + std::to_string(i));
+    auto v = run_program({"/usr/bin/openssl", "verify", "-CAfile", d + "/root.pem", "-untrusted", d + "/chain.pem", d + "/cert.pem"});
+    EXPECT_EQ(v.exit_code, 0) << v.all();
+  }
+  // Nothing left to do: a third run sends nothing.
+  auto third = run_dcvkit(run_args(m));
+  EXPECT_EQ(third.exit_code, 0) << third.all();
+  EXPECT_NE(third.out.find("\"api_requests\":0"), std::string::npos) << third.out;
+  EXPECT_EQ(sandbox->stats()["orders_total"], 3);
+  EXPECT_EQ(second.all().find(sandbox->api_key()), std::string::npos);
+}
+
+TEST_F(RunE2e, DamagedLedgerIsRefusedNotReset) {
+  start("");
+  const std::string m = manifest(1);
+  { std::ofstream(dir.file("run.db")) << std::string(8192, 'x'); }
+  auto r = run_dcvkit(run_args(m));
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.all().find("ledger.corrupt"), std::string::npos) << r.all();
+  EXPECT_EQ(read_text(dir.file("run.db")), std::string(8192, 'x'));
+  EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+}
+
+}  // namespace
