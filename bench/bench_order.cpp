@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "dcvkit/cert_chain.hpp"
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/csr.hpp"
@@ -42,17 +43,8 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> int {
-      if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
-      return std::atoi(argv[++i]);
-    };
-    if (arg == "--names") a.names = value();
-    else if (arg == "--workers") a.workers = value();
-    else throw std::runtime_error("unknown option " + arg + " (usage: bench_order [--names N] [--workers T])");
-  }
-  if (a.names <= 0 || a.workers <= 0) throw std::runtime_error("--names and --workers must be positive");
+  bench::parse_int_flags(argc, argv, {{"--names", &a.names}, {"--workers", &a.workers}},
+                         "bench_order [--names N] [--workers T]");
   return a;
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dcvkit/check_report.hpp"
+#include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -39,6 +40,35 @@ TEST(CheckReport, SelfContainedAndEscaped) {
   EXPECT_EQ(html.find("http://"), std::string::npos) << "no external resources";
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_NE(html.find("10 of 30 names pass"), std::string::npos);
+}
+
+// The streamed writer (what `dcvkit check --report` uses, so 100,000 names fit in flat memory) must
+// produce the very bytes of the in-memory renderer, and leave nothing behind when it cannot write.
+TEST(CheckReport, StreamedWriterMatchesRendererByteForByte) {
+  test::TempDir dir;
+  std::vector<CheckResult> results;
+  for (int round = 0; round < 200; ++round)
+    for (const auto& r : sample_results()) results.push_back(r);  // 6,000 rows: several spool buffers
+  CheckSummary summary;
+  auto writer = CheckReportWriter::open();
+  ASSERT_TRUE(writer) << writer.error().message;
+  for (const auto& r : results) {
+    summary.add(r);
+    ASSERT_TRUE(writer->add(r));
+  }
+  const std::string path = dir.file("report.html");
+  ASSERT_TRUE(writer->write(path, summary, 1800000000, false));
+  auto written = read_file(path, 64u << 20, "report");
+  ASSERT_TRUE(written);
+  EXPECT_EQ(*written, render_html_report(results, summary, 1800000000));
+
+  auto again = writer->write(path, summary, 1800000000, false);
+  ASSERT_FALSE(again) << "an existing report is only replaced when asked";
+  EXPECT_EQ(again.error().code, "io.exists");
+  auto nowhere = writer->write(dir.file("missing/report.html"), summary, 1800000000, true);
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, "io.write_failed");
+  EXPECT_NE(nowhere.error().message.find("missing"), std::string::npos) << nowhere.error().message;
 }
 
 TEST(CheckReport, RendersInHeadlessChromium) {

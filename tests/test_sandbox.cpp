@@ -682,6 +682,28 @@ TEST(SandboxFaults, ClosedConnectionsCarryNotOneByte) {
   EXPECT_TRUE(normal.closed);
 }
 
+// A rate-limited client is told truthfully how long to wait: Retry-After is the time until the
+// window has room, and a request sent after it is admitted (clients that honour it never fail).
+TEST(SandboxRateLimits, RetryAfterSaysWhenTheWindowHasRoom) {
+  SandboxServer sb(offline([](SandboxOptions& o) { o.extra_args = {"--http"}; }));
+  const std::uint16_t port = port_of(sb.url());
+  const std::string key_header = "X-DC-DEVKEY: " + sb.api_key() + "\r\n";
+  std::string limited;
+  for (int i = 0; i < 150 && limited.empty(); ++i) {
+    auto r = raw_request(port, "GET /services/v2/product HTTP/1.1\r\n" + key_header);
+    if (r.received.rfind("HTTP/1.1 429", 0) == 0) limited = r.received;
+  }
+  ASSERT_FALSE(limited.empty()) << "100 requests in 5 s were all admitted";
+  const auto at = limited.find("Retry-After: ");
+  ASSERT_NE(at, std::string::npos) << limited;
+  const int seconds = std::stoi(limited.substr(at + 13));
+  EXPECT_GE(seconds, 1);
+  EXPECT_LE(seconds, 5) << "the 5 s window frees up within 5 s";
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  auto after = raw_request(port, "GET /services/v2/product HTTP/1.1\r\n" + key_header);
+  EXPECT_EQ(after.received.rfind("HTTP/1.1 200", 0), 0u) << after.received.substr(0, 300);
+}
+
 TEST(SandboxFaults, BadPlanIsAUsageError) {
   TempDir dir;
   for (const char* plan : {"{", R"([{"action": "explode"}])", R"([{"action": "status"}])", R"([{"action": "delay", "nth": 0, "ms": 1}])"}) {

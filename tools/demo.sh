@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # README quick start (a): a DV certificate issued from nothing, end to end, on loopback.
 # Starts a real DNS server (BIND), a real web server (nginx) and the sandbox CA (dcvkit-sandbox),
-# then does what a user does against CertCentral: AuthKey -> key + CSR -> request token ->
-# publish (DNS TXT via RFC 2136, and a webroot file) -> check -> order -> certificate files.
+# then does what a user does against CertCentral: an AuthKey, then `dcvkit run` on a two-line
+# manifest: key + CSR -> request token -> publish (DNS TXT via RFC 2136, and a webroot file) ->
+# check -> order -> certificate files, every step in a ledger; --status, a rerun that has nothing
+# left to do, and openssl verify.
 # Everything it makes stays in ./demo/ (the servers are stopped on exit).
+# DCVKIT_BUILD_DIR (default build) is the build directory it uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 bash tools/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target dcvkit-cli dcvkit-sandbox
+build=${DCVKIT_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)" --target dcvkit-cli dcvkit-sandbox
+build=$(cd "$build" && pwd)
 
-dcvkit=$root/build/dcvkit
+dcvkit=$build/dcvkit
 demo=$root/demo
 rm -rf "$demo"
 mkdir -p "$demo"
@@ -26,7 +31,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "starting BIND, nginx and the sandbox CA on 127.0.0.1"
 world_start_named
 world_start_nginx
-world_start_sandbox "$root/build/dcvkit-sandbox"
+world_start_sandbox "$build/dcvkit-sandbox"
 echo "DNS 127.0.0.1:$DNS_PORT, HTTP :$HTTP_PORT, HTTPS :$HTTPS_PORT, API $API_URL"
 
 # What a CI job sets once: where the API is, whom to trust, where the API key is (never argv).
@@ -37,32 +42,26 @@ cd "$demo"
 step "dcvkit authkey create --out authkey   (the account's AuthKey, written 0600)"
 "$dcvkit" authkey create "${api[@]}" --out authkey
 
-# 1. DNS: the token in TXT at _dnsauth.<name>, published by RFC 2136 dynamic update (TSIG).
-step "dcvkit csr new   (shop.example.test + www.shop.example.test)"
-"$dcvkit" csr new --cn shop.example.test --san www.shop.example.test --key-type p256 \
-  --key-out shop.key --csr-out shop.csr
-step "dcvkit token new"
-"$dcvkit" token new --csr shop.csr --auth-key-file authkey
-step "dcvkit publish --method dns --server 127.0.0.1:$DNS_PORT   (RFC 2136 + TSIG)"
-"$dcvkit" publish --csr shop.csr --auth-key-file authkey --method dns \
-  --server "127.0.0.1:$DNS_PORT" --tsig-key-file "$WORLD/named/tsig.key"
-step "dcvkit check --method dns   (what the CA will see, on every authoritative server)"
-"$dcvkit" check --csr shop.csr --auth-key-file authkey --method dns \
-  --name shop.example.test --name www.shop.example.test \
-  --resolver "127.0.0.1:$DNS_PORT" --ns-port "$DNS_PORT"
-step "dcvkit order submit --method dns-txt-token   (one API call: the certificate comes back at once)"
-"$dcvkit" order submit "${api[@]}" --product ssl_dv_geotrust --csr shop.csr --method dns-txt-token \
-  --out-dir certs/shop.example.test
-
-# 2. HTTP: the token in /.well-known/pki-validation/fileauth.txt, served by nginx.
-step "dcvkit csr new   (blog.example.test)"
-"$dcvkit" csr new --cn blog.example.test --key-type rsa2048 --key-out blog.key --csr-out blog.csr
-step "dcvkit publish --method http --webroot ...   (nginx serves $WORLD/www/<host>)"
+# The manifest: one certificate per line. shop: two names, DNS TXT at _dnsauth.<name> published
+# by RFC 2136 dynamic update (TSIG). blog: fileauth.txt in the webroot nginx serves.
 mkdir -p "$WORLD/www/blog.example.test"
-"$dcvkit" publish --csr blog.csr --auth-key-file authkey --method http --webroot "$WORLD/www/blog.example.test"
-step "dcvkit order submit --method http-token"
-"$dcvkit" order submit "${api[@]}" --product ssl_dv_rapidssl --csr blog.csr --method http-token \
-  --out-dir certs/blog.example.test
+cat >manifest.jsonl <<EOF
+{"id": "shop", "names": ["shop.example.test", "www.shop.example.test"], "method": "dns", "product": "ssl_dv_geotrust", "publish": {"dns": {"server": "127.0.0.1:$DNS_PORT", "zone": "example.test", "tsig_key_file": "$WORLD/named/tsig.key"}}, "key_type": "p256", "out_dir": "certs/shop.example.test"}
+{"id": "blog", "names": ["blog.example.test"], "method": "http", "product": "ssl_dv_rapidssl", "publish": {"webroot": "$WORLD/www/blog.example.test"}, "key_type": "rsa2048", "out_dir": "certs/blog.example.test"}
+EOF
+step "manifest.jsonl"
+cat manifest.jsonl
+
+# How the checks reach the loopback servers (a real deployment needs none of these).
+network=(--resolver "127.0.0.1:$DNS_PORT" --ns-port "$DNS_PORT" --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT"
+  --connect-address 127.0.0.1)
+step "dcvkit run --manifest manifest.jsonl --state run.db   (key + CSR, token, publish, check, order, files)"
+"$dcvkit" run --manifest manifest.jsonl --state run.db --auth-key-file authkey "${api[@]}" "${network[@]}" \
+  --report run-report.html
+step "dcvkit run --status --state run.db   (each certificate's stage in the ledger)"
+"$dcvkit" run --status --state run.db
+step "dcvkit run again   (resumable and idempotent: nothing left to do, nothing ordered twice)"
+"$dcvkit" run --manifest manifest.jsonl --state run.db --auth-key-file authkey "${api[@]}" "${network[@]}"
 
 step "openssl verify"
 for d in certs/*/; do
@@ -76,6 +75,7 @@ cat <<EOF
 
 Done. Issued certificates (leaf, intermediates, full chain, root) are in:
 $(for d in certs/*/; do echo "  $demo/${d%/}/{cert,chain,fullchain,root}.pem"; done)
-Private keys: $demo/shop.key, $demo/blog.key (0600). AuthKey: $demo/authkey (0600).
+Private keys: $demo/run.db.keys/{shop,blog}.key (0600). AuthKey: $demo/authkey (0600).
+The ledger: $demo/run.db (dcvkit run --status --state ...). Report: $demo/run-report.html.
 The sandbox's state and request log: $WORLD/sandbox/.
 EOF

@@ -28,8 +28,11 @@ enum class TransportFailure {
   NotSent,         // name resolution or TCP connect failed: nothing left this machine
   TlsHandshake,    // the TLS handshake failed before the request was sent (may be transient)
   TlsVerify,       // the server's certificate is not trusted: permanent, never retried
+  TlsHostMismatch, // the certificate is trusted but names another host: permanent, never retried
+  TlsProtocol,     // the server offers no TLS version we accept (1.2 or later): permanent
   Timeout,         // the time limit passed (see maybe_sent)
   ConnectionLost,  // closed or reset while sending or before a complete answer
+  TooLarge,        // the answer passed the size cap (16 MiB): not CertCentral's; retrying fetches it again
   Other,
 };
 std::string_view to_string(TransportFailure failure);

@@ -1,11 +1,13 @@
 // Summaries of a check run: counts per reason, and a self-contained HTML report a person opens.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "dcvkit/check.hpp"
+#include "dcvkit/error.hpp"
 
 namespace dcvkit {
 
@@ -19,5 +21,23 @@ struct CheckSummary {
 // One HTML file, no external resources: a bar chart of reasons and a table sortable by any column.
 std::string render_html_report(const std::vector<CheckResult>& results, const CheckSummary& summary,
                                UnixSeconds generated_at);
+
+// The same report for inputs of any size: rows are spooled to an anonymous temporary file as
+// results arrive, so memory stays flat; write() puts the report in place atomically.
+class CheckReportWriter {
+ public:
+  static Result<CheckReportWriter> open();
+  CheckReportWriter(CheckReportWriter&& other) noexcept;
+  CheckReportWriter& operator=(CheckReportWriter&&) = delete;
+  CheckReportWriter(const CheckReportWriter&) = delete;
+  ~CheckReportWriter();
+
+  Status add(const CheckResult& result);
+  Status write(const std::string& path, const CheckSummary& summary, UnixSeconds generated_at, bool overwrite);
+
+ private:
+  explicit CheckReportWriter(std::FILE* spool) : spool_(spool) {}
+  std::FILE* spool_;
+};
 
 }  // namespace dcvkit

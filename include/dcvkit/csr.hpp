@@ -13,7 +13,7 @@
 
 namespace dcvkit {
 
-inline constexpr std::size_t kMaxCsrFileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxCsrFileBytes = std::size_t{1024} * 1024;
 
 // Which text of the CSR is hashed into the token (DESIGN §2). Pem is the default: it is exactly
 // the bytes sent as certificate.csr in the order.

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,11 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
 class StagedFile {
  public:
   static Result<StagedFile> create(const std::string& path, std::string_view data, mode_t mode);
+  // The same, with contents too large to hold: `produce` hands them over piece by piece through
+  // `write` (which returns false once a write failed) and returns false when it cannot go on.
+  using Write = std::function<bool(std::string_view)>;
+  static Result<StagedFile> create(const std::string& path, const std::function<bool(const Write&)>& produce,
+                                   mode_t mode);
   StagedFile(StagedFile&& other) noexcept;
   StagedFile& operator=(StagedFile&&) = delete;
   StagedFile(const StagedFile&) = delete;

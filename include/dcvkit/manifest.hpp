@@ -7,6 +7,8 @@
 // the manifest's directory. Unknown keys are refused (a typo must not silently change a run).
 #pragma once
 
+#include <functional>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,8 +34,18 @@ struct ManifestEntry {
   std::size_t line = 0;            // 1-based line in the manifest
 };
 
+// One line holds one certificate of at most 250 names: a megabyte is far beyond any real line,
+// and bounds what a file without line breaks can make us hold.
+inline constexpr std::size_t kMaxManifestLineBytes = 1024 * 1024;
+
 // Every error names the file and line ("manifest.jsonl:7: ...") and says how to fix it.
 Result<std::vector<ManifestEntry>> load_manifest(const std::string& path);
+// The streaming form: each entry goes to `visit` as its line is read, so memory stays bounded by
+// one line plus the set of ids seen (for the uniqueness check), whatever the number of lines.
+// `origin` prefixes errors; `base_dir` resolves relative paths. Stops at the first error, from the
+// manifest or from `visit`. An input without a single entry is an error, as for load_manifest.
+Status read_manifest(std::istream& in, const std::string& origin, const std::string& base_dir,
+                     const std::function<Status(ManifestEntry&&)>& visit);
 // One line on its own (base_dir resolves relative paths); `where` prefixes errors.
 Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where);
 

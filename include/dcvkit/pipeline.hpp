@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dcvkit/certcentral.hpp"
@@ -41,7 +43,9 @@ struct PipelineOptions {
 
 struct PipelineResult {
   std::string id;
-  Stage stage = Stage::New;  // where it ended: Done (or Written with keep_tokens), or Failed
+  Stage stage = Stage::New;  // where it ended: Done, Failed, or New when the run stopped before it
+  Stage failed_at = Stage::New;  // Failed: the stage it could not get past
+  ErrorKind error_kind = ErrorKind::Internal;
   std::string error_code, error_message, hint;
   std::int64_t order_id = 0, certificate_id = 0;
   std::string out_dir;
@@ -52,6 +56,11 @@ struct PipelineResult {
 struct PipelineSummary {
   std::vector<PipelineResult> results;  // manifest order
   std::size_t done = 0, failed = 0;
+  std::size_t not_started = 0;          // left alone because the run stopped
+  // Set when the run stopped early: certificate files could not be written (a full or read-only
+  // disk hits every certificate alike, and ordering more would only buy certificates that cannot
+  // be installed) or the ledger could not record a step. The message names the path.
+  std::optional<Error> stopped;
   std::size_t api_requests = 0;         // HTTP requests sent to the API in this run
   double seconds = 0;
 };
@@ -60,6 +69,16 @@ struct PipelineSummary {
 // (no client); a certificate's failure is recorded in the ledger and in its result.
 Result<PipelineSummary> run_pipeline(Ledger& ledger, const std::vector<ManifestEntry>& manifest,
                                      const PipelineOptions& options);
+
+// How the certificates of a run ended, largest group first: "done", "failed at <stage>: <code>",
+// "not started" (what the summary table and the report's chart show).
+std::vector<std::pair<std::string, std::size_t>> outcome_counts(const PipelineSummary& summary);
+
+// One self-contained HTML page about a run: the outcomes, and per certificate its names, stage,
+// order and certificate ids, expiry, files and what went wrong. Nothing secret is in it: the
+// ledger holds no secret, and neither tokens nor chains are shown.
+std::string render_run_report(const PipelineSummary& summary, const std::vector<ManifestEntry>& manifest,
+                              const std::vector<LedgerEntry>& ledger, UnixSeconds generated_at);
 
 // The files of an issued certificate again, from the ledger alone (`dcvkit run --export`).
 Result<std::size_t> export_from_ledger(Ledger& ledger, const std::vector<ManifestEntry>& manifest, bool overwrite);

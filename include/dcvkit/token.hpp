@@ -19,7 +19,7 @@ namespace dcvkit {
 inline constexpr std::size_t kTimestampLength = 14;
 inline constexpr std::size_t kDigitsLength = 50;
 inline constexpr std::size_t kTokenLength = kTimestampLength + kDigitsLength;
-inline constexpr UnixSeconds kTokenValiditySeconds = 30 * 86400;
+inline constexpr UnixSeconds kTokenValiditySeconds = UnixSeconds{30} * 86400;
 
 using Mac = std::array<std::uint8_t, 32>;
 

@@ -58,9 +58,15 @@ constexpr TransportText kTransportTexts[] = {
     {TransportFailure::NotSent, "api.connect_failed", "cannot reach the API", "check the network and --api-url"},
     {TransportFailure::TlsVerify, "api.tls_untrusted", "the API's TLS certificate is not trusted",
      "if the server uses a private CA, pass it with --ca-bundle FILE (verification cannot be switched off)"},
+    {TransportFailure::TlsHostMismatch, "api.tls_wrong_host", "the API's TLS certificate is for another host name",
+     "use the host name the certificate was issued for in --api-url (an IP address only if the certificate lists it)"},
+    {TransportFailure::TlsProtocol, "api.tls_too_old", "the server offers only TLS versions below 1.2, which dcvkit refuses",
+     "the server must support TLS 1.2 or later; check --api-url and any proxy in between"},
     {TransportFailure::TlsHandshake, "api.tls_failed", "TLS handshake failed", "check --api-url and any proxy in between"},
     {TransportFailure::Timeout, "api.timeout", "no answer in time", "try again later, or allow more time with --api-timeout SECONDS"},
     {TransportFailure::ConnectionLost, "api.connection_lost", "the connection was lost", "try again later"},
+    {TransportFailure::TooLarge, "api.answer_too_large", "the answer was refused",
+     "check that --api-url points at the CertCentral API (.../services/v2), not at another server"},
     {TransportFailure::Other, "api.transfer_failed", "the transfer failed", "try again later"},
 };
 

@@ -22,7 +22,7 @@ Result<std::string> resolve_api_url(std::string_view text) {
   if (text == "eu") return std::string(kEuApiUrl);
   std::string url(text);
   while (!url.empty() && url.back() == '/') url.pop_back();
-  const auto bad = [&](std::string why) {
+  const auto bad = [&](const std::string& why) {
     return make_error(ErrorKind::InvalidInput, "api.bad_url", "--api-url: " + why,
                       "give us, eu, or a URL like https://www.digicert.com/services/v2");
   };
@@ -37,7 +37,7 @@ Result<std::string> resolve_api_url(std::string_view text) {
     return bad("the URL has no host, or has user info, a query or a fragment");
   std::string host = authority;
   if (host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
+    host.resize(host.find(']') + 1);
   } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
     host.resize(colon);
   }

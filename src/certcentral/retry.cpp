@@ -80,7 +80,11 @@ ReplyClass classify_reply(const HttpReply& reply, bool idempotent) {
     return ReplyClass::Final;  // 3xx (never followed) and other 4xx: the same request gets the same answer
   }
   switch (reply.failure) {
-    case TransportFailure::TlsVerify: return ReplyClass::Final;
+    case TransportFailure::TlsVerify:
+    case TransportFailure::TlsHostMismatch:
+    case TransportFailure::TlsProtocol: return ReplyClass::Final;
+    // The same request gets the same oversized answer; an order may still have been created.
+    case TransportFailure::TooLarge: return idempotent ? ReplyClass::Final : ReplyClass::Ambiguous;
     case TransportFailure::NotSent: return ReplyClass::Retryable;
     case TransportFailure::TlsHandshake:
       return reply.maybe_sent && !idempotent ? ReplyClass::Ambiguous : ReplyClass::Retryable;

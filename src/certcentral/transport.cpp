@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "check/curl_handles.hpp"
+#include "dcvkit/certcentral.hpp"
 #include "dcvkit/certcentral_transport.hpp"
 
 namespace dcvkit::certcentral {
@@ -84,6 +85,9 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_USERAGENT, "dcvkit/" DCVKIT_VERSION);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    // Our floor, whatever the system's OpenSSL configuration allows (Debian's still lets a client
+    // negotiate TLS 1.0/1.1 when the server offers nothing newer).
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     if (!o_.ca_bundle.empty()) {
       // Added to the system's CAs (kept through CAPATH), not instead of them.
       curl_easy_setopt(h, CURLOPT_CAINFO, o_.ca_bundle.c_str());
@@ -164,7 +168,12 @@ class CurlTransport final : public Transport {
   void classify(CURLcode code, const char* error, bool too_large, HttpReply& reply) const {
     if (code == CURLE_OK) return;
     reply.error = error[0] ? error : curl_easy_strerror(code);
-    if (too_large) reply.error = "the answer is larger than 16 MiB";
+    if (too_large) {
+      reply.failure = TransportFailure::TooLarge;
+      reply.error = "the answer is larger than 16 MiB";
+      reply.maybe_sent = true;  // an answer was arriving: the request reached the server
+      return;
+    }
     switch (code) {
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_RESOLVE_PROXY:
@@ -172,6 +181,10 @@ class CurlTransport final : public Transport {
         reply.failure = TransportFailure::NotSent;
         return;
       case CURLE_PEER_FAILED_VERIFICATION:
+        // libcurl checks the name itself after OpenSSL accepted the chain; its texts are stable.
+        reply.failure = reply.error.find("target host name") != std::string::npos ? TransportFailure::TlsHostMismatch
+                                                                                    : TransportFailure::TlsVerify;
+        return;
       case CURLE_SSL_CACERT_BADFILE:
       case CURLE_SSL_CERTPROBLEM:
       case CURLE_SSL_ISSUER_ERROR:
@@ -180,7 +193,12 @@ class CurlTransport final : public Transport {
         reply.failure = TransportFailure::TlsVerify;
         return;
       case CURLE_SSL_CONNECT_ERROR:
-        reply.failure = TransportFailure::TlsHandshake;
+        // OpenSSL's "unsupported protocol" (the server chose an old version) or the server's
+        // "protocol version" alert (it has nothing newer than what we refuse).
+        reply.failure = reply.error.find("protocol version") != std::string::npos ||
+                                reply.error.find("unsupported protocol") != std::string::npos
+                            ? TransportFailure::TlsProtocol
+                            : TransportFailure::TlsHandshake;
         reply.maybe_sent = reply.status != 0;
         return;
       case CURLE_OPERATION_TIMEDOUT:
@@ -214,14 +232,20 @@ std::string_view to_string(TransportFailure failure) {
     case TransportFailure::NotSent: return "connect failed";
     case TransportFailure::TlsHandshake: return "TLS handshake failed";
     case TransportFailure::TlsVerify: return "TLS certificate not trusted";
+    case TransportFailure::TlsHostMismatch: return "TLS certificate is for another host name";
+    case TransportFailure::TlsProtocol: return "TLS version refused";
     case TransportFailure::Timeout: return "timed out";
     case TransportFailure::ConnectionLost: return "connection lost";
+    case TransportFailure::TooLarge: return "answer too large";
     case TransportFailure::Other: return "transfer failed";
   }
   return "transfer failed";
 }
 
 Result<std::unique_ptr<Transport>> make_curl_transport(TransportOptions options) {
+  // Checked here too, not only by Client::connect: no path may send the key over plain http to
+  // anything but this machine.
+  if (auto url = resolve_api_url(options.base_url); !url) return url.error();
   if (!curl::global_init()) return make_error(ErrorKind::Internal, "internal.curl", "libcurl failed to initialise");
   curl::Easy easy(curl_easy_init());
   if (!easy) return make_error(ErrorKind::Internal, "internal.curl", "libcurl failed to make a handle");

@@ -149,7 +149,7 @@ class Batch {
     dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
       drive(*p, dns_.queue, limit_, [&](CheckRequest r, std::function<void()> finished) {
         auto expected = r.expected;
-        p->submit(std::move(r.name), [this, expected, finished](DnsObservation o) {
+        p->submit(std::move(r.name), [this, expected, finished](const DnsObservation& o) {
           emit(judge_dns(o, *expected, clock_.now()));
           finished();
         });
@@ -179,7 +179,7 @@ class Batch {
           auto expected = r.expected;
           p->submit(
               std::move(r.name),
-              [this, expected, finished](HttpObservation o) {
+              [this, expected, finished](const HttpObservation& o) {
                 emit(judge_http(o, *expected, clock_.now()));
                 finished();
               },

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/check_input.hpp"
@@ -37,17 +38,17 @@ nlohmann::json summary_json(const CheckSummary& s) {
           {"seconds", s.seconds}};
 }
 
+// The table lists this many failures; the rest are only counted, so memory stays flat however
+// many names fail (--jsonl and --report carry every one).
+constexpr std::size_t kFailuresListed = 50;
+
 void print_table(const CheckSummary& s, const std::vector<CheckResult>& failures) {
   std::cout << s.passed << " of " << s.total << " names pass (" << static_cast<long long>(s.seconds * 1000) << " ms)\n";
   for (const auto& [code, count] : s.by_code) std::cout << "  " << code << std::string(code.size() < 26 ? 26 - code.size() : 1, ' ') << count << "\n";
-  std::size_t shown_count = 0;
-  for (const auto& f : failures) {
-    if (++shown_count > 50) {
-      std::cout << "... and " << failures.size() - 50 << " more failures (use --jsonl or --report)\n";
-      break;
-    }
+  for (const auto& f : failures)
     std::cout << "FAIL " << shown(f.name) << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
-  }
+  if (const std::size_t failed = s.total - s.passed; failed > failures.size())
+    std::cout << "... and " << failed - failures.size() << " more failures (use --jsonl or --report)\n";
 }
 
 }  // namespace
@@ -78,7 +79,15 @@ int cmd_check(int argc, char** argv) {
   const auto deadline_s = parse_duration((*args)["deadline"].as<std::string>());
   if (!deadline_s) return out.fail(usage_error("--deadline: give a duration like 90s, 10m or 1h", ""));
   const bool watch = args->count("watch") > 0;
-  const bool keep_results = args->count("report") || (out.json() && !jsonl);
+  // Only the one-object --json output holds every result; the report is spooled to disk.
+  const bool keep_results = out.json() && !jsonl;
+  std::optional<CheckReportWriter> report;
+  if (args->count("report")) {
+    auto writer = CheckReportWriter::open();
+    if (!writer) return out.fail(writer.error());
+    report.emplace(std::move(*writer));
+  }
+  Status report_status;
 
   auto input = CheckInput::from_args(*args, out);
   if (!input) return out.fail(input.error());
@@ -116,8 +125,9 @@ int cmd_check(int argc, char** argv) {
       }
       if (r.ok || last_chance) {
         summary.add(r);
-        if (!r.ok) failures.push_back(r);
+        if (!r.ok && failures.size() < kFailuresListed) failures.push_back(r);
         if (keep_results) kept.push_back(r);
+        if (report && report_status) report_status = report->add(r);
       }
       if (jsonl) {
         auto j = result_json(r);
@@ -148,9 +158,9 @@ int cmd_check(int argc, char** argv) {
   }
   summary.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
-  if (args->count("report")) {
-    auto written = write_file_atomic((*args)["report"].as<std::string>(),
-                                     render_html_report(kept, summary, system_clock().now()), 0644, true);
+  if (report) {
+    if (!report_status) return out.fail(report_status.error());
+    auto written = report->write((*args)["report"].as<std::string>(), summary, system_clock().now(), true);
     if (!written) return out.fail(written.error());
   }
   if (jsonl) {

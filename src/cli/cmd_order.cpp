@@ -140,7 +140,7 @@ int cmd_order_list(int argc, char** argv) {
   }
   std::cout << "ID          STATUS          CREATED                    PRODUCT                 NAMES\n";
   for (const auto& o : list->orders) {
-    auto pad = [](std::string s, std::size_t w) { return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " "; };
+    auto pad = [](const std::string& s, std::size_t w) { return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " "; };
     std::string names = shown(o.common_name);
     std::size_t more = 0;
     for (const auto& n : o.dns_names) more += n != o.common_name;

@@ -2,40 +2,20 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <map>
+#include <optional>
 
 #include "cli/api_options.hpp"
 #include "cli/check_network.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/run_output.hpp"
+#include "cli/run_progress.hpp"
+#include "dcvkit/files.hpp"
 #include "dcvkit/pipeline.hpp"
 #include "dcvkit/time.hpp"
 
 namespace dcvkit::cli {
 namespace {
-
-nlohmann::json result_json(const PipelineResult& r) {
-  nlohmann::json j = {{"id", r.id}, {"stage", to_string(r.stage)}, {"ok", r.stage == Stage::Done}};
-  if (r.order_id) j["order_id"] = r.order_id;
-  if (r.certificate_id) j["certificate_id"] = r.certificate_id;
-  if (!r.out_dir.empty()) j["out_dir"] = r.out_dir;
-  if (r.not_after) j["not_after"] = format_iso8601(r.not_after);
-  if (r.reused) j["reused"] = true;
-  if (!r.error_code.empty()) j["error"] = {{"code", r.error_code}, {"message", r.error_message}, {"hint", r.hint}};
-  return j;
-}
-
-nlohmann::json entry_json(const LedgerEntry& e) {
-  nlohmann::json j = {{"id", e.id}, {"stage", to_string(e.stage)}, {"attempts", e.attempts},
-                      {"updated_at", format_iso8601(e.updated_at)}};
-  if (e.order_id) j["order_id"] = e.order_id;
-  if (e.certificate_id) j["certificate_id"] = e.certificate_id;
-  if (e.not_after) j["not_after"] = format_iso8601(e.not_after);
-  if (!e.out_dir.empty()) j["out_dir"] = e.out_dir;
-  if (e.stage == Stage::Failed)
-    j["error"] = {{"stage", to_string(e.failed_stage)}, {"code", e.error_code}, {"message", e.error_message}};
-  return j;
-}
 
 int show_status(const std::string& state, const Output& out) {
   auto ledger = Ledger::open_read_only(state);
@@ -48,21 +28,7 @@ int show_status(const std::string& state, const Output& out) {
     out.print({{"certificates", all}});
     return kExitOk;
   }
-  std::cout << "ID                    STAGE        ORDER      EXPIRES               DETAIL\n";
-  for (const auto& e : *entries) {
-    std::string id = shown(e.id);
-    id.resize(std::max<std::size_t>(id.size(), 21), ' ');
-    std::string stage(to_string(e.stage));
-    stage.resize(12, ' ');
-    std::string order = e.order_id ? std::to_string(e.order_id) : "-";
-    order.resize(std::max<std::size_t>(order.size(), 10), ' ');
-    std::string expires = e.not_after ? format_iso8601(e.not_after) : "-";
-    expires.resize(std::max<std::size_t>(expires.size(), 21), ' ');
-    const std::string detail =
-        e.stage == Stage::Failed ? "at " + std::string(to_string(e.failed_stage)) + ": " + e.error_code + ": " + e.error_message
-                                 : e.out_dir;
-    std::cout << id << " " << stage << " " << order << " " << expires << " " << shown(detail) << "\n";
-  }
+  print_status_table(std::cout, *entries);
   return kExitOk;
 }
 
@@ -77,6 +43,13 @@ Status mark_renewals(Ledger& ledger, UnixSeconds window, std::size_t& count) {
     ++count;
   }
   return {};
+}
+
+Status write_report(const std::string& path, Ledger& ledger, const std::vector<ManifestEntry>& manifest,
+                    const PipelineSummary& summary) {
+  auto entries = ledger.all();
+  if (!entries) return entries.error();
+  return write_file_atomic(path, render_run_report(summary, manifest, *entries, system_clock().now()), 0644, true);
 }
 
 }  // namespace
@@ -97,6 +70,7 @@ int cmd_run(int argc, char** argv) {
       ("issue-deadline", "Poll an order that is not issued at once this long", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("status", "Show each certificate's stage in the ledger and exit")
       ("export", "Write the certificate files again from the ledger and exit")
+      ("report", "Also write a self-contained HTML report of the run here", cxxopts::value<std::string>(), "FILE.html")
       ("jsonl", "One JSON line per certificate, then a summary line")
       ("json", "One JSON object with every result");
   add_auth_key_options(options);
@@ -158,17 +132,19 @@ int cmd_run(int argc, char** argv) {
   }
 
   const bool jsonl = args.count("jsonl") > 0;
-  const bool live = !out.json() && ::isatty(STDERR_FILENO);
-  if (!out.json() || live)
-    o.on_progress = [&](const std::string& id, Stage stage, const std::string& detail) {
-      std::cerr << "dcvkit: " << shown(id) << ": " << to_string(stage) << (detail.empty() ? "" : ": " + shown(detail)) << "\n";
-    };
+  const std::string report = args.count("report") ? args["report"].as<std::string>() : "";
+  std::optional<RunProgress> bar;
+  if (!out.json() && !jsonl && ::isatty(STDERR_FILENO)) {
+    bar.emplace(manifest->size(), std::cerr);
+    o.on_progress = [&](const std::string& id, Stage stage, const std::string&) { bar->update(id, stage); };
+  } else if (!out.json() && !jsonl) {
+    o.on_progress = [](const std::string& id, Stage stage, const std::string& detail) { log_finished(std::cerr, id, stage, detail); };
+  }
   auto summary = run_pipeline(**ledger, *manifest, o);
+  if (bar) bar->finish();
   if (!summary) return out.fail(summary.error());
 
-  const nlohmann::json totals = {{"total", summary->results.size()}, {"done", summary->done}, {"failed", summary->failed},
-                                 {"renewing", renewing}, {"api_requests", summary->api_requests},
-                                 {"seconds", summary->seconds}};
+  const nlohmann::json totals = totals_json(*summary, renewing);
   if (jsonl) {
     for (const auto& r : summary->results) std::cout << result_json(r).dump() << "\n";
     std::cout << nlohmann::json{{"summary", totals}}.dump() << std::endl;
@@ -177,21 +153,14 @@ int cmd_run(int argc, char** argv) {
     for (const auto& r : summary->results) all.push_back(result_json(r));
     out.print({{"certificates", all}, {"summary", totals}});
   } else {
-    std::map<std::string, std::size_t> by_code;
-    for (const auto& r : summary->results) {
-      if (r.stage == Stage::Done) {
-        std::cout << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir) << "\n";
-      } else {
-        ++by_code[r.error_code];
-        std::cout << "FAIL " << shown(r.id) << " [" << r.error_code << "] " << shown(r.error_message) << "\n";
-        if (!r.hint.empty()) std::cout << "     " << r.hint << "\n";
-      }
-    }
-    std::cout << summary->done << " of " << summary->results.size() << " certificates done, " << summary->failed
-              << " failed (" << summary->api_requests << " API requests, "
-              << static_cast<long long>(summary->seconds * 1000) << " ms)\n";
+    print_summary(std::cout, *summary);
   }
-  return summary->failed == 0 ? kExitOk : kExitPartial;
+  if (!report.empty()) {
+    if (auto st = write_report(report, **ledger, *manifest, *summary); !st) return out.fail(st.error());
+    if (!out.json() && !jsonl) std::cout << "report: " << shown(report) << "\n";
+  }
+  if (summary->stopped) return exit_code_for(summary->stopped->kind);
+  return summary->failed == 0 && summary->not_started == 0 ? kExitOk : kExitPartial;
 }
 
 }  // namespace dcvkit::cli

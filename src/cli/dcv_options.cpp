@@ -40,6 +40,7 @@ Result<PlanInput> plan_from_args(const cxxopts::ParseResult& args, const Output&
     for (auto& n : *listed) names.emplace_back(std::move(n.name), std::move(n.token));
   }
   std::vector<std::string> only_names;
+  only_names.reserve(names.size());
   for (const auto& n : names) only_names.push_back(n.first);
   auto plan = make_plan(only_names, options);
   if (!plan) return plan.error();

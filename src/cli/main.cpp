@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "util/posix.hpp"
 
 namespace {
 
@@ -82,6 +83,7 @@ int run_command(const Command& c, int argc, char** argv, int first_arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dcvkit::posix::disable_core_dumps();
   const bool json = dcvkit::cli::wants_json(argc, argv);
   if (argc < 2) return usage("no command given", json);
   const std::string_view first = argv[1];

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -32,6 +33,18 @@ std::string join_pems(const std::vector<std::string>& pems) {
 // already issued: a later run always resumes them, --retry-failed or not.
 bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
 
+// A run killed while StagedFile was writing leaves its temporary files (".<name>.tmp-<random>",
+// next to the target). The target is written again from the ledger; the leftovers go, so no
+// half-written file (nor a stray copy of a private key) stays behind.
+void remove_interrupted_writes(const std::string& dir, const std::vector<std::string>& targets) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    for (const auto& target : targets)
+      if (name.rfind("." + target + ".tmp-", 0) == 0 && entry.is_regular_file(ec)) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
@@ -45,8 +58,13 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   auto verified = verify_chain(*pems, ChainExpectation{*key, spec.names}, now);
   if (!verified) return verified.error();
   if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
-  auto files = write_chain(*verified, spec.out_dir, overwrite);
-  if (!files) return files.error();
+  const ChainFiles files = chain_files_in(spec.out_dir);
+  std::vector<std::string> targets;
+  for (const auto* path : {&files.cert, &files.chain, &files.fullchain, &files.root})
+    targets.push_back(std::filesystem::path(*path).filename().string());
+  remove_interrupted_writes(spec.out_dir, targets);
+  auto written = write_chain(*verified, spec.out_dir, overwrite);
+  if (!written) return written.error();
   return verified;
 }
 
@@ -74,6 +92,7 @@ PipelineResult CertificateJob::run() {
   result.id = spec_.id;
   auto fail = [&](const Error& e) {
     result.stage = Stage::Failed;
+    result.error_kind = e.kind;
     result.error_code = e.code;
     result.error_message = e.message;
     result.hint = e.hint;
@@ -85,9 +104,11 @@ PipelineResult CertificateJob::run() {
   if (entry_.stage == Stage::Failed) {
     if (!options_.retry_failed && !must_resume(entry_.failed_stage)) {
       result.stage = Stage::Failed;
+      result.failed_at = entry_.failed_stage;
       result.error_code = entry_.error_code;
       result.error_message = entry_.error_message;
       result.hint = "fix the cause, then run again with --retry-failed";
+      progress(Stage::Failed, "failed in an earlier run: " + entry_.error_code);
       return result;
     }
     // A failed check may mean the token never got there: publish again (it only adds).
@@ -121,7 +142,10 @@ PipelineResult CertificateJob::run() {
     }
     if (!st) {
       const Error error = st.error();
-      if (reload()) (void)ledger_.record_failure(spec_.id, entry_.stage, error.code, error.message);
+      if (reload()) {
+        result.failed_at = entry_.stage;
+        (void)ledger_.record_failure(spec_.id, entry_.stage, error.code, error.message);
+      }
       progress(Stage::Failed, error.code + ": " + error.message);
       return fail(error);
     }
@@ -129,6 +153,7 @@ PipelineResult CertificateJob::run() {
   }
   result.stage = Stage::Done;
   result.reused = already_done && !did_work_;
+  progress(Stage::Done, result.reused ? "in an earlier run" : "");
   result.order_id = entry_.order_id;
   result.certificate_id = entry_.certificate_id;
   result.out_dir = entry_.out_dir;
@@ -154,6 +179,7 @@ Status CertificateJob::make_csr() {
   if (!generated) return generated.error();
   const std::string key_path = options_.keys_dir + "/" + spec_.id + ".key";
   const std::string csr_path = options_.keys_dir + "/" + spec_.id + ".csr";
+  remove_interrupted_writes(options_.keys_dir, {spec_.id + ".key", spec_.id + ".csr"});
   // Both or neither; a key left by a run killed before record_csr is simply replaced.
   auto key = StagedFile::create(key_path, generated->private_key_pem.view(), 0600);
   if (!key) return key.error();

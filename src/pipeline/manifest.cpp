@@ -33,7 +33,8 @@ bool valid_id(const std::string& id) {
 // Reads the only keys allowed in an object; anything else is a typo to report, not to ignore.
 Status only_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where,
                  const std::string& context) {
-  for (const auto& [key, _] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -192,6 +193,53 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   return e;
 }
 
+namespace {
+
+enum class LineRead { Ok, End, TooLong };
+
+// std::getline would hold a line of any length before we could look at it.
+LineRead read_bounded_line(std::istream& in, std::string& line) {
+  line.clear();
+  std::streambuf* buf = in.rdbuf();
+  if (buf == nullptr) return LineRead::End;
+  for (;;) {
+    const int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) return line.empty() ? LineRead::End : LineRead::Ok;
+    if (c == '\n') return LineRead::Ok;
+    if (line.size() == kMaxManifestLineBytes) return LineRead::TooLong;
+    line.push_back(static_cast<char>(c));
+  }
+}
+
+}  // namespace
+
+Status read_manifest(std::istream& in, const std::string& origin, const std::string& base_dir,
+                     const std::function<Status(ManifestEntry&&)>& visit) {
+  std::set<std::string> ids;
+  std::string line;
+  std::size_t number = 0, entries = 0;
+  for (;;) {
+    const LineRead got = read_bounded_line(in, line);
+    if (got == LineRead::End) break;
+    ++number;
+    const std::string where = origin + ":" + std::to_string(number);
+    if (got == LineRead::TooLong)
+      return bad(where, "line longer than " + std::to_string(kMaxManifestLineBytes / 1024) + " KiB",
+                 "one certificate per line; is this a manifest (JSONL)?");
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    auto e = parse_manifest_line(line, base_dir, where);
+    if (!e) return e.error();
+    if (!ids.insert(e->id).second) return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
+    e->line = number;
+    ++entries;
+    if (auto st = visit(std::move(*e)); !st) return st;
+  }
+  if (entries == 0)
+    return bad(origin, "no certificates in the manifest", R"(one JSON object per line: {"id", "names", "method", "publish"})");
+  return {};
+}
+
 Result<std::vector<ManifestEntry>> load_manifest(const std::string& path) {
   std::ifstream in(path);
   if (!in)
@@ -199,22 +247,11 @@ Result<std::vector<ManifestEntry>> load_manifest(const std::string& path) {
                       "check the path and its permissions");
   const std::string base_dir = std::filesystem::absolute(path).parent_path().string();
   std::vector<ManifestEntry> out;
-  std::set<std::string> ids;
-  std::string line;
-  std::size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') continue;
-    const std::string where = path + ":" + std::to_string(number);
-    auto e = parse_manifest_line(line, base_dir, where);
-    if (!e) return e.error();
-    if (!ids.insert(e->id).second) return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
-    e->line = number;
-    out.push_back(std::move(*e));
-  }
-  if (out.empty())
-    return bad(path, "no certificates in the manifest", R"(one JSON object per line: {"id", "names", "method", "publish"})");
+  auto st = read_manifest(in, path, base_dir, [&](ManifestEntry&& e) -> Status {
+    out.push_back(std::move(e));
+    return {};
+  });
+  if (!st) return st.error();
   return out;
 }
 

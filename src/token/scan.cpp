@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
@@ -7,16 +9,22 @@ namespace dcvkit {
 
 std::vector<std::string> scan_token_candidates(std::string_view text, UnixSeconds now) {
   const int year = to_civil(now).year;
-  std::vector<std::pair<std::size_t, std::string>> found;  // position, candidate
+  // Positions first, candidates as views into `text`: a hostile value (a megabyte of "2026...")
+  // costs a few bytes per occurrence, and duplicates are dropped in linear time, not quadratic.
+  std::vector<std::size_t> starts;
   for (int y : {year, year - 1}) {
     const std::string digits = std::to_string(y);
-    for (auto pos = text.find(digits); pos != std::string_view::npos; pos = text.find(digits, pos + 1))
-      if (pos + kTokenLength <= text.size()) found.emplace_back(pos, std::string(text.substr(pos, kTokenLength)));
+    for (auto pos = text.find(digits); pos != std::string_view::npos && pos + kTokenLength <= text.size();
+         pos = text.find(digits, pos + 1))
+      starts.push_back(pos);
   }
-  std::sort(found.begin(), found.end());
+  std::sort(starts.begin(), starts.end());
+  std::unordered_set<std::string_view> seen;
   std::vector<std::string> out;
-  for (auto& [pos, candidate] : found)
-    if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(std::move(candidate));
+  for (std::size_t pos : starts) {
+    const std::string_view candidate = text.substr(pos, kTokenLength);
+    if (seen.insert(candidate).second) out.emplace_back(candidate);
+  }
   return out;
 }
 

@@ -71,6 +71,11 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
 }
 
 Result<StagedFile> StagedFile::create(const std::string& path, std::string_view data, mode_t mode) {
+  return create(path, [data](const Write& write) { return write(data); }, mode);
+}
+
+Result<StagedFile> StagedFile::create(const std::string& path, const std::function<bool(const Write&)>& produce,
+                                      mode_t mode) {
   std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   std::string temp = dir_of(path) + "/." + base + ".tmp-" + posix::random_suffix(10);
   // O_EXCL + explicit mode: a private key is never, even briefly, readable by others.
@@ -81,12 +86,20 @@ Result<StagedFile> StagedFile::create(const std::string& path, std::string_view 
                     "check that the directory exists and is writable");
   }
   ::fchmod(fd, mode);  // the umask must not widen or narrow what we promise
-  bool ok = posix::write_all(fd, data) && ::fsync(fd) == 0;
-  int err = errno;
+  int err = 0;
+  bool ok = produce([&](std::string_view piece) {
+    if (posix::write_all(fd, piece)) return true;
+    err = errno;
+    return false;
+  });
+  if (ok && ::fsync(fd) != 0) {
+    ok = false;
+    err = errno;
+  }
   ::close(fd);
   if (!ok) {
     ::unlink(temp.c_str());
-    return io_error("io.write_failed", "cannot write '" + path + "'", err, "check free space and permissions");
+    return io_error("io.write_failed", "cannot write '" + path + "'", err ? err : EIO, "check free space and permissions");
   }
   return StagedFile(path, std::move(temp));
 }

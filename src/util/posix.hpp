@@ -38,6 +38,10 @@ class Fd {
 // Writes all of data, retrying on EINTR and short writes; false with errno set on failure.
 bool write_all(int fd, std::string_view data);
 
+// No core file and no ptrace by other processes of the same user: a dump of this process would
+// hold the AuthKey, the API key and private keys. Called first thing in main().
+void disable_core_dumps();
+
 // Random [a-z0-9] characters for temporary file names (not for secrets).
 std::string random_suffix(std::size_t length = 12);
 

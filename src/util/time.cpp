@@ -36,7 +36,7 @@ bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-Error bad_instant(std::string_view text, std::string why) {
+Error bad_instant(std::string_view text, const std::string& why) {
   return make_error(ErrorKind::InvalidInput, "time.invalid", "'" + std::string(text) + "' is not a valid time: " + why,
                     "use now, YYYYMMDDHHMMSS, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC; +HH:MM offsets allowed)");
 }

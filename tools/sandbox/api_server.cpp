@@ -1,5 +1,6 @@
 #include "api_server.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "connection_abort.hpp"
@@ -38,9 +39,13 @@ Reply ApiServer::dispatch(const httplib::Request& request, const std::string& bo
                           const std::string& path) {
   const Id* account = account_of(request);
   if (account == nullptr) return error_reply(401, "invalid_api_key", "missing or unknown X-DC-DEVKEY");
-  if (parts_.rate_limiter && !parts_.rate_limiter->admit(*account)) {
+  std::chrono::milliseconds wait{0};
+  if (parts_.rate_limiter && !parts_.rate_limiter->admit(*account, RateLimiter::Clock::now(), &wait)) {
     ++sandbox_.rate_limited;
-    return error_reply(429, "request_limit_exceeded", "too many requests for this API key: slow down");
+    Reply r = error_reply(429, "request_limit_exceeded", "too many requests for this API key: slow down");
+    // Whole seconds, rounded up: a client that waits this long is admitted.
+    r.headers.emplace("Retry-After", std::to_string(std::max<long long>(1, (wait.count() + 999) / 1000)));
+    return r;
   }
   auto route = router_.match(method, path);
   if (!route) return not_found();

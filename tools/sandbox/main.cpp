@@ -15,6 +15,7 @@
 #include "crypto_util.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "util/posix.hpp"
 
 using namespace dcvkit;
 using namespace dcvkit::sandbox;
@@ -89,6 +90,7 @@ int run(const Config& config, const sigset_t& stop_signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  posix::disable_core_dumps();  // it holds the CA's keys and the accounts' API keys and AuthKeys
   Config config;
   if (auto code = parse_options(argc, argv, config)) return *code;
 

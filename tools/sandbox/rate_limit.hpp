@@ -22,8 +22,10 @@ class RateLimiter {
   static std::vector<RateWindow> certcentral_windows();
 
   explicit RateLimiter(std::vector<RateWindow> windows = certcentral_windows());
-  // True: admitted (and counted). False: some window is full.
-  bool admit(std::int64_t account, Clock::time_point now = Clock::now());
+  // True: admitted (and counted). False: some window is full; `retry_after` (if given) receives how
+  // long until that window has room again, for a truthful Retry-After header.
+  bool admit(std::int64_t account, Clock::time_point now = Clock::now(),
+             std::chrono::milliseconds* retry_after = nullptr);
 
  private:
   std::vector<RateWindow> windows_;

@@ -1,0 +1,108 @@
+# bash completion for dcvkit (install as /usr/share/bash-completion/completions/dcvkit, or source it).
+# Written by hand; tests/test_completion.cpp checks every subcommand's options against its --help.
+# Needs nothing from the bash-completion package.
+
+_dcvkit_api_opts="--api-url --api-key-file --ca-bundle --api-timeout --api-retries -v --verbose"
+_dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
+_dcvkit_form_opts="--csr-form --all-forms"
+_dcvkit_time_opts="--timestamp --valid-from"
+_dcvkit_names_opts="--name --names-file"
+_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address"
+_dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
+  --tsig-key-file --ttl --dns-timeout --tcp --webroot --webroot-map --server --hook --print"
+
+# The options of one subcommand ("token new"), --help included.
+_dcvkit_options() {
+  local o
+  case $1 in
+    "token new") o="--csr --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_time_opts" ;;
+    "token inspect") o="--at --json" ;;
+    "token verify") o="--csr --at --json $_dcvkit_authkey_opts $_dcvkit_form_opts" ;;
+    "csr new") o="--cn --san --key-type --key-out --csr-out --force --json" ;;
+    "csr show") o="--print-form --json" ;;
+    plan) o="--json --csr --method --dns-at $_dcvkit_names_opts" ;;
+    publish | unpublish) o="$_dcvkit_publish_opts $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_time_opts $_dcvkit_names_opts" ;;
+    check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --timeout --concurrency
+      --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
+    run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
+      --issue-deadline --status --export --report --jsonl --json $_dcvkit_authkey_opts $_dcvkit_api_opts
+      $_dcvkit_net_opts --dns-timeout" ;;
+    "authkey create") o="--out --force --json $_dcvkit_api_opts" ;;
+    "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;
+    "authkey delete") o="--yes --json $_dcvkit_api_opts" ;;
+    "order submit") o="--product --csr --method --cn --san --validity-days --validity-years --wait --timeout
+      --dry-run --token --precheck --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
+      --out-dir --force $_dcvkit_net_opts --check-timeout" ;;
+    "order status") o="--json $_dcvkit_api_opts" ;;
+    "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;
+    "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
+    *) return 1 ;;
+  esac
+  echo "$o -h --help"
+}
+
+# What may follow an option that takes a value: "file", "dir", a word list, or "value" (free text).
+_dcvkit_value_kind() {
+  case $2 in
+    --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | \
+      --api-key-file | --ca-bundle | --input | --report | --manifest | --out) echo file ;;
+    --state) [ "$1" = run ] && echo file || echo value ;;
+    --webroot | --out-dir) echo dir ;;
+    --method)
+      case $1 in
+        "order submit") echo "words dns-txt-token http-token dns http" ;;
+        *) echo "words dns http" ;;
+      esac ;;
+    --csr-form | --print-form) echo "words pem pem-lf oneline base64-body" ;;
+    --key-type) echo "words rsa2048 rsa3072 rsa4096 p256 p384" ;;
+    --dns-at) echo "words dnsauth apex" ;;
+    --print) echo "words zone nsupdate" ;;
+    --api-url) echo "words us eu" ;;
+    --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
+    --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
+    --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
+      --zone | --ttl | --dns-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
+      --connect-address | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
+      --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
+      --offset) echo value ;;
+  esac
+}
+
+_dcvkit() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local groups="token csr plan publish unpublish check run authkey order"
+  COMPREPLY=()
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    mapfile -t COMPREPLY < <(compgen -W "$groups --help --version" -- "$cur")
+    return
+  fi
+  local cmd=${COMP_WORDS[1]} first_arg=2
+  case $cmd in
+    token) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new inspect verify" -- "$cur"); return; } ;;
+    csr) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new show" -- "$cur"); return; } ;;
+    authkey) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "create show delete" -- "$cur"); return; } ;;
+    order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list" -- "$cur"); return; } ;;
+  esac
+  case $cmd in token | csr | authkey | order) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
+  local opts
+  opts=$(_dcvkit_options "$cmd") || return
+
+  if [[ $prev == -* ]]; then
+    local kind
+    kind=$(_dcvkit_value_kind "$cmd" "$prev")
+    case $kind in
+      file) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+      dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
+      words\ *) mapfile -t COMPREPLY < <(compgen -W "${kind#words }" -- "$cur"); return ;;
+      value) return ;;
+    esac
+  fi
+  if [[ $cur == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+  elif [ "$cmd" = "csr show" ]; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # its FILE argument
+    compopt -o filenames 2>/dev/null
+  fi
+}
+
+complete -F _dcvkit dcvkit

@@ -1,0 +1,57 @@
+#include "cli/run_progress.hpp"
+
+#include "cli/common.hpp"
+
+namespace dcvkit::cli {
+namespace {
+
+constexpr std::size_t kBarWidth = 24;
+constexpr auto kRedrawEvery = std::chrono::milliseconds(100);
+
+}  // namespace
+
+RunProgress::RunProgress(std::size_t total, std::ostream& out)
+    : total_(total), out_(out), started_(std::chrono::steady_clock::now()) {}
+
+void RunProgress::update(const std::string& id, Stage stage) {
+  where_[id] = stage;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < kRedrawEvery) return;
+  last_draw_ = now;
+  draw();
+}
+
+void RunProgress::finish() {
+  draw();
+  out_ << "\n" << std::flush;
+}
+
+void RunProgress::draw() {
+  std::size_t done = 0, failed = 0;
+  std::map<Stage, std::size_t> busy;
+  for (const auto& [id, stage] : where_) {
+    if (stage == Stage::Done) ++done;
+    else if (stage == Stage::Failed) ++failed;
+    else ++busy[stage];
+  }
+  const std::size_t finished = done + failed;
+  const std::size_t filled = total_ ? kBarWidth * finished / total_ : kBarWidth;
+  std::string line = "\r\033[K[" + std::string(filled, '#') + std::string(kBarWidth - filled, '-') + "] " +
+                     std::to_string(done) + "/" + std::to_string(total_) + " done";
+  if (failed) line += ", " + std::to_string(failed) + " failed";
+  std::string stages;
+  for (auto it = busy.rbegin(); it != busy.rend(); ++it)  // the furthest stage first
+    stages += (stages.empty() ? "" : ", ") + std::string(to_string(it->first)) + " " + std::to_string(it->second);
+  if (!stages.empty()) line += " | " + stages;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  line += " | " + std::to_string(seconds.count()) + " s";
+  out_ << line << std::flush;
+}
+
+void log_finished(std::ostream& out, const std::string& id, Stage stage, const std::string& detail) {
+  if (stage != Stage::Done && stage != Stage::Failed) return;
+  if (stage == Stage::Done) out << "dcvkit: " << shown(id) << ": done" << (detail.empty() ? "" : " (" + shown(detail) + ")") << "\n";
+  else out << "dcvkit: " << shown(id) << ": failed: " << shown(detail) << "\n";
+}
+
+}  // namespace dcvkit::cli

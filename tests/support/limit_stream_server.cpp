@@ -1,0 +1,87 @@
+#include "support/limit_stream_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dcvkit::test {
+
+StreamServer::StreamServer(std::string prefix, std::uint64_t body_bytes)
+    : prefix_(std::move(prefix)), body_bytes_(body_bytes) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) throw std::runtime_error("StreamServer: socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 16) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(listen_fd_);
+    throw std::runtime_error("StreamServer: cannot listen on 127.0.0.1");
+  }
+  port_ = ntohs(a.sin_port);
+  thread_ = std::thread([this] { serve(); });
+}
+
+StreamServer::~StreamServer() {
+  stop_ = true;
+  thread_.join();
+  ::close(listen_fd_);
+}
+
+void StreamServer::serve() {
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ++connections_;
+    answer(fd);
+    ::close(fd);
+  }
+}
+
+void StreamServer::answer(int fd) {
+  // The request's headers (its body, if any, is never looked at).
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 2000) <= 0) return;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    request.append(buf, static_cast<std::size_t>(n));
+  }
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+  head += body_bytes_ ? "Content-Length: " + std::to_string(body_bytes_) + "\r\n" : "Connection: close\r\n";
+  head += "\r\n" + prefix_;
+  std::string chunk(64 * 1024, ' ');
+  std::uint64_t body_sent = 0;
+  std::string_view pending = head;
+  body_sent = prefix_.size();
+  for (;;) {
+    if (stop_) return;
+    while (!pending.empty()) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 100) <= 0) {
+        if (stop_) return;
+        continue;
+      }
+      const ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;  // the client hung up: what we wanted to see
+      sent_ += static_cast<std::uint64_t>(n);
+      pending.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (body_bytes_ && body_sent >= body_bytes_) return;
+    const std::uint64_t left = body_bytes_ ? body_bytes_ - body_sent : chunk.size();
+    pending = std::string_view(chunk).substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size())));
+    body_sent += pending.size();
+  }
+}
+
+}  // namespace dcvkit::test

@@ -1,0 +1,131 @@
+// What `dcvkit run` shows a person: the HTML report (content, escaping, no secrets), the summary
+// table, and the live progress line — on a terminal only, never with --jsonl or into a pipe.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "dcvkit/pipeline.hpp"
+#include "support/run_world.hpp"
+
+namespace {
+
+using namespace dcvkit;
+using namespace dcvkit::test;
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
+  PipelineSummary s;
+  PipelineResult ok;
+  ok.id = "shop";
+  ok.stage = Stage::Done;
+  ok.order_id = 100001;
+  PipelineResult bad;
+  bad.id = "blog";
+  bad.stage = Stage::Failed;
+  bad.failed_at = Stage::Published;
+  bad.error_code = "http.not_found";
+  bad.error_message = "<script>alert(1)</script> 404";
+  PipelineResult later;
+  later.id = "late";
+  later.error_code = "run.not_started";
+  s.results = {ok, bad, later};
+  s.done = s.failed = s.not_started = 1;
+  s.stopped = make_error(ErrorKind::Io, "io.write_failed", "late: cannot write '/full/cert.pem': No space left on device",
+                         "free space");
+  std::vector<ManifestEntry> manifest(3);
+  manifest[0].names = {"shop.example.test", "www.shop.example.test"};
+  manifest[1].names = {"blog.example.test"};
+  manifest[2].names = {"late.example.test"};
+  LedgerEntry e;
+  e.id = "shop";
+  e.stage = Stage::Done;
+  e.order_id = 100001;
+  e.certificate_id = 500001;
+  e.token = "20261123000000secrettokenvaluethatmustnotbeshowninthereport000000";
+  e.chain_pem = "-----BEGIN CERTIFICATE-----";
+
+  const auto counts = outcome_counts(s);
+  ASSERT_EQ(counts.size(), 3u);
+  const std::string html = render_run_report(s, manifest, {e}, 1800000000);
+  EXPECT_NE(html.find("<title>dcvkit run report</title>"), std::string::npos);
+  EXPECT_NE(html.find("1 of 3 certificates done, 1 failed, 1 not started"), std::string::npos);
+  EXPECT_NE(html.find("failed at published: http.not_found"), std::string::npos);
+  EXPECT_NE(html.find("id=\"outcomes\""), std::string::npos);
+  EXPECT_NE(html.find("www.shop.example.test"), std::string::npos);
+  EXPECT_NE(html.find(">500001<"), std::string::npos);
+  EXPECT_NE(html.find("No space left on device"), std::string::npos);
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert"), std::string::npos);
+  EXPECT_EQ(html.find(e.token), std::string::npos);
+  EXPECT_EQ(html.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos) << "self-contained";
+  EXPECT_EQ(html.find("http://"), std::string::npos) << "self-contained";
+  EXPECT_EQ(count_of(html, "<tr class=\""), 3u);
+}
+
+class RunOutput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    world.add("r1", RunPublish::Webroot);
+    world.add("r2", RunPublish::Dns);
+    world.add("forbidden", RunPublish::Webroot);  // nginx answers 403 for this host: the check fails
+    world.manifest();
+  }
+  RunWorld world;
+};
+
+TEST_F(RunOutput, ReportSummaryAndProgressWithoutSecrets) {
+  const std::string report = world.dir().file("report.html");
+  // On a terminal (script gives the run a pseudo-terminal): the live line, then the summary.
+  std::string command;
+  for (const auto& a : world.run_args({"--check-deadline", "2s", "--report", report})) command += " " + a;
+  const auto jsonl_at = command.find(" --jsonl");
+  command.erase(jsonl_at, 8);
+  auto tty = run_program({"/usr/bin/script", "-qefc", std::string(DCVKIT_BIN) + command, "/dev/null"});
+  EXPECT_EQ(tty.exit_code, 9) << tty.all();
+  EXPECT_NE(tty.out.find("\r\033[K["), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("2/3 done, 1 failed"), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("OUTCOME"), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("failed at published: "), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("2 of 3 certificates done, 1 failed"), std::string::npos) << tty.out;
+
+  const std::string html = read_text(report);
+  EXPECT_NE(html.find("2 of 3 certificates done, 1 failed"), std::string::npos) << html;
+  EXPECT_NE(html.find("www.r2.dns.test"), std::string::npos);
+  EXPECT_NE(html.find("failed at published: "), std::string::npos);
+  auto ledger = Ledger::open_read_only(world.state());
+  ASSERT_TRUE(ledger.ok());
+  auto entries = (*ledger)->all();
+  ASSERT_TRUE(entries.ok());
+  for (const auto& e : *entries) {
+    ASSERT_FALSE(e.token.empty());
+    EXPECT_EQ(html.find(e.token), std::string::npos) << "token of " << e.id;
+    if (e.order_id) {
+      EXPECT_NE(html.find(">" + std::to_string(e.order_id) + "<"), std::string::npos);
+    }
+  }
+  for (const auto& secret : {world.sandbox().api_key(), read_text(world.dir().file("authkey")).substr(0, 32)}) {
+    EXPECT_EQ(html.find(secret), std::string::npos);
+    EXPECT_EQ(tty.out.find(secret), std::string::npos);
+  }
+  EXPECT_EQ(html.find("PRIVATE KEY"), std::string::npos);
+
+  // With --jsonl, even on a terminal: no live line. Into a pipe: one line per certificate.
+  auto jsonl = run_program({"/usr/bin/script", "-qefc", std::string(DCVKIT_BIN) + command + " --jsonl", "/dev/null"});
+  EXPECT_EQ(jsonl.exit_code, 9) << jsonl.all();
+  EXPECT_EQ(jsonl.out.find("\033[K"), std::string::npos) << jsonl.out;
+  auto args = world.run_args({"--check-deadline", "2s"});
+  args.erase(std::find(args.begin(), args.end(), "--jsonl"));
+  auto piped = run_dcvkit(args);
+  EXPECT_EQ(piped.err.find("\033[K"), std::string::npos) << piped.err;
+  EXPECT_NE(piped.err.find("dcvkit: r1: done"), std::string::npos) << piped.err;
+  EXPECT_NE(piped.err.find("dcvkit: forbidden: failed"), std::string::npos) << piped.err;
+}
+
+}  // namespace

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# CI stage: the test suite under ThreadSanitizer (build-tsan). Every data race, lock-order
+# inversion or thread leak fails the run (halt_on_error); tsan.supp holds only third-party false
+# positives, each with its reason.
+#
+#   tools/tsan.sh                       # the whole suite
+#   tools/tsan.sh -R 'CheckBatch|...'   # extra arguments go to ctest (e.g. the concurrent subset)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+echo "== build (ThreadSanitizer)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCVKIT_TSAN=ON -DDCVKIT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+cmake --build build-tsan -j "$jobs" --target dcvkit_tests
+
+echo "== tests under ThreadSanitizer"
+# second_deadlock_stack: both stacks of a lock-order inversion. The servers the tests start
+# (dcvkit-sandbox) are TSan builds too and inherit these options.
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 history_size=4 suppressions=$PWD/tsan.supp"
+start=$(date +%s)
+ctest --test-dir build-tsan --output-on-failure -j "$jobs" --timeout 600 "$@"
+echo "== ThreadSanitizer stage: $(( $(date +%s) - start )) s of tests"
