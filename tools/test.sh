@@ -1,26 +1,70 @@
 #!/usr/bin/env bash
-# README quick start (b) and .ci/run: install what is needed, build twice (optimised, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer), run every test in both, smoke-run the benchmark.
+# README quick start (b) and .ci/run: install what is needed, then
+#   1. optimised build, every test, the packaging test (cmake --install, .deb via apt, consumers);
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
+#   3. ThreadSanitizer build, every test (stage "tsan": not yet in the default set, see issue 7);
+#   4. libFuzzer targets, time-boxed (DCVKIT_FUZZ_SECONDS per target, default 10);
+#   5. cppcheck on src/ and tools/ (clang-tidy: tools/lint.sh, a separate, longer stage);
+#   6. smoke runs of the benchmarks.
+# DCVKIT_TEST_STAGES (default "plain asan fuzz lint bench") picks stages, e.g. "plain" or "tsan".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
 jobs=$(nproc)
+stages=" ${DCVKIT_TEST_STAGES:-plain asan fuzz lint bench} "
+want() { [[ "$stages" == *" $1 "* ]]; }
+t0=$(date +%s)
+elapsed() { echo "   ($(( $(date +%s) - t0 )) s since start)"; }
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-echo "== build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCVKIT_BUILD_TESTS=ON -DDCVKIT_BUILD_BENCH=ON >/dev/null
-cmake --build build -j "$jobs"
-echo "== tests"
-ctest --test-dir build --output-on-failure -j "$jobs"
+if want plain || want bench; then
+  echo "== build (RelWithDebInfo)"
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDCVKIT_BUILD_TESTS=ON -DDCVKIT_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
+  cmake --build build -j "$jobs"
+  elapsed
+fi
+if want plain; then
+  echo "== tests"
+  ctest --test-dir build --output-on-failure -j "$jobs"
+  echo "== packaging: cmake --install, find_package + pkg-config consumers, cpack -G DEB, apt-get install"
+  bash tools/package-test.sh build
+  elapsed
+fi
 
-echo "== build (ASan + UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDCVKIT_SANITIZE=ON -DDCVKIT_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j "$jobs"
-echo "== tests under ASan + UBSan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+if want asan; then
+  echo "== build (ASan + UBSan)"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDCVKIT_SANITIZE=ON -DDCVKIT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+  cmake --build build-asan -j "$jobs"
+  echo "== tests under ASan + UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+  elapsed
+fi
 
-echo "== benchmark smoke runs (full runs: build/bench/bench_token, build/bench/bench_order)"
-./build/bench/bench_token --tokens 20000 --rounds 1
-./build/bench/bench_order --names 20 --workers 2
+if want tsan; then
+  bash tools/tsan.sh
+  elapsed
+fi
+
+if want fuzz; then
+  echo "== fuzzing (${DCVKIT_FUZZ_SECONDS:-10} s per target; full runs: tools/fuzz.sh 60)"
+  bash tools/fuzz.sh "${DCVKIT_FUZZ_SECONDS:-10}"
+  elapsed
+fi
+
+if want lint; then
+  bash tools/lint.sh --cppcheck-only
+  elapsed
+fi
+
+if want bench; then
+  echo "== benchmark smoke runs (full runs: build/bench/bench_token, bench_order, bench_run, bench_check)"
+  ./build/bench/bench_token --tokens 20000 --rounds 1
+  ./build/bench/bench_order --names 20 --workers 2
+  ./build/bench/bench_run --certs 20
+  elapsed
+fi
+echo "== all stages passed:$stages($(( $(date +%s) - t0 )) s)"
