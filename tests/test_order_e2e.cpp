@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <set>
+#include <mutex>
 #include <thread>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -68,9 +69,11 @@ class OrderE2e : public ::testing::Test {
       args.insert(args.end(), a.begin(), a.end());
     }
     auto r = run_dcvkit(args);
+    std::lock_guard lock(printed_mutex);  // some tests publish from a second thread meanwhile
     printed += r.out + r.err;
     return r;
   }
+  std::mutex printed_mutex;
 
   void TearDown() override {
     if (!sandbox) return;
