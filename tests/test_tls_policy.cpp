@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "dcvkit/certcentral.hpp"
+#include "support/loopback.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_server.hpp"
@@ -32,15 +33,7 @@ constexpr const char* kAuthKeyBody = R"({"auth_key_id": 7, "auth_key": "abc"})";
 class ConnectionTrap {
  public:
   ConnectionTrap() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("ConnectionTrap: cannot listen");
-    port_ = ntohs(a.sin_port);
+    fd_ = test::listen_loopback("ConnectionTrap", port_);
     thread_ = std::thread([this] {
       while (!stop_) {
         pollfd p{fd_, POLLIN, 0};

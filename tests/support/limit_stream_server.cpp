@@ -9,22 +9,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "support/loopback.hpp"
+
 namespace dcvkit::test {
 
 StreamServer::StreamServer(std::string prefix, std::uint64_t body_bytes)
     : prefix_(std::move(prefix)), body_bytes_(body_bytes) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw std::runtime_error("StreamServer: socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 16) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(listen_fd_);
-    throw std::runtime_error("StreamServer: cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_loopback("StreamServer", port_);
   thread_ = std::thread([this] { serve(); });
 }
 

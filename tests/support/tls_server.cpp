@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "support/csr_fixtures.hpp"
+#include "support/loopback.hpp"
 #include "util/openssl_ptr.hpp"
 
 namespace dcvkit::test {
@@ -93,15 +94,7 @@ TlsServer::TlsServer(TlsServerOptions options) : options_(std::move(options)) {
     require(SSL_CTX_set_max_proto_version(ctx, options_.max_version) == 1, "max version");
   }
 
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  require(listen_fd_ >= 0 && ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-              ::listen(listen_fd_, 16) == 0 && ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0,
-          "listen on 127.0.0.1");
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_loopback("TlsServer", port_);
   require(::pipe2(wake_, O_CLOEXEC) == 0, "pipe");
   // A refusing client hangs up mid-handshake; OpenSSL's next write must fail, not kill the tests.
   ::signal(SIGPIPE, SIG_IGN);
