@@ -18,6 +18,7 @@
 #include "support/dns_fixture.hpp"
 #include "support/dns_server.hpp"
 #include "support/nginx_server.hpp"
+#include "support/real_servers_test.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -92,26 +93,14 @@ void expect_codes(const std::vector<Case>& cases, const std::map<std::string, nl
   }
 }
 
-class CliCheck : public ::testing::Test {
+class CliCheck : public RealServersTest {
  protected:
-  static void SetUpTestSuite() {
-    dns = new DnsFixture();
-    nginx = new NginxServer();
-  }
-  static void TearDownTestSuite() {
-    delete dns;
-    delete nginx;
-  }
   static std::vector<std::string> network_flags(std::uint16_t http_port, std::uint16_t https_port) {
     return {"--resolver", dns->resolver().server(), "--ns-port", std::to_string(dns->ns_port()),
             "--http-port", std::to_string(http_port), "--https-port", std::to_string(https_port),
             "--connect-address", "127.0.0.1", "--timeout", "1500"};
   }
-  static DnsFixture* dns;
-  static NginxServer* nginx;
 };
-DnsFixture* CliCheck::dns = nullptr;
-NginxServer* CliCheck::nginx = nullptr;
 
 TEST_F(CliCheck, EveryDnsReasonCode) {
   std::vector<Case> cases = {

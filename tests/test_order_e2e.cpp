@@ -17,6 +17,7 @@
 #include "dcvkit/time.hpp"
 #include "support/dns_fixture.hpp"
 #include "support/nginx_server.hpp"
+#include "support/real_servers_test.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
 #include "support/temp_dir.hpp"
@@ -34,17 +35,8 @@ int orders_in(const json& stats, const char* status) {
   return stats.contains("orders") && stats["orders"].contains(status) ? stats["orders"][status].get<int>() : 0;
 }
 
-class OrderE2e : public ::testing::Test {
+class OrderE2e : public RealServersTest {
  protected:
-  static void SetUpTestSuite() {
-    dns = new DnsFixture();
-    nginx = new NginxServer();
-  }
-  static void TearDownTestSuite() {
-    delete nginx;
-    delete dns;
-  }
-
   // A fresh sandbox per test (its stats count only this test's requests), validating through the
   // fixture's DNS servers and nginx.
   void start_sandbox(const std::string& faults = {}) {
@@ -181,15 +173,11 @@ class OrderE2e : public ::testing::Test {
     return j;
   }
 
-  static DnsFixture* dns;
-  static NginxServer* nginx;
   std::unique_ptr<SandboxServer> sandbox;
   TempDir dir;
   std::string printed, auth_key_file;
   static std::atomic<int> counter;
 };
-DnsFixture* OrderE2e::dns = nullptr;
-NginxServer* OrderE2e::nginx = nullptr;
 std::atomic<int> OrderE2e::counter{0};
 
 TEST_F(OrderE2e, DnsTokensIssueAtOnceWithOneApiCall) {

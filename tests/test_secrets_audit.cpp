@@ -24,6 +24,7 @@
 #include "support/csr_fixtures.hpp"
 #include "support/dns_fixture.hpp"
 #include "support/nginx_server.hpp"
+#include "support/real_servers_test.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
 #include "support/temp_dir.hpp"
@@ -98,19 +99,8 @@ std::string tsig_secret(const std::string& key_file) {
   return std::regex_search(text, m, std::regex("secret\\s+\"([^\"]+)\"")) ? m[1].str() : "";
 }
 
-class SecretsAudit : public ::testing::Test {
+class SecretsAudit : public RealServersTest {
  protected:
-  static void SetUpTestSuite() {
-    dns = new DnsFixture();
-    nginx = new NginxServer();
-  }
-  static void TearDownTestSuite() {
-    delete nginx;
-    delete dns;
-    nginx = nullptr;
-    dns = nullptr;
-  }
-
   void SetUp() override {
     offline_auth_key_file = dir.write("offline-authkey", std::string(kOfflineAuthKey) + "\n");
     api_key_file = dir.write("api-key", std::string(kApiKey) + "\n");
@@ -233,8 +223,6 @@ class SecretsAudit : public ::testing::Test {
     EXPECT_GT(files_seen, meant.size());
   }
 
-  static DnsFixture* dns;
-  static NginxServer* nginx;
   TempDir dir;
   std::unique_ptr<SandboxServer> sandbox;
   std::string offline_auth_key_file, api_key_file, wrong_api_key_file, auth_key_file;
@@ -244,8 +232,6 @@ class SecretsAudit : public ::testing::Test {
   int commands_run = 0;
   static int counter;
 };
-DnsFixture* SecretsAudit::dns = nullptr;
-NginxServer* SecretsAudit::nginx = nullptr;
 int SecretsAudit::counter = 0;
 
 TEST_F(SecretsAudit, TokenCsrPlanPublishAndCheckCommands) {
