@@ -43,6 +43,10 @@ class StagedFile {
 
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool overwrite);
 
+// Removes the temporary files StagedFiles for `path` left next to it when their process was killed
+// before commit (a half-written certificate, or a stray copy of a private key). Best effort.
+void remove_staged_leftovers(const std::string& path);
+
 // Fails when the path exists (for "never overwrite unless --force" checks done before any work).
 Status ensure_absent(const std::string& path, std::string_view what);
 

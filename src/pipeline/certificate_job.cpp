@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -33,18 +32,6 @@ std::string join_pems(const std::vector<std::string>& pems) {
 // already issued: a later run always resumes them, --retry-failed or not.
 bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
 
-// A run killed while StagedFile was writing leaves its temporary files (".<name>.tmp-<random>",
-// next to the target). The target is written again from the ledger; the leftovers go, so no
-// half-written file (nor a stray copy of a private key) stays behind.
-void remove_interrupted_writes(const std::string& dir, const std::vector<std::string>& targets) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    for (const auto& target : targets)
-      if (name.rfind("." + target + ".tmp-", 0) == 0 && entry.is_regular_file(ec)) std::filesystem::remove(entry.path(), ec);
-  }
-}
-
 }  // namespace
 
 Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
@@ -59,10 +46,8 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   if (!verified) return verified.error();
   if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
   const ChainFiles files = chain_files_in(spec.out_dir);
-  std::vector<std::string> targets;
-  for (const auto* path : {&files.cert, &files.chain, &files.fullchain, &files.root})
-    targets.push_back(std::filesystem::path(*path).filename().string());
-  remove_interrupted_writes(spec.out_dir, targets);
+  // A run killed while writing these left temporary files: they go before the files are rewritten.
+  for (const auto* path : {&files.cert, &files.chain, &files.fullchain, &files.root}) remove_staged_leftovers(*path);
   auto written = write_chain(*verified, spec.out_dir, overwrite);
   if (!written) return written.error();
   return verified;
@@ -179,7 +164,8 @@ Status CertificateJob::make_csr() {
   if (!generated) return generated.error();
   const std::string key_path = options_.keys_dir + "/" + spec_.id + ".key";
   const std::string csr_path = options_.keys_dir + "/" + spec_.id + ".csr";
-  remove_interrupted_writes(options_.keys_dir, {spec_.id + ".key", spec_.id + ".csr"});
+  remove_staged_leftovers(key_path);  // a stray copy of a key from a run killed mid-write
+  remove_staged_leftovers(csr_path);
   // Both or neither; a key left by a run killed before record_csr is simply replaced.
   auto key = StagedFile::create(key_path, generated->private_key_pem.view(), 0600);
   if (!key) return key.error();

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "util/posix.hpp"
 
@@ -15,6 +16,12 @@ namespace {
 
 Error io_error(std::string code, const std::string& message, int err, std::string hint = {}) {
   return make_error(ErrorKind::Io, std::move(code), message + ": " + std::strerror(err), std::move(hint));
+}
+
+// ".<name>.tmp-": what a StagedFile's temporary name starts with, next to its destination.
+std::string staged_prefix(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return "." + path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp-";
 }
 
 std::string dir_of(const std::string& path) {
@@ -76,8 +83,7 @@ Result<StagedFile> StagedFile::create(const std::string& path, std::string_view 
 
 Result<StagedFile> StagedFile::create(const std::string& path, const std::function<bool(const Write&)>& produce,
                                       mode_t mode) {
-  std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-  std::string temp = dir_of(path) + "/." + base + ".tmp-" + posix::random_suffix(10);
+  std::string temp = dir_of(path) + "/" + staged_prefix(path) + posix::random_suffix(10);
   // O_EXCL + explicit mode: a private key is never, even briefly, readable by others.
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) {
@@ -130,6 +136,14 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
   auto staged = StagedFile::create(path, data, mode);
   if (!staged) return staged.error();
   return staged->commit(overwrite);
+}
+
+void remove_staged_leftovers(const std::string& path) {
+  const std::string prefix = staged_prefix(path);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_of(path), ec))
+    if (entry.path().filename().string().rfind(prefix, 0) == 0 && entry.is_regular_file(ec))
+      std::filesystem::remove(entry.path(), ec);
 }
 
 Status ensure_absent(const std::string& path, std::string_view what) {
