@@ -59,7 +59,7 @@ int bench_main(int argc, char** argv) {
   std::fprintf(stderr, "bench_run: starting nginx, BIND and the sandbox (rate limits on)\n");
   test::RunWorld world;
   for (int i = 1; i <= args.certs; ++i) world.add("b" + std::to_string(i), test::RunPublish::Webroot);
-  auto manifest = load_manifest(world.manifest());
+  auto manifest = ManifestFile::open(world.manifest());
   if (!manifest) throw std::runtime_error(manifest.error().message);
   auto ledger = Ledger::open(world.state());
   if (!ledger) throw std::runtime_error(ledger.error().message);
@@ -85,7 +85,7 @@ int bench_main(int argc, char** argv) {
 
   const auto before = world.sandbox().stats();
   std::fprintf(stderr, "bench_run: %d certificates, %d at a time\n", args.certs, args.concurrency);
-  auto summary = run_pipeline(**ledger, *manifest, o);
+  auto summary = run_pipeline(**ledger, [&] { return (*manifest)->next(); }, (*manifest)->size(), o);
   if (!summary) throw std::runtime_error(summary.error().message);
   const auto after = world.sandbox().stats();
   const std::int64_t writes = (*ledger)->writes();

@@ -1,6 +1,8 @@
 // The manifest of `dcvkit run`: what a good line becomes, and a clear error for each bad one.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "dcvkit/manifest.hpp"
 #include "support/temp_dir.hpp"
 
@@ -100,6 +102,63 @@ TEST(Manifest, FileSkipsCommentsAndRefusesDuplicateIds) {
   auto missing = load_manifest(dir.file("missing.jsonl"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, "manifest.unreadable");
+}
+
+TEST(ManifestFile, ChecksEveryLineFirstThenReadsAgainEntryByEntry) {
+  TempDir dir;
+  const std::string a = R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string b = R"({"id":"b","names":["b.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string path = dir.write("m.jsonl", a + "\n# comment\n" + b + "\n");
+  auto file = ManifestFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_EQ((*file)->size(), 2u);
+  auto first = (*file)->next();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((**first).id, "a");
+  auto second = (*file)->next();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((**second).id, "b");
+  EXPECT_EQ((**second).line, 3u);
+  auto end = (*file)->next();
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(end->has_value());
+
+  // A bad line after many good ones is found before anything runs.
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += R"({"id":"c)" + std::to_string(i) + R"(","names":["c.example"],"method":"dns","publish":{"hook":"x"}})" "\n";
+  auto late_typo = ManifestFile::open(dir.write("typo.jsonl", text + R"({"id":"z","nmes":[]})" "\n"));
+  ASSERT_FALSE(late_typo.ok());
+  EXPECT_NE(late_typo.error().message.find("typo.jsonl:1001: "), std::string::npos) << late_typo.error().message;
+  // A duplicate (ids compared by hash first) is named exactly, at its second line.
+  auto dup = ManifestFile::open(dir.write("dup.jsonl", text + R"({"id":"c7","names":["d.example"],"method":"dns","publish":{"hook":"x"}})" "\n"));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("dup.jsonl:1001: id \"c7\" appears twice"), std::string::npos) << dup.error().message;
+  auto missing = ManifestFile::open(dir.file("missing.jsonl"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "manifest.unreadable");
+}
+
+TEST(ManifestFile, AFileChangedUnderTheRunIsAnErrorNotADifferentRun) {
+  TempDir dir;
+  const std::string a = R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string b = R"({"id":"b","names":["b.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string path = dir.write("m.jsonl", a + "\n" + b + "\n");
+  auto shrunk = ManifestFile::open(path);
+  ASSERT_TRUE(shrunk.ok());
+  std::ofstream(path, std::ios::trunc) << a << "\n";  // rewritten in place: the same open file
+  ASSERT_TRUE((*shrunk)->next().ok());
+  auto end = (*shrunk)->next();
+  ASSERT_FALSE(end.ok());
+  EXPECT_EQ(end.error().code, "manifest.changed");
+  EXPECT_NE(end.error().message.find("fewer certificates"), std::string::npos) << end.error().message;
+
+  auto broken = ManifestFile::open(path);
+  ASSERT_TRUE(broken.ok());
+  std::ofstream(path, std::ios::trunc) << "{not json\n";
+  auto bad = (*broken)->next();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "manifest.changed");
+  EXPECT_NE(bad.error().message.find(":1: "), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

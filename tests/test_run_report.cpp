@@ -34,8 +34,9 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   PipelineResult later;
   later.id = "late";
   later.error_code = "run.not_started";
-  s.results = {ok, bad, later};
+  s.total = 3;
   s.done = s.failed = s.not_started = 1;
+  s.outcomes = {{"done", 1}, {"failed at published: http.not_found", 1}, {"not started", 1}};
   s.stopped = make_error(ErrorKind::Io, "io.write_failed", "late: cannot write '/full/cert.pem': No space left on device",
                          "free space");
   std::vector<ManifestEntry> manifest(3);
@@ -50,9 +51,19 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   e.token = "20261123000000secrettokenvaluethatmustnotbeshowninthereport000000";
   e.chain_pem = "-----BEGIN CERTIFICATE-----";
 
-  const auto counts = outcome_counts(s);
-  ASSERT_EQ(counts.size(), 3u);
-  const std::string html = render_run_report(s, manifest, {e}, 1800000000);
+  EXPECT_EQ(outcome_of(ok), "done");
+  EXPECT_EQ(outcome_of(bad), "failed at published: http.not_found");
+  EXPECT_EQ(outcome_of(later), "not started");
+  TempDir dir;
+  auto writer = RunReportWriter::open();
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  ASSERT_TRUE(writer->add(ok, manifest[0], &e).ok());
+  ASSERT_TRUE(writer->add(bad, manifest[1], nullptr).ok());
+  ASSERT_TRUE(writer->add(later, manifest[2], nullptr).ok());
+  const std::string path = dir.file("run.html");
+  ASSERT_TRUE(writer->write(path, s, 1800000000, false).ok());
+  EXPECT_FALSE(writer->write(path, s, 1800000000, false).ok()) << "an existing report is replaced only when asked";
+  const std::string html = read_text(path);
   EXPECT_NE(html.find("<title>dcvkit run report</title>"), std::string::npos);
   EXPECT_NE(html.find("1 of 3 certificates done, 1 failed, 1 not started"), std::string::npos);
   EXPECT_NE(html.find("failed at published: http.not_found"), std::string::npos);

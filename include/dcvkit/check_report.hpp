@@ -1,9 +1,9 @@
 // Summaries of a check run: counts per reason, and a self-contained HTML report a person opens.
 #pragma once
 
-#include <cstdio>
 #include <map>
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "dcvkit/check.hpp"
@@ -24,20 +24,21 @@ std::string render_html_report(const std::vector<CheckResult>& results, const Ch
 
 // The same report for inputs of any size: rows are spooled to an anonymous temporary file as
 // results arrive, so memory stays flat; write() puts the report in place atomically.
+class RowSpool;
+
 class CheckReportWriter {
  public:
   static Result<CheckReportWriter> open();
   CheckReportWriter(CheckReportWriter&& other) noexcept;
   CheckReportWriter& operator=(CheckReportWriter&&) = delete;
-  CheckReportWriter(const CheckReportWriter&) = delete;
   ~CheckReportWriter();
 
   Status add(const CheckResult& result);
   Status write(const std::string& path, const CheckSummary& summary, UnixSeconds generated_at, bool overwrite);
 
  private:
-  explicit CheckReportWriter(std::FILE* spool) : spool_(spool) {}
-  std::FILE* spool_;
+  explicit CheckReportWriter(std::unique_ptr<RowSpool> spool);
+  std::unique_ptr<RowSpool> spool_;
 };
 
 }  // namespace dcvkit

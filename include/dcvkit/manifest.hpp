@@ -7,9 +7,13 @@
 // the manifest's directory. Unknown keys are refused (a typo must not silently change a run).
 #pragma once
 
+#include <cstddef>
+#include <fstream>
 #include <functional>
 #include <istream>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +50,41 @@ Result<std::vector<ManifestEntry>> load_manifest(const std::string& path);
 // manifest or from `visit`. An input without a single entry is an error, as for load_manifest.
 Status read_manifest(std::istream& in, const std::string& origin, const std::string& base_dir,
                      const std::function<Status(ManifestEntry&&)>& visit);
+// The reader behind read_manifest, one entry per call: the next entry, nullopt at the end, or the
+// first error. Without `check_unique`, ids are not collected (for input already checked).
+class ManifestReader {
+ public:
+  ManifestReader(std::istream& in, std::string origin, std::string base_dir, bool check_unique = true);
+  Result<std::optional<ManifestEntry>> next();
+
+ private:
+  std::istream& in_;
+  std::string origin_, base_dir_;
+  bool check_unique_;
+  std::set<std::string> ids_;
+  std::size_t line_ = 0, entries_ = 0;
+};
+
+// A manifest file as `dcvkit run` reads it: open() reads it whole once, so that a bad line
+// anywhere is reported before anything is ordered and the number of certificates is known; next()
+// then reads it again, one entry at a time, so a run of a million lines never holds them all.
+// A file changed between the two passes gives manifest.changed.
+class ManifestFile {
+ public:
+  static Result<std::unique_ptr<ManifestFile>> open(const std::string& path);
+  std::size_t size() const { return size_; }
+  Result<std::optional<ManifestEntry>> next();
+
+ private:
+  explicit ManifestFile(const std::string& path);
+  Error changed(const std::string& detail) const;
+
+  std::string path_, base_dir_;
+  std::ifstream in_;
+  std::optional<ManifestReader> reader_;
+  std::size_t size_ = 0, read_ = 0;
+};
+
 // One line on its own (base_dir resolves relative paths); `where` prefixes errors.
 Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where);
 

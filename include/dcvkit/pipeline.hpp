@@ -22,6 +22,18 @@
 
 namespace dcvkit {
 
+struct PipelineResult {
+  std::string id;
+  Stage stage = Stage::New;  // where it ended: Done, Failed, or New when the run stopped before it
+  Stage failed_at = Stage::New;  // Failed: the stage it could not get past
+  ErrorKind error_kind = ErrorKind::Internal;
+  std::string error_code, error_message, hint;
+  std::int64_t order_id = 0, certificate_id = 0;
+  std::string out_dir;
+  UnixSeconds not_after = 0;
+  bool reused = false;       // already done in an earlier run: nothing was sent this time
+};
+
 struct PipelineOptions {
   std::string keys_dir;                  // generated keys and CSRs go here (created 0700)
   std::size_t concurrency = 8;           // certificates in progress at once
@@ -39,22 +51,15 @@ struct PipelineOptions {
   const Clock* clock = nullptr;          // null: the system clock
   // Called from worker threads, one call at a time: one line about a certificate's progress.
   std::function<void(const std::string& id, Stage stage, const std::string& detail)> on_progress;
+  // Called once per certificate when it ends, one call at a time, in the order they end; also for
+  // each certificate left alone because the run stopped. Results are not kept otherwise: a run of a
+  // million certificates holds only the ones in progress.
+  std::function<void(const PipelineResult& result, const ManifestEntry& spec)> on_result;
 };
 
-struct PipelineResult {
-  std::string id;
-  Stage stage = Stage::New;  // where it ended: Done, Failed, or New when the run stopped before it
-  Stage failed_at = Stage::New;  // Failed: the stage it could not get past
-  ErrorKind error_kind = ErrorKind::Internal;
-  std::string error_code, error_message, hint;
-  std::int64_t order_id = 0, certificate_id = 0;
-  std::string out_dir;
-  UnixSeconds not_after = 0;
-  bool reused = false;       // already done in an earlier run: nothing was sent this time
-};
 
 struct PipelineSummary {
-  std::vector<PipelineResult> results;  // manifest order
+  std::size_t total = 0;                // certificates in the manifest
   std::size_t done = 0, failed = 0;
   std::size_t not_started = 0;          // left alone because the run stopped
   // Set when the run stopped early: certificate files could not be written (a full or read-only
@@ -63,24 +68,50 @@ struct PipelineSummary {
   std::optional<Error> stopped;
   std::size_t api_requests = 0;         // HTTP requests sent to the API in this run
   double seconds = 0;
+  // How the certificates ended, largest group first: "done", "failed at <stage>: <code>",
+  // "not started" (what the summary table and the report's chart show).
+  std::vector<std::pair<std::string, std::size_t>> outcomes;
 };
 
-// Runs the manifest's certificates against the ledger. Fails only when nothing can run at all
-// (no client); a certificate's failure is recorded in the ledger and in its result.
-Result<PipelineSummary> run_pipeline(Ledger& ledger, const std::vector<ManifestEntry>& manifest,
+// "done", "failed at <stage>: <code>" or "not started".
+std::string outcome_of(const PipelineResult& result);
+
+// Where run_pipeline takes its certificates from, one at a time (calls are serialised): the next
+// entry, nullopt at the end, or an error (ManifestFile::next: the file changed under the run).
+using ManifestCursor = std::function<Result<std::optional<ManifestEntry>>()>;
+// The entries of a vector, in order (the vector must outlive the cursor).
+ManifestCursor cursor_over(const std::vector<ManifestEntry>& manifest);
+
+// Runs the manifest's certificates against the ledger, `total` of them (for the summary; the
+// cursor decides). Fails only when nothing can run at all (no client); a certificate's failure is
+// recorded in the ledger and in its result; a cursor error stops the run (summary.stopped).
+Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next, std::size_t total,
                                      const PipelineOptions& options);
 
-// How the certificates of a run ended, largest group first: "done", "failed at <stage>: <code>",
-// "not started" (what the summary table and the report's chart show).
-std::vector<std::pair<std::string, std::size_t>> outcome_counts(const PipelineSummary& summary);
+class RowSpool;
 
 // One self-contained HTML page about a run: the outcomes, and per certificate its names, stage,
-// order and certificate ids, expiry, files and what went wrong. Nothing secret is in it: the
-// ledger holds no secret, and neither tokens nor chains are shown.
-std::string render_run_report(const PipelineSummary& summary, const std::vector<ManifestEntry>& manifest,
-                              const std::vector<LedgerEntry>& ledger, UnixSeconds generated_at);
+// order and certificate ids, expiry, files and what went wrong. Rows are spooled to a temporary
+// file as certificates end (a million of them make a file, not memory); write() puts the page in
+// place atomically. Nothing secret is in it: the ledger holds no secret, and neither tokens nor
+// chains are shown.
+class RunReportWriter {
+ public:
+  static Result<RunReportWriter> open();
+  RunReportWriter(RunReportWriter&& other) noexcept;
+  RunReportWriter& operator=(RunReportWriter&&) = delete;
+  ~RunReportWriter();
 
-// The files of an issued certificate again, from the ledger alone (`dcvkit run --export`).
-Result<std::size_t> export_from_ledger(Ledger& ledger, const std::vector<ManifestEntry>& manifest, bool overwrite);
+  // `entry`: the certificate's ledger entry after the run (null: it has none).
+  Status add(const PipelineResult& result, const ManifestEntry& spec, const LedgerEntry* entry);
+  Status write(const std::string& path, const PipelineSummary& summary, UnixSeconds generated_at, bool overwrite);
+
+ private:
+  explicit RunReportWriter(std::unique_ptr<RowSpool> spool);
+  std::unique_ptr<RowSpool> spool_;
+};
+
+// The files of issued certificates again, from the ledger alone (`dcvkit run --export`).
+Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite);
 
 }  // namespace dcvkit

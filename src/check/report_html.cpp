@@ -1,12 +1,9 @@
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <utility>
 
 #include "dcvkit/check_report.hpp"
-#include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
 #include "util/html.hpp"
+#include "util/row_spool.hpp"
 
 namespace dcvkit {
 
@@ -38,12 +35,6 @@ std::string report_row(const CheckResult& r) {
 
 std::string report_tail() { return "</tbody></table>\n" + html::page_end(); }
 
-Error spool_error(int err) {
-  return make_error(ErrorKind::Io, "io.write_failed",
-                    std::string("cannot spool the HTML report to a temporary file: ") + std::strerror(err),
-                    "check free space in $TMPDIR (or /tmp)");
-}
-
 }  // namespace
 
 std::string render_html_report(const std::vector<CheckResult>& results, const CheckSummary& summary,
@@ -54,38 +45,20 @@ std::string render_html_report(const std::vector<CheckResult>& results, const Ch
 }
 
 Result<CheckReportWriter> CheckReportWriter::open() {
-  std::FILE* spool = std::tmpfile();
-  if (!spool) return spool_error(errno);
-  return CheckReportWriter(spool);
+  auto spool = RowSpool::open();
+  if (!spool) return spool.error();
+  return CheckReportWriter(std::make_unique<RowSpool>(std::move(*spool)));
 }
 
-CheckReportWriter::CheckReportWriter(CheckReportWriter&& other) noexcept : spool_(std::exchange(other.spool_, nullptr)) {}
+CheckReportWriter::CheckReportWriter(std::unique_ptr<RowSpool> spool) : spool_(std::move(spool)) {}
+CheckReportWriter::CheckReportWriter(CheckReportWriter&& other) noexcept = default;
+CheckReportWriter::~CheckReportWriter() = default;
 
-CheckReportWriter::~CheckReportWriter() {
-  if (spool_) std::fclose(spool_);
-}
-
-Status CheckReportWriter::add(const CheckResult& result) {
-  const std::string row = report_row(result);
-  if (std::fwrite(row.data(), 1, row.size(), spool_) != row.size()) return spool_error(errno);
-  return {};
-}
+Status CheckReportWriter::add(const CheckResult& result) { return spool_->add(report_row(result)); }
 
 Status CheckReportWriter::write(const std::string& path, const CheckSummary& summary, UnixSeconds generated_at,
                                 bool overwrite) {
-  if (std::fflush(spool_) != 0 || std::fseek(spool_, 0, SEEK_SET) != 0) return spool_error(errno);
-  auto staged = StagedFile::create(
-      path,
-      [&](const StagedFile::Write& out) {
-        if (!out(report_head(summary, generated_at))) return false;
-        char buf[1 << 16];
-        while (std::size_t n = std::fread(buf, 1, sizeof buf, spool_))
-          if (!out(std::string_view(buf, n))) return false;
-        return !std::ferror(spool_) && out(report_tail());
-      },
-      0644);
-  if (!staged) return staged.error();
-  return staged->commit(overwrite);
+  return spool_->write(path, report_head(summary, generated_at), report_tail(), overwrite);
 }
 
 }  // namespace dcvkit

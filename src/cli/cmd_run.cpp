@@ -45,13 +45,6 @@ Status mark_renewals(Ledger& ledger, UnixSeconds window, std::size_t& count) {
   return {};
 }
 
-Status write_report(const std::string& path, Ledger& ledger, const std::vector<ManifestEntry>& manifest,
-                    const PipelineSummary& summary) {
-  auto entries = ledger.all();
-  if (!entries) return entries.error();
-  return write_file_atomic(path, render_run_report(summary, manifest, *entries, system_clock().now()), 0644, true);
-}
-
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
@@ -85,12 +78,13 @@ int cmd_run(int argc, char** argv) {
   if (args.count("status")) return show_status(state, out);
   if (!args.count("manifest")) return out.fail(usage_error("--manifest FILE is required", "see README: the manifest"));
 
-  auto manifest = load_manifest(args["manifest"].as<std::string>());
+  auto manifest = ManifestFile::open(args["manifest"].as<std::string>());
   if (!manifest) return out.fail(manifest.error());
+  const ManifestCursor next = [&] { return (*manifest)->next(); };
   auto ledger = Ledger::open(state);
   if (!ledger) return out.fail(ledger.error());
   if (args.count("export")) {
-    auto n = export_from_ledger(**ledger, *manifest, true);
+    auto n = export_from_ledger(**ledger, next, true);
     if (!n) return out.fail(n.error());
     if (out.json()) out.print({{"exported", *n}});
     else std::cout << "wrote the files of " << *n << " certificate(s) from " << state << "\n";
@@ -133,30 +127,44 @@ int cmd_run(int argc, char** argv) {
 
   const bool jsonl = args.count("jsonl") > 0;
   const std::string report = args.count("report") ? args["report"].as<std::string>() : "";
+  std::optional<RunReportWriter> report_rows;
+  Status report_status;  // the first row that could not be spooled
+  if (!report.empty()) {
+    auto writer = RunReportWriter::open();
+    if (!writer) return out.fail(writer.error());
+    report_rows.emplace(std::move(*writer));
+  }
   std::optional<RunProgress> bar;
   if (!out.json() && !jsonl && ::isatty(STDERR_FILENO)) {
-    bar.emplace(manifest->size(), std::cerr);
+    bar.emplace((*manifest)->size(), std::cerr);
     o.on_progress = [&](const std::string& id, Stage stage, const std::string&) { bar->update(id, stage); };
   } else if (!out.json() && !jsonl) {
     o.on_progress = [](const std::string& id, Stage stage, const std::string& detail) { log_finished(std::cerr, id, stage, detail); };
   }
-  auto summary = run_pipeline(**ledger, *manifest, o);
+  // Each result is written (--jsonl) or kept in bounds as it comes: a run holds no list of them,
+  // except --json, whose one object is the list.
+  RunListing listing;
+  nlohmann::json all = nlohmann::json::array();
+  o.on_result = [&](const PipelineResult& r, const ManifestEntry& spec) {
+    if (jsonl) std::cout << result_json(r).dump() << std::endl;
+    else if (out.json()) all.push_back(result_json(r));
+    else listing.add(r, spec.line);
+    if (report_rows && report_status) {
+      auto entry = (*ledger)->get(r.id);
+      report_status = report_rows->add(r, spec, entry && *entry ? &**entry : nullptr);
+    }
+  };
+  auto summary = run_pipeline(**ledger, next, (*manifest)->size(), o);
   if (bar) bar->finish();
   if (!summary) return out.fail(summary.error());
 
   const nlohmann::json totals = totals_json(*summary, renewing);
-  if (jsonl) {
-    for (const auto& r : summary->results) std::cout << result_json(r).dump() << "\n";
-    std::cout << nlohmann::json{{"summary", totals}}.dump() << std::endl;
-  } else if (out.json()) {
-    nlohmann::json all = nlohmann::json::array();
-    for (const auto& r : summary->results) all.push_back(result_json(r));
-    out.print({{"certificates", all}, {"summary", totals}});
-  } else {
-    print_summary(std::cout, *summary);
-  }
-  if (!report.empty()) {
-    if (auto st = write_report(report, **ledger, *manifest, *summary); !st) return out.fail(st.error());
+  if (jsonl) std::cout << nlohmann::json{{"summary", totals}}.dump() << std::endl;
+  else if (out.json()) out.print({{"certificates", all}, {"summary", totals}});
+  else print_summary(std::cout, *summary, listing);
+  if (report_rows) {
+    if (!report_status) return out.fail(report_status.error());
+    if (auto st = report_rows->write(report, *summary, system_clock().now(), true); !st) return out.fail(st.error());
     if (!out.json() && !jsonl) std::cout << "report: " << shown(report) << "\n";
   }
   if (summary->stopped) return exit_code_for(summary->stopped->kind);

@@ -1,5 +1,7 @@
 #include "cli/run_output.hpp"
 
+#include <algorithm>
+
 #include "cli/common.hpp"
 #include "dcvkit/time.hpp"
 
@@ -43,8 +45,8 @@ nlohmann::json entry_json(const LedgerEntry& e) {
 
 nlohmann::json totals_json(const PipelineSummary& s, std::size_t renewing) {
   nlohmann::json outcomes = nlohmann::json::object();
-  for (const auto& [outcome, count] : outcome_counts(s)) outcomes[outcome] = count;
-  nlohmann::json j = {{"total", s.results.size()}, {"done", s.done}, {"failed", s.failed},
+  for (const auto& [outcome, count] : s.outcomes) outcomes[outcome] = count;
+  nlohmann::json j = {{"total", s.total}, {"done", s.done}, {"failed", s.failed},
                       {"not_started", s.not_started}, {"renewing", renewing}, {"api_requests", s.api_requests},
                       {"seconds", s.seconds}, {"outcomes", outcomes}};
   if (s.stopped) j["stopped"] = error_json(*s.stopped);
@@ -63,8 +65,24 @@ void print_status_table(std::ostream& out, const std::vector<LedgerEntry>& entri
   }
 }
 
-void print_summary(std::ostream& out, const PipelineSummary& s) {
-  for (const auto& r : s.results) {
+void RunListing::add(const PipelineResult& r, std::size_t manifest_line) {
+  if (r.stage != Stage::Done && r.stage != Stage::Failed) return;  // not started: counted only
+  auto& list = r.stage == Stage::Done ? done_ : failed_;
+  if (list.size() < kListed) list.emplace_back(manifest_line, r);
+  else ++unlisted_;
+}
+
+std::vector<PipelineResult> RunListing::listed() const {
+  std::vector<std::pair<std::size_t, PipelineResult>> all = done_;
+  all.insert(all.end(), failed_.begin(), failed_.end());
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<PipelineResult> out;
+  for (auto& item : all) out.push_back(std::move(item.second));
+  return out;
+}
+
+void print_summary(std::ostream& out, const PipelineSummary& s, const RunListing& listing) {
+  for (const auto& r : listing.listed()) {
     if (r.stage == Stage::Done) {
       out << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir) << "\n";
     } else if (r.stage == Stage::Failed) {
@@ -73,9 +91,11 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
       if (!r.hint.empty()) out << "     " << r.hint << "\n";
     }
   }
+  if (listing.unlisted())
+    out << "... and " << listing.unlisted() << " more (dcvkit run --status lists every certificate)\n";
   out << "\n" << padded("OUTCOME", 50) << " COUNT\n";
-  for (const auto& [outcome, count] : outcome_counts(s)) out << padded(shown(outcome), 50) << " " << count << "\n";
-  out << s.done << " of " << s.results.size() << " certificates done, " << s.failed << " failed";
+  for (const auto& [outcome, count] : s.outcomes) out << padded(shown(outcome), 50) << " " << count << "\n";
+  out << s.done << " of " << s.total << " certificates done, " << s.failed << " failed";
   if (s.not_started) out << ", " << s.not_started << " not started";
   out << " (" << s.api_requests << " API requests, " << static_cast<long long>(s.seconds * 1000) << " ms)\n";
   if (s.stopped)

@@ -1,5 +1,7 @@
 #include "cli/run_progress.hpp"
 
+#include <algorithm>
+
 #include "cli/common.hpp"
 
 namespace dcvkit::cli {
@@ -14,7 +16,12 @@ RunProgress::RunProgress(std::size_t total, std::ostream& out)
     : total_(total), out_(out), started_(std::chrono::steady_clock::now()) {}
 
 void RunProgress::update(const std::string& id, Stage stage) {
-  where_[id] = stage;
+  if (stage == Stage::Done || stage == Stage::Failed) {
+    where_.erase(id);
+    ++(stage == Stage::Done ? done_ : failed_);
+  } else {
+    where_[id] = stage;
+  }
   const auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ < kRedrawEvery) return;
   last_draw_ = now;
@@ -27,18 +34,13 @@ void RunProgress::finish() {
 }
 
 void RunProgress::draw() {
-  std::size_t done = 0, failed = 0;
   std::map<Stage, std::size_t> busy;
-  for (const auto& [id, stage] : where_) {
-    if (stage == Stage::Done) ++done;
-    else if (stage == Stage::Failed) ++failed;
-    else ++busy[stage];
-  }
-  const std::size_t finished = done + failed;
+  for (const auto& [id, stage] : where_) ++busy[stage];
+  const std::size_t finished = std::min(done_ + failed_, total_);
   const std::size_t filled = total_ ? kBarWidth * finished / total_ : kBarWidth;
   std::string line = "\r\033[K[" + std::string(filled, '#') + std::string(kBarWidth - filled, '-') + "] " +
-                     std::to_string(done) + "/" + std::to_string(total_) + " done";
-  if (failed) line += ", " + std::to_string(failed) + " failed";
+                     std::to_string(done_) + "/" + std::to_string(total_) + " done";
+  if (failed_) line += ", " + std::to_string(failed_) + " failed";
   std::string stages;
   for (auto it = busy.rbegin(); it != busy.rend(); ++it)  // the furthest stage first
     stages += (stages.empty() ? "" : ", ") + std::string(to_string(it->first)) + " " + std::to_string(it->second);

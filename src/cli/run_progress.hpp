@@ -26,7 +26,8 @@ class RunProgress {
 
   std::size_t total_;
   std::ostream& out_;
-  std::map<std::string, Stage> where_;
+  std::map<std::string, Stage> where_;  // the certificates in progress only
+  std::size_t done_ = 0, failed_ = 0;
   std::chrono::steady_clock::time_point started_, last_draw_{};
 };
 

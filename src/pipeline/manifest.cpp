@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <vector>
 
 #include "dcvkit/names.hpp"
 
@@ -213,46 +214,116 @@ LineRead read_bounded_line(std::istream& in, std::string& line) {
 
 }  // namespace
 
-Status read_manifest(std::istream& in, const std::string& origin, const std::string& base_dir,
-                     const std::function<Status(ManifestEntry&&)>& visit) {
-  std::set<std::string> ids;
+ManifestReader::ManifestReader(std::istream& in, std::string origin, std::string base_dir, bool check_unique)
+    : in_(in), origin_(std::move(origin)), base_dir_(std::move(base_dir)), check_unique_(check_unique) {}
+
+Result<std::optional<ManifestEntry>> ManifestReader::next() {
   std::string line;
-  std::size_t number = 0, entries = 0;
   for (;;) {
-    const LineRead got = read_bounded_line(in, line);
-    if (got == LineRead::End) break;
-    ++number;
-    const std::string where = origin + ":" + std::to_string(number);
+    const LineRead got = read_bounded_line(in_, line);
+    if (got == LineRead::End) {
+      if (entries_ == 0)
+        return bad(origin_, "no certificates in the manifest",
+                   R"(one JSON object per line: {"id", "names", "method", "publish"})");
+      return std::optional<ManifestEntry>();
+    }
+    ++line_;
+    const std::string where = origin_ + ":" + std::to_string(line_);
     if (got == LineRead::TooLong)
       return bad(where, "line longer than " + std::to_string(kMaxManifestLineBytes / 1024) + " KiB",
                  "one certificate per line; is this a manifest (JSONL)?");
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
-    auto e = parse_manifest_line(line, base_dir, where);
+    auto e = parse_manifest_line(line, base_dir_, where);
     if (!e) return e.error();
-    if (!ids.insert(e->id).second) return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
-    e->line = number;
-    ++entries;
-    if (auto st = visit(std::move(*e)); !st) return st;
+    if (check_unique_ && !ids_.insert(e->id).second)
+      return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
+    e->line = line_;
+    ++entries_;
+    return std::optional<ManifestEntry>(std::move(*e));
   }
-  if (entries == 0)
-    return bad(origin, "no certificates in the manifest", R"(one JSON object per line: {"id", "names", "method", "publish"})");
-  return {};
 }
+
+Status read_manifest(std::istream& in, const std::string& origin, const std::string& base_dir,
+                     const std::function<Status(ManifestEntry&&)>& visit) {
+  ManifestReader reader(in, origin, base_dir);
+  for (;;) {
+    auto e = reader.next();
+    if (!e) return e.error();
+    if (!*e) return {};
+    if (auto st = visit(std::move(**e)); !st) return st;
+  }
+}
+
+namespace {
+
+Error unreadable(const std::string& path) {
+  return make_error(ErrorKind::Io, "manifest.unreadable", "cannot read the manifest " + path,
+                    "check the path and its permissions");
+}
+
+std::string base_dir_of(const std::string& path) { return std::filesystem::absolute(path).parent_path().string(); }
+
+}  // namespace
 
 Result<std::vector<ManifestEntry>> load_manifest(const std::string& path) {
   std::ifstream in(path);
-  if (!in)
-    return make_error(ErrorKind::Io, "manifest.unreadable", "cannot read the manifest " + path,
-                      "check the path and its permissions");
-  const std::string base_dir = std::filesystem::absolute(path).parent_path().string();
+  if (!in) return unreadable(path);
   std::vector<ManifestEntry> out;
-  auto st = read_manifest(in, path, base_dir, [&](ManifestEntry&& e) -> Status {
+  auto st = read_manifest(in, path, base_dir_of(path), [&](ManifestEntry&& e) -> Status {
     out.push_back(std::move(e));
     return {};
   });
   if (!st) return st.error();
   return out;
+}
+
+Result<std::unique_ptr<ManifestFile>> ManifestFile::open(const std::string& path) {
+  auto file = std::unique_ptr<ManifestFile>(new ManifestFile(path));
+  if (!file->in_) return unreadable(path);
+  auto rewind = [&]() -> Status {
+    file->in_.clear();
+    if (!file->in_.seekg(0)) return unreadable(path);
+    return {};
+  };
+  // The first pass: every line checked before anything is done. Ids are compared by a 64-bit hash
+  // (8 bytes a line, not a set of strings): equal hashes send us through the file once more with
+  // the exact check, which names the line of a real duplicate and lets a mere collision pass.
+  std::vector<std::uint64_t> ids;
+  ManifestReader first(file->in_, path, file->base_dir_, false);
+  for (;;) {
+    auto e = first.next();
+    if (!e) return e.error();
+    if (!*e) break;
+    ids.push_back(std::hash<std::string>{}((*e)->id));
+  }
+  file->size_ = ids.size();
+  std::sort(ids.begin(), ids.end());
+  if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) {
+    if (auto st = rewind(); !st) return st.error();
+    if (auto st = read_manifest(file->in_, path, file->base_dir_, [](ManifestEntry&&) -> Status { return {}; }); !st)
+      return st.error();
+  }
+  ids = {};
+  if (auto st = rewind(); !st) return st.error();
+  file->reader_.emplace(file->in_, path, file->base_dir_, false);
+  return file;
+}
+
+ManifestFile::ManifestFile(const std::string& path) : path_(path), base_dir_(base_dir_of(path)), in_(path) {}
+
+Result<std::optional<ManifestEntry>> ManifestFile::next() {
+  auto e = reader_->next();
+  if (!e) return changed(e.error().message);  // the first pass read every line without an error
+  if (*e && ++read_ > size_) return changed("more certificates than at the start");
+  if (!*e && read_ != size_) return changed("fewer certificates than at the start");
+  return e;
+}
+
+Error ManifestFile::changed(const std::string& detail) const {
+  return make_error(ErrorKind::InvalidInput, "manifest.changed",
+                    "the manifest " + path_ + " changed during the run: " + detail,
+                    "leave the manifest alone while dcvkit run reads it; run again to continue");
 }
 
 }  // namespace dcvkit

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -28,30 +30,75 @@ Error stop_error(const PipelineResult& r) {
                         : "fix the cause, then run again: the run continues where it stopped");
 }
 
+PipelineResult not_started(const ManifestEntry& spec) {
+  PipelineResult r;
+  r.id = spec.id;
+  r.error_code = "run.not_started";
+  r.error_message = "not started: the run stopped before this certificate";
+  return r;
+}
+
+std::vector<std::pair<std::string, std::size_t>> largest_first(const std::map<std::string, std::size_t>& counts) {
+  std::vector<std::pair<std::string, std::size_t>> out(counts.begin(), counts.end());
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
+
 }  // namespace
 
-Result<PipelineSummary> run_pipeline(Ledger& ledger, const std::vector<ManifestEntry>& manifest,
+ManifestCursor cursor_over(const std::vector<ManifestEntry>& manifest) {
+  return [&manifest, i = std::size_t{0}]() mutable -> Result<std::optional<ManifestEntry>> {
+    if (i == manifest.size()) return std::optional<ManifestEntry>();
+    return std::optional<ManifestEntry>(manifest[i++]);
+  };
+}
+
+Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next, std::size_t total,
                                      const PipelineOptions& options) {
   if (!options.make_client)
     return make_error(ErrorKind::Internal, "run.no_client", "no API client to order with", "");
   const auto started = std::chrono::steady_clock::now();
   PipelineSummary summary;
-  summary.results.resize(manifest.size());
+  summary.total = total;
+  std::map<std::string, std::size_t> outcomes;
 
-  // Progress lines come from several workers: one at a time.
-  std::mutex progress_mutex;
+  // Progress lines and results come from several workers: one at a time.
+  std::mutex output_mutex;
   PipelineOptions shared = options;
   if (options.on_progress)
     shared.on_progress = [&](const std::string& id, Stage stage, const std::string& detail) {
-      std::lock_guard lock(progress_mutex);
+      std::lock_guard lock(output_mutex);
       options.on_progress(id, stage, detail);
     };
+  auto record = [&](const PipelineResult& r, const ManifestEntry& spec) {
+    std::lock_guard lock(output_mutex);
+    if (r.stage == Stage::Done) ++summary.done;
+    else if (r.stage == Stage::Failed) ++summary.failed;
+    ++outcomes[outcome_of(r)];
+    if (options.on_result) options.on_result(r, spec);
+  };
 
-  std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> requests{0};
   std::atomic<bool> stop{false};
-  std::mutex error_mutex;
+  std::mutex cursor_mutex, error_mutex;
+  std::size_t taken = 0;
   std::optional<Error> setup_error;
+  auto fail_run = [&](Error e) {
+    std::lock_guard lock(error_mutex);
+    if (!summary.stopped) summary.stopped = std::move(e);
+    stop = true;
+  };
+  auto take = [&]() -> std::optional<ManifestEntry> {
+    std::lock_guard lock(cursor_mutex);
+    if (stop) return std::nullopt;
+    auto spec = next();
+    if (!spec) {
+      fail_run(spec.error());
+      return std::nullopt;
+    }
+    if (*spec) ++taken;
+    return std::move(*spec);
+  };
   auto worker = [&] {
     auto client = shared.make_client();
     if (!client) {
@@ -59,55 +106,45 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const std::vector<ManifestE
       if (!setup_error) setup_error = client.error();
       return;
     }
-    for (std::size_t i = next++; i < manifest.size() && !stop; i = next++) {
-      summary.results[i] = pipeline::CertificateJob(ledger, manifest[i], shared, **client).run();
-      if (stops_the_run(summary.results[i])) {
-        std::lock_guard lock(error_mutex);
-        if (!summary.stopped) summary.stopped = stop_error(summary.results[i]);
-        stop = true;
-      }
+    while (auto spec = take()) {
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client).run();
+      record(r, *spec);
+      if (stops_the_run(r)) fail_run(stop_error(r));
     }
     requests += (*client)->stats().requests;
   };
-  const std::size_t n = std::max<std::size_t>(1, std::min(options.concurrency, manifest.size()));
+  const std::size_t n = std::max<std::size_t>(1, std::min(options.concurrency, std::max<std::size_t>(total, 1)));
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < n; ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  if (setup_error && next.load() == 0) return *setup_error;
+  if (setup_error && taken == 0) return *setup_error;
 
-  for (std::size_t i = 0; i < manifest.size(); ++i) {
-    auto& r = summary.results[i];
-    if (r.id.empty()) {  // never reached: the run stopped, or every worker failed to start
-      r.id = manifest[i].id;
-      if (setup_error) {
-        r.stage = Stage::Failed;
-        r.error_code = setup_error->code;
-        r.error_message = setup_error->message;
-      } else {
-        r.error_code = "run.not_started";
-        r.error_message = "not started: the run stopped before this certificate";
-      }
-    }
-    if (r.stage == Stage::Done) ++summary.done;
-    else if (r.stage == Stage::Failed) ++summary.failed;
-    else ++summary.not_started;
+  // The rest of the manifest, when the run stopped: each is reported as not started (a cursor
+  // that failed cannot be read on; they are only counted then).
+  if (stop && summary.stopped && summary.stopped->code.rfind("manifest.", 0) != 0) {
+    for (auto spec = next(); spec && *spec; spec = next()) record(not_started(**spec), **spec);
   }
+  summary.not_started = total > summary.done + summary.failed ? total - summary.done - summary.failed : 0;
+  if (summary.not_started) outcomes["not started"] = summary.not_started;
+  summary.outcomes = largest_first(outcomes);
   summary.api_requests = requests;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
 }
 
-Result<std::size_t> export_from_ledger(Ledger& ledger, const std::vector<ManifestEntry>& manifest, bool overwrite) {
+Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite) {
   std::size_t written = 0;
-  for (const auto& spec : manifest) {
-    auto e = ledger.get(spec.id);
+  for (;;) {
+    auto spec = next();
+    if (!spec) return spec.error();
+    if (!*spec) return written;
+    auto e = ledger.get((*spec)->id);
     if (!e) return e.error();
     if (!e->has_value() || (*e)->chain_pem.empty()) continue;
-    auto verified = pipeline::write_ledger_chain(**e, spec, overwrite, system_clock().now());
+    auto verified = pipeline::write_ledger_chain(**e, **spec, overwrite, system_clock().now());
     if (!verified) return verified.error();
     ++written;
   }
-  return written;
 }
 
 }  // namespace dcvkit
