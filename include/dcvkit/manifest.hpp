@@ -40,7 +40,7 @@ struct ManifestEntry {
 
 // One line holds one certificate of at most 250 names: a megabyte is far beyond any real line,
 // and bounds what a file without line breaks can make us hold.
-inline constexpr std::size_t kMaxManifestLineBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxManifestLineBytes = std::size_t{1024} * 1024;
 
 // Every error names the file and line ("manifest.jsonl:7: ...") and says how to fix it.
 Result<std::vector<ManifestEntry>> load_manifest(const std::string& path);

@@ -48,7 +48,7 @@ Result<PendingState> wait_until_issued(Client& client, std::int64_t order_id, st
     if (!state || state->issued() || state->final) return state;
     // Jitter over the upper half, so that many waiting clients do not poll in step.
     state->next_check = std::chrono::milliseconds(
-        delay.count() / 2 + static_cast<long long>(client.random()() * static_cast<double>(delay.count() / 2)));
+        delay.count() / 2 + static_cast<long long>(client.random()() * static_cast<double>(delay.count()) / 2));
     if (client.timer().now() + state->next_check > give_up) {
       state->next_check = std::chrono::milliseconds(0);
       return state;

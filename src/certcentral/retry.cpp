@@ -10,7 +10,7 @@
 namespace dcvkit::certcentral {
 namespace {
 
-constexpr long long kMaxRetryAfterSeconds = 7 * 86400;
+constexpr long long kMaxRetryAfterSeconds = 7LL * 86400;
 
 std::optional<int> month_number(std::string_view name) {
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

@@ -13,7 +13,7 @@
 namespace dcvkit::certcentral {
 namespace {
 
-constexpr std::size_t kMaxAnswerBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxAnswerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLoggedBodyBytes = 4096;
 
 std::string lower(std::string_view s) {

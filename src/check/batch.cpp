@@ -147,7 +147,7 @@ class Batch {
     auto probe = DnsProbe::create(options_.dns);
     if (!probe) return probe.error();
     dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
-      drive(*p, dns_.queue, limit_, [&](CheckRequest r, std::function<void()> finished) {
+      drive(*p, dns_.queue, limit_, [&](CheckRequest r, const std::function<void()>& finished) {
         auto expected = r.expected;
         p->submit(std::move(r.name), [this, expected, finished](const DnsObservation& o) {
           emit(judge_dns(o, *expected, clock_.now()));
@@ -175,7 +175,7 @@ class Batch {
     const std::size_t limit = share(limit_, loops);
     for (auto& probe : probes)
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
-        drive(*p, http_.queue, limit, [&](CheckRequest r, std::function<void()> finished) {
+        drive(*p, http_.queue, limit, [&](CheckRequest r, const std::function<void()>& finished) {
           auto expected = r.expected;
           p->submit(
               std::move(r.name),

@@ -17,7 +17,7 @@ enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16,
 enum class Section : std::uint8_t { Answer, Authority, Additional };
 
 // Longest name text: 255 wire bytes, each at worst one "\DDD" escape.
-constexpr std::size_t kMaxNameText = 4 * 255;
+constexpr std::size_t kMaxNameText = std::size_t{4} * 255;
 
 // One record of a followed type and class IN; offsets into the message.
 struct RecordRef {

@@ -209,7 +209,7 @@ class DnsProbeImpl final : public DnsProbe {
     return false;
   }
 
-  void find_zone(OwnerJob* o, std::string candidate) {
+  void find_zone(OwnerJob* o, const std::string& candidate) {
     const std::string asked = candidate.empty() ? "." : candidate;
     loop_->send(resolver_, asked, RrType::SOA, [this, o, candidate](const Reply& r) { on_soa(o, candidate, r); });
   }

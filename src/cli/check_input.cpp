@@ -9,7 +9,7 @@ namespace dcvkit::cli {
 
 void add_check_input_options(cxxopts::Options& options) {
   options.add_options("What to check")
-      ("input", "JSONL lines {\"name\",\"method\":\"dns\"|\"http\",\"token\"} or {... ,\"csr\": FILE}",
+      ("input", R"(JSONL lines {"name","method":"dns"|"http","token"} or {... ,"csr": FILE})",
        cxxopts::value<std::string>(), "FILE")
       ("method", "dns or http, for --name / --names-file", cxxopts::value<std::string>(), "M")
       ("token", "The token every name must carry", cxxopts::value<std::string>(), "TOKEN")
@@ -100,8 +100,8 @@ std::optional<CheckRequest> CheckInput::next_line() {
     if (first == std::string::npos || line[first] == '#') continue;
     const std::string where = file_path_ + ":" + std::to_string(line_number_);
     auto fail = [&](const std::string& why) -> std::optional<CheckRequest> {
-      error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", where + ": " + why,
-                          "each line: {\"name\": NAME, \"method\": \"dns\"|\"http\", \"token\": TOKEN} or \"csr\": FILE");
+      error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", std::string(where).append(": ").append(why),
+                          R"(each line: {"name": NAME, "method": "dns"|"http", "token": TOKEN} or "csr": FILE)");
       return std::nullopt;
     };
     auto j = nlohmann::json::parse(line, nullptr, false);
@@ -111,7 +111,7 @@ std::optional<CheckRequest> CheckInput::next_line() {
     r.name = j["name"].get<std::string>();
     if (j.contains("method")) {
       auto m = j["method"].is_string() ? parse_dcv_method(j["method"].get<std::string>()) : std::nullopt;
-      if (!m) return fail("\"method\" must be \"dns\" or \"http\"");
+      if (!m) return fail(R"("method" must be "dns" or "http")");
       r.method = *m;
     } else if (method_) {
       r.method = *method_;
@@ -132,7 +132,7 @@ std::optional<CheckRequest> CheckInput::next_line() {
     } else if (common_) {
       r.expected = common_;
     } else {
-      return fail("no \"token\" or \"csr\" (and no --token / --csr)");
+      return fail(R"(no "token" or "csr" (and no --token / --csr))");
     }
     return r;
   }

@@ -116,7 +116,7 @@ int cmd_check(int argc, char** argv) {
       return r;
     };
     CheckSummary this_round;
-    auto status = run_check_batch(batch, feed, [&](CheckResult r) {
+    auto status = run_check_batch(batch, feed, [&](const CheckResult& r) {
       ++done;
       this_round.add(r);
       const bool last_chance = !watch || SteadyClock::now() + backoff > give_up;

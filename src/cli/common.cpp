@@ -13,7 +13,7 @@
 namespace dcvkit::cli {
 namespace {
 
-constexpr std::size_t kMaxAuthKeyBytes = 64 * 1024;
+constexpr std::size_t kMaxAuthKeyBytes = std::size_t{64} * 1024;
 
 // The file's (or stdin's) bytes minus at most one trailing line ending; nothing else is trimmed.
 std::string strip_one_line_ending(std::string s) {

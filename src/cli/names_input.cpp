@@ -9,11 +9,11 @@
 namespace dcvkit::cli {
 namespace {
 
-constexpr std::size_t kMaxNamesFileBytes = 256u * 1024 * 1024;
+constexpr std::size_t kMaxNamesFileBytes = std::size_t{256} * 1024 * 1024;
 
 Error bad_line(const std::string& where, const std::string& why) {
   return make_error(ErrorKind::InvalidInput, "input.bad_line", where + ": " + why,
-                    "each line is a name, or a JSON object {\"name\": \"...\", \"token\": \"...\"}");
+                    R"(each line is a name, or a JSON object {"name": "...", "token": "..."})");
 }
 
 }  // namespace
@@ -21,7 +21,7 @@ Error bad_line(const std::string& where, const std::string& why) {
 void add_names_options(cxxopts::Options& options) {
   options.add_options("Names")
       ("name", "A DNS name; repeat for more", cxxopts::value<std::vector<std::string>>(), "NAME")
-      ("names-file", "One name per line, or JSONL {\"name\",\"token\"} lines ('#' comments)",
+      ("names-file", R"(One name per line, or JSONL {"name","token"} lines ('#' comments))",
        cxxopts::value<std::string>(), "FILE");
 }
 

@@ -77,6 +77,7 @@ std::vector<PipelineResult> RunListing::listed() const {
   all.insert(all.end(), failed_.begin(), failed_.end());
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<PipelineResult> out;
+  out.reserve(all.size());
   for (auto& item : all) out.push_back(std::move(item.second));
   return out;
 }

@@ -1,6 +1,7 @@
 #include "cli/run_progress.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "cli/common.hpp"
 
@@ -34,7 +35,7 @@ void RunProgress::finish() {
 }
 
 void RunProgress::draw() {
-  std::map<Stage, std::size_t> busy;
+  std::map<Stage, std::size_t, std::greater<>> busy;  // the furthest stage first
   for (const auto& [id, stage] : where_) ++busy[stage];
   const std::size_t finished = std::min(done_ + failed_, total_);
   const std::size_t filled = total_ ? kBarWidth * finished / total_ : kBarWidth;
@@ -42,8 +43,8 @@ void RunProgress::draw() {
                      std::to_string(done_) + "/" + std::to_string(total_) + " done";
   if (failed_) line += ", " + std::to_string(failed_) + " failed";
   std::string stages;
-  for (auto it = busy.rbegin(); it != busy.rend(); ++it)  // the furthest stage first
-    stages += (stages.empty() ? "" : ", ") + std::string(to_string(it->first)) + " " + std::to_string(it->second);
+  for (const auto& [stage, count] : busy)
+    stages += (stages.empty() ? "" : ", ") + std::string(to_string(stage)) + " " + std::to_string(count);
   if (!stages.empty()) line += " | " + stages;
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   line += " | " + std::to_string(seconds.count()) + " s";

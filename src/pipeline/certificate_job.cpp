@@ -126,7 +126,7 @@ PipelineResult CertificateJob::run() {
       case Stage::Failed: break;
     }
     if (!st) {
-      const Error error = st.error();
+      const Error& error = st.error();
       if (reload()) {
         result.failed_at = entry_.stage;
         (void)ledger_.record_failure(spec_.id, entry_.stage, error.code, error.message);

@@ -38,8 +38,8 @@ Status only_keys(const json& object, std::initializer_list<const char*> allowed,
     const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return bad(where, "unknown key \"" + key + "\"" + context, "allowed: " + list);
+      for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
+      return bad(where, std::string("unknown key \"").append(key).append("\"").append(context), "allowed: " + list);
     }
   }
   return {};
@@ -47,7 +47,7 @@ Status only_keys(const json& object, std::initializer_list<const char*> allowed,
 
 Result<std::string> string_field(const json& object, const char* key, const std::string& where, bool required) {
   if (!object.contains(key)) {
-    if (required) return bad(where, std::string("no \"") + key + "\"", std::string("add \"") + key + "\": \"...\"");
+    if (required) return bad(where, std::string("no \"") + key + "\"", std::string("add \"") + key + R"(": "...")");
     return std::string();
   }
   if (!object[key].is_string() || object[key].get<std::string>().empty())
@@ -102,7 +102,7 @@ Status parse_publish(const json& p, const std::string& base_dir, const std::stri
                                           : PublisherSpec::Kind::Hook;
   spec.path = spec.kind == PublisherSpec::Kind::Hook ? *value : resolve(base_dir, *value);
   if (p.contains("hook_timeout")) {
-    if (spec.kind != PublisherSpec::Kind::Hook) return bad(where, "\"hook_timeout\" without \"hook\"", "");
+    if (spec.kind != PublisherSpec::Kind::Hook) return bad(where, R"("hook_timeout" without "hook")", "");
     if (!p["hook_timeout"].is_number_unsigned() || p["hook_timeout"].get<std::uint64_t>() == 0 ||
         p["hook_timeout"].get<std::uint64_t>() > 3600)
       return bad(where, "\"publish.hook_timeout\" must be 1..3600 seconds", "");
@@ -149,7 +149,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   if (e.method == DcvMethod::Http) {
     for (const auto& n : e.names)
       if (is_wildcard(n))
-        return bad(at, "wildcard " + n + " cannot be validated over http", "use \"method\": \"dns\"");
+        return bad(at, "wildcard " + n + " cannot be validated over http", R"(use "method": "dns")");
   }
 
   if (j.contains("product")) {
@@ -162,7 +162,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   const bool dns_backend = e.publish.kind == PublisherSpec::Kind::Rfc2136;
   const bool http_backend = e.publish.kind == PublisherSpec::Kind::Webroot || e.publish.kind == PublisherSpec::Kind::WebrootMap;
   if ((e.method == DcvMethod::Dns && http_backend) || (e.method == DcvMethod::Http && dns_backend))
-    return bad(at, "\"publish\" does not fit \"method\": " + std::string(api_name(e.method)),
+    return bad(at, R"("publish" does not fit "method": )" + std::string(api_name(e.method)),
                e.method == DcvMethod::Dns ? "dns tokens go to a DNS server (publish.dns) or a hook"
                                           : "http tokens go to a webroot, a webroot_map or a hook");
 
@@ -177,7 +177,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   if (!csr) return csr.error();
   auto key = string_field(j, "key", where, false);
   if (!key) return key.error();
-  if (!key->empty() && csr->empty()) return bad(at, "\"key\" without \"csr\"", "give both, or neither to generate them");
+  if (!key->empty() && csr->empty()) return bad(at, R"("key" without "csr")", "give both, or neither to generate them");
   e.csr_path = resolve(base_dir, *csr);
   e.key_path = resolve(base_dir, *key);
 

@@ -24,12 +24,12 @@ std::string id_cell(std::int64_t id) {
 
 std::string run_report_head(const PipelineSummary& summary, UnixSeconds generated_at) {
   std::string h = html::page_start("dcvkit run report");
-  h += "<p class=\"muted\" id=\"totals\">Generated " + format_iso8601(generated_at) + ". " + std::to_string(summary.done) +
+  h += R"(<p class="muted" id="totals">Generated )" + format_iso8601(generated_at) + ". " + std::to_string(summary.done) +
        " of " + std::to_string(summary.total) + " certificates done, " + std::to_string(summary.failed) +
        " failed, " + std::to_string(summary.not_started) + " not started; " + std::to_string(summary.api_requests) +
        " API requests in " + std::to_string(static_cast<long long>(summary.seconds)) + " s.</p>\n";
   if (summary.stopped)
-    h += "<p class=\"stopped\" id=\"stopped\"><b>The run stopped:</b> " + html::escape(summary.stopped->code) + ": " +
+    h += R"(<p class="stopped" id="stopped"><b>The run stopped:</b> )" + html::escape(summary.stopped->code) + ": " +
          html::escape(summary.stopped->message) + "<br>" + html::escape(summary.stopped->hint) + "</p>\n";
   h += "<h2>Outcomes</h2>\n" + html::bar_chart("outcomes", summary.outcomes, {"done"});
   h += "<table id=\"certificates\" class=\"sortable\"><thead><tr><th>ID</th><th>Names</th><th>Result</th><th>Stage</th>"

@@ -1,6 +1,6 @@
+#include <csignal>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -170,6 +170,7 @@ Result<HookRun> run_hook(const HookOptions& options, std::vector<std::string> en
   std::string sh = "/bin/sh", dash_c = "-c", command = options.command;
   std::vector<char*> argv{sh.data(), dash_c.data(), command.data(), nullptr};
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 

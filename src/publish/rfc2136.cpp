@@ -56,7 +56,7 @@ class Rfc2136Publisher final : public Publisher {
     ldns_resolver_set_retry(res.get(), 2);
     ldns_resolver_set_retrans(res.get(), 0);
     const int per_try_ms = std::max(100, options_.timeout_ms / 2);
-    ldns_resolver_set_timeout(res.get(), timeval{per_try_ms / 1000, (per_try_ms % 1000) * 1000});
+    ldns_resolver_set_timeout(res.get(), timeval{per_try_ms / 1000, suseconds_t{per_try_ms % 1000} * 1000});
     if (signed_queries && options_.tsig) {
       ldns_resolver_set_tsig_keyname(res.get(), options_.tsig->name.c_str());
       ldns_resolver_set_tsig_algorithm(res.get(), (options_.tsig->algorithm + ".").c_str());

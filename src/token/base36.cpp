@@ -17,8 +17,8 @@ constexpr std::uint64_t k36Pow12 = k36Pow6 * k36Pow6;       // 36^12 < 2^63
 constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 struct PairTable {
-  char pair[36 * 36][2];
-  constexpr PairTable() : pair{} {
+  char pair[36 * 36][2]{};
+  constexpr PairTable() {
     for (int i = 0; i < 36 * 36; ++i) {
       pair[i][0] = kDigits[i / 36];
       pair[i][1] = kDigits[i % 36];
@@ -63,7 +63,7 @@ void base36_encode(const Mac& mac, char out[kDigitsLength]) {
   boost::multiprecision::uint256_t value;
   auto& backend = value.backend();
   backend.resize(4, 4);
-  for (unsigned i = 0; i < 4; ++i) backend.limbs()[i] = load_be64(mac.data() + 8 * (3 - i));
+  for (unsigned i = 0; i < 4; ++i) backend.limbs()[i] = load_be64(mac.data() + std::size_t{8} * (3 - i));
   backend.normalize();
 
   // Most significant limb first, as the long division below walks them.
@@ -81,8 +81,8 @@ void base36_encode(const Mac& mac, char out[kDigitsLength]) {
   }
   char digits[60];
   for (int c = 0; c < 5; ++c) {
-    six_digits(static_cast<std::uint32_t>(chunk[c] / k36Pow6), digits + c * 12);
-    six_digits(static_cast<std::uint32_t>(chunk[c] % k36Pow6), digits + c * 12 + 6);
+    six_digits(static_cast<std::uint32_t>(chunk[c] / k36Pow6), digits + std::ptrdiff_t{12} * c);
+    six_digits(static_cast<std::uint32_t>(chunk[c] % k36Pow6), digits + std::ptrdiff_t{12} * c + 6);
   }
   // 2^256 < 36^50: the first ten of the sixty digits are always '0'.
   std::memcpy(out, digits + 10, kDigitsLength);

@@ -1,7 +1,7 @@
 #include "dcvkit/files.hpp"
 
+#include <cstdio>  // renameat2 (glibc >= 2.28)
 #include <fcntl.h>
-#include <stdio.h>  // renameat2 (glibc >= 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -70,13 +70,13 @@ std::string bar_chart(std::string_view id, std::vector<std::pair<std::string, st
                       const std::vector<std::string>& good_labels) {
   std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   const double top = counts.empty() ? 1.0 : static_cast<double>(std::max<std::size_t>(1, counts.front().second));
-  std::string h = "<div class=\"bars\" id=\"" + escape(id) + "\">\n";
+  std::string h = R"(<div class="bars" id=")" + escape(id) + "\">\n";
   for (const auto& [label, count] : counts) {
     char width[32];
     std::snprintf(width, sizeof width, "%.1f", 40.0 * static_cast<double>(count) / top);
     const bool good = std::find(good_labels.begin(), good_labels.end(), label) != good_labels.end();
-    h += "<div class=\"bar" + std::string(good ? " ok" : "") + "\"><span class=\"label\">" + escape(label) +
-         "</span><span class=\"fill\" style=\"width:" + width + "em\"></span><span>" + std::to_string(count) +
+    h += "<div class=\"bar" + std::string(good ? " ok" : "") + R"("><span class="label">)" + escape(label) +
+         R"(</span><span class="fill" style="width:)" + width + "em\"></span><span>" + std::to_string(count) +
          "</span></div>\n";
   }
   return h + "</div>\n";

@@ -60,7 +60,7 @@ bool is_valid_civil(const CivilTime& t) {
 
 UnixSeconds to_unix(const CivilTime& t) {
   return days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day)) * 86400 +
-         t.hour * 3600 + t.minute * 60 + t.second;
+         UnixSeconds{t.hour} * 3600 + UnixSeconds{t.minute} * 60 + t.second;
 }
 
 CivilTime to_civil(UnixSeconds s) {

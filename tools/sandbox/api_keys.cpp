@@ -27,7 +27,7 @@ Result<std::vector<std::string>> load_or_create_api_keys(const std::string& path
     if (auto s = write_file_atomic(path, key + "\n", 0600, false); !s) return s.error();
     return std::vector<std::string>{key};
   }
-  auto text = read_file(path, 1024 * 1024, "API key file");
+  auto text = read_file(path, std::size_t{1024} * 1024, "API key file");
   if (!text) return text.error();
   std::vector<std::string> keys;
   std::istringstream lines(*text);

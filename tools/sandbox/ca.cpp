@@ -14,7 +14,7 @@ namespace dcvkit::sandbox {
 namespace {
 
 constexpr UnixSeconds kDay = 86400;
-constexpr std::size_t kMaxPemBytes = 64 * 1024;
+constexpr std::size_t kMaxPemBytes = std::size_t{64} * 1024;
 
 struct KeyPair {
   ossl::PKey key;

@@ -11,7 +11,7 @@ namespace {
 
 Error plan_error(std::string message) {
   return make_error(ErrorKind::Usage, "sandbox.faults", std::move(message),
-                    "a fault plan is a JSON array of {\"method\",\"path\",\"nth\",\"count\",\"action\",\"status\"|\"ms\"}");
+                    R"(a fault plan is a JSON array of {"method","path","nth","count","action","status"|"ms"})");
 }
 
 // A non-negative integer field within [min, max], or the default when absent.
@@ -31,7 +31,7 @@ Result<FaultRule> parse_rule(const nlohmann::json& j, std::size_t index) {
   static const std::vector<std::string> kKnown = {"method", "path", "nth", "count", "action", "status", "ms"};
   for (const auto& [key, value] : j.items())
     if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end())
-      return plan_error(where + ": unknown field \"" + key + "\"");
+      return plan_error(std::string(where).append(": unknown field \"").append(key).append("\""));
   FaultRule rule;
   for (const char* key : {"method", "path"}) {
     if (j.contains(key) && !j[key].is_string()) return plan_error(where + ": \"" + key + "\" must be a string");
@@ -52,13 +52,13 @@ Result<FaultRule> parse_rule(const nlohmann::json& j, std::size_t index) {
   if (action == "status") {
     auto status = integer_field(j, "status", 0, 100, 599, where);
     if (!status) return status.error();
-    if (*status == 0) return plan_error(where + ": action \"status\" needs \"status\"");
+    if (*status == 0) return plan_error(where + R"(: action "status" needs "status")");
     rule.action.kind = FaultKind::Status;
     rule.action.status = static_cast<int>(*status);
   } else if (action == "delay") {
     auto ms = integer_field(j, "ms", -1, 0, 3'600'000, where);
     if (!ms) return ms.error();
-    if (*ms < 0) return plan_error(where + ": action \"delay\" needs \"ms\"");
+    if (*ms < 0) return plan_error(where + R"(: action "delay" needs "ms")");
     rule.action.kind = FaultKind::Delay;
     rule.action.ms = static_cast<int>(*ms);
   } else if (action == "close_after_store") {
@@ -87,7 +87,7 @@ Result<std::vector<FaultRule>> parse_fault_plan(std::string_view json_text) {
 }
 
 Result<std::vector<FaultRule>> load_fault_plan(const std::string& path) {
-  auto text = read_file(path, 1024 * 1024, "fault plan");
+  auto text = read_file(path, std::size_t{1024} * 1024, "fault plan");
   if (!text) return text.error();
   return parse_fault_plan(*text);
 }

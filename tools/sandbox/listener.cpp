@@ -5,7 +5,7 @@
 namespace dcvkit::sandbox {
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+constexpr std::size_t kMaxBodyBytes = std::size_t{1024} * 1024;
 constexpr time_t kKeepAliveSeconds = 2;  // bounds how long a stop waits for idle connections
 
 Result<std::unique_ptr<httplib::Server>> make_server(const Ca& ca, const ListenerOptions& options) {
@@ -53,7 +53,7 @@ void route_everything_to(httplib::Server& server, ApiServer& api) {
         api.fill_error(res);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     res.status = 500;
     res.set_content(R"({"errors":[{"code":"internal_error","message":"the sandbox failed"}]})", "application/json");
   });

@@ -1,7 +1,7 @@
 // dcvkit-sandbox: start-up (data dir, API keys, CA, state, fault plan, log), the ready line once
 // the listener accepts connections, and a clean stop on SIGTERM/SIGINT.
+#include <csignal>
 #include <pthread.h>
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <cerrno>

@@ -48,7 +48,7 @@ int validity_days(const nlohmann::json& body) {
   };
   if (body.contains("order_validity") && !body["order_validity"].is_null()) {
     const auto& v = body["order_validity"];
-    if (!v.is_object()) throw bad("order_validity must be an object: {\"days\":N} or {\"years\":N}");
+    if (!v.is_object()) throw bad(R"(order_validity must be an object: {"days":N} or {"years":N})");
     if (v.contains("days")) {
       const auto& d = v["days"];
       if (!d.is_number_integer() || d.get<long long>() < 1 || d.get<long long>() > kMaxValidityDays)
