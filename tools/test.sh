@@ -2,18 +2,17 @@
 # README quick start (b) and .ci/run: install what is needed, then
 #   1. optimised build, every test, the packaging test (cmake --install, .deb via apt, consumers);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build, every test;
-#   3. ThreadSanitizer build, every test (stage "tsan", also tools/tsan.sh: clean, ~4 min of tests;
-#      kept out of the default set to stay well inside the CI time limit on a cold machine);
+#   3. ThreadSanitizer build, every test (also tools/tsan.sh);
 #   4. libFuzzer targets, time-boxed (DCVKIT_FUZZ_SECONDS per target, default 10);
-#   5. cppcheck on src/ and tools/ (clang-tidy: tools/lint.sh, a separate, longer stage);
+#   5. clang-tidy and cppcheck on src/ and tools/, every finding an error (tools/lint.sh);
 #   6. smoke runs of the benchmarks.
-# DCVKIT_TEST_STAGES (default "plain asan fuzz lint bench") picks stages, e.g. "plain" or "tsan".
+# DCVKIT_TEST_STAGES (default "plain asan tsan fuzz lint bench") picks stages, e.g. "plain" or "tsan".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
 jobs=$(nproc)
-stages=" ${DCVKIT_TEST_STAGES:-plain asan fuzz lint bench} "
+stages=" ${DCVKIT_TEST_STAGES:-plain asan tsan fuzz lint bench} "
 want() { [[ "$stages" == *" $1 "* ]]; }
 t0=$(date +%s)
 elapsed() { echo "   ($(( $(date +%s) - t0 )) s since start)"; }
@@ -57,7 +56,7 @@ if want fuzz; then
 fi
 
 if want lint; then
-  bash tools/lint.sh --cppcheck-only
+  bash tools/lint.sh
   elapsed
 fi
 
