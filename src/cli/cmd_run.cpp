@@ -52,7 +52,7 @@ int cmd_run(int argc, char** argv) {
   cxxopts::Options options(argv[0], "Issue every certificate of a manifest: key + CSR, token, publish, check, order, "
                                     "files. Resumable: run it again after any interruption.");
   options.add_options()
-      ("manifest", "JSONL, one certificate per line (see README: the manifest)", cxxopts::value<std::string>(), "FILE")
+      ("manifest", "JSONL, one certificate per line (docs/manifest.md)", cxxopts::value<std::string>(), "FILE")
       ("state", "The ledger (SQLite; created 0600). Keys and CSRs go next to it in FILE.keys/", cxxopts::value<std::string>(), "FILE")
       ("concurrency", "Certificates in progress at once", cxxopts::value<std::size_t>()->default_value("8"), "N")
       ("keep-tokens", "Leave the tokens published after issuance")
@@ -76,7 +76,7 @@ int cmd_run(int argc, char** argv) {
   if (!args.count("state")) return out.fail(usage_error("--state FILE is required", "the ledger of this run, e.g. --state run.db"));
   const std::string state = args["state"].as<std::string>();
   if (args.count("status")) return show_status(state, out);
-  if (!args.count("manifest")) return out.fail(usage_error("--manifest FILE is required", "see README: the manifest"));
+  if (!args.count("manifest")) return out.fail(usage_error("--manifest FILE is required", "one certificate per JSONL line; the keys are in docs/manifest.md"));
 
   auto manifest = ManifestFile::open(args["manifest"].as<std::string>());
   if (!manifest) return out.fail(manifest.error());

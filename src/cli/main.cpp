@@ -42,7 +42,8 @@ constexpr Command kCommands[] = {
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {
   os << "dcvkit - DV request tokens and immediate issuance\n\n"
-        "Usage: dcvkit COMMAND SUBCOMMAND [options]   (each subcommand has --help)\n\n";
+        "Usage: dcvkit COMMAND SUBCOMMAND [options]   (each subcommand has --help)\n"
+        "       dcvkit --version\n\n";
   for (const auto& c : kCommands) {
     if (!only_group.empty() && c.group != only_group) continue;
     std::string path = std::string(c.group) + (c.name.empty() ? "" : " " + std::string(c.name));
