@@ -279,6 +279,12 @@ TEST_F(SandboxApi, OrderFieldErrors) {
   auto bad_name = good;
   bad_name["certificate"]["dns_names"] = {"bad..name.example.test"};
   expect_error(bad_name, 400, "invalid_dns_name");
+  auto huge_name = good;  // shown shortened and escaped in the message, never whole
+  huge_name["certificate"]["dns_names"] = {std::string(10000, 'a') + "\x01.example.test"};
+  const auto huge = place_order(sb, huge_name);
+  EXPECT_EQ(huge.status, 400);
+  EXPECT_EQ(error_code(huge), "invalid_dns_name");
+  EXPECT_LT(huge.body.size(), 1024u) << huge.body.substr(0, 300);
   auto too_long = good;
   too_long["order_validity"] = {{"days", 200}};
   expect_error(too_long, 400, "invalid_order_validity");

@@ -5,6 +5,7 @@
 #include "api.hpp"
 #include "dcvkit/names.hpp"
 #include "order_csr.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit::sandbox {
 namespace {
@@ -31,7 +32,10 @@ std::vector<std::string> ordered_names(const nlohmann::json& certificate) {
   std::vector<std::string> names;
   for (const auto& r : raw) {
     auto name = normalize_dns_name(r);
-    if (!name) throw ApiError(400, "invalid_dns_name", "\"" + r + "\" is not a valid DNS name: " + name.error().message);
+    // The name as sent is shown shortened and escaped: it may be 10,000 bytes of anything.
+    if (!name)
+      throw ApiError(400, "invalid_dns_name",
+                     "'" + detail::printable(r, 255) + "' is not a valid DNS name: " + name.error().message);
     if (std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(std::move(*name));
   }
   return names;
