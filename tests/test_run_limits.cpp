@@ -18,7 +18,13 @@ namespace {
 using namespace dcvkit;
 using namespace dcvkit::test;
 
+// Under a sanitizer a million lines take minutes and the memory figure means nothing (ASan's
+// quarantine, shadow memory): a smaller manifest still runs every line through the same code.
+#ifdef DCVKIT_TEST_SANITIZED
+constexpr int kLines = 50000;
+#else
 constexpr int kLines = 1000000;
+#endif
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -53,7 +59,9 @@ TEST(RunLimits, AMillionLineManifestIsReadAsTheRunGoesInBoundedMemory) {
   const std::string text = read_file(log);
   ASSERT_TRUE(WIFEXITED(status)) << text;
   EXPECT_EQ(WEXITSTATUS(status), 4) << text;  // an I/O error stopped the run
-  EXPECT_NE(text.find("0 of 1000000 certificates done, 1 failed, 999999 not started"), std::string::npos) << text;
+  const std::string totals = "0 of " + std::to_string(kLines) + " certificates done, 1 failed, " +
+                             std::to_string(kLines - 1) + " not started";
+  EXPECT_NE(text.find(totals), std::string::npos) << text;
   EXPECT_NE(text.find("STOPPED: io."), std::string::npos) << text;
   EXPECT_NE(text.find(in_the_way), std::string::npos) << text;
   EXPECT_LT(text.size(), 64u * 1024) << "not-started certificates are counted, not listed";
@@ -61,8 +69,8 @@ TEST(RunLimits, AMillionLineManifestIsReadAsTheRunGoesInBoundedMemory) {
   // baseline plus 8 bytes a line for the duplicate check of the first pass.
   const long peak_kib = usage.ru_maxrss;
   EXPECT_LT(peak_kib, 48 * 1024 + kSanitizerRssSlackKib) << "peak RSS " << peak_kib << " KiB";
-  std::cout << "[ limits ] dcvkit run, 1,000,000-line manifest stopped after the first: peak RSS " << peak_kib / 1024
-            << " MiB\n";
+  std::cout << "[ limits ] dcvkit run, " << kLines << "-line manifest stopped after the first: peak RSS "
+            << peak_kib / 1024 << " MiB\n";
   // Exactly one order was placed: nothing after the stop was started.
   EXPECT_EQ(world.sandbox().stats().value("orders_total", 0), 1);
 }
