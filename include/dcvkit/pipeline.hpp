@@ -79,8 +79,6 @@ std::string outcome_of(const PipelineResult& result);
 // Where run_pipeline takes its certificates from, one at a time (calls are serialised): the next
 // entry, nullopt at the end, or an error (ManifestFile::next: the file changed under the run).
 using ManifestCursor = std::function<Result<std::optional<ManifestEntry>>()>;
-// The entries of a vector, in order (the vector must outlive the cursor).
-ManifestCursor cursor_over(const std::vector<ManifestEntry>& manifest);
 
 // Runs the manifest's certificates against the ledger, `total` of them (for the summary; the
 // cursor decides). Fails only when nothing can run at all (no client); a certificate's failure is

@@ -46,13 +46,6 @@ std::vector<std::pair<std::string, std::size_t>> largest_first(const std::map<st
 
 }  // namespace
 
-ManifestCursor cursor_over(const std::vector<ManifestEntry>& manifest) {
-  return [&manifest, i = std::size_t{0}]() mutable -> Result<std::optional<ManifestEntry>> {
-    if (i == manifest.size()) return std::optional<ManifestEntry>();
-    return std::optional<ManifestEntry>(manifest[i++]);
-  };
-}
-
 Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next, std::size_t total,
                                      const PipelineOptions& options) {
   if (!options.make_client)
