@@ -104,10 +104,15 @@ TEST(Manifest, FileSkipsCommentsAndRefusesDuplicateIds) {
   EXPECT_EQ(missing.error().code, "manifest.unreadable");
 }
 
+// A valid line: certificate `id` for `name`, published by a hook.
+std::string hook_line(const std::string& id, const std::string& name) {
+  return R"({"id":")" + id + R"(","names":[")" + name + R"("],"method":"dns","publish":{"hook":"x"}})";
+}
+
 TEST(ManifestFile, ChecksEveryLineFirstThenReadsAgainEntryByEntry) {
   TempDir dir;
-  const std::string a = R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})";
-  const std::string b = R"({"id":"b","names":["b.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string a = hook_line("a", "a.example");
+  const std::string b = hook_line("b", "b.example");
   const std::string path = dir.write("m.jsonl", a + "\n# comment\n" + b + "\n");
   auto file = ManifestFile::open(path);
   ASSERT_TRUE(file.ok()) << file.error().message;
@@ -125,12 +130,12 @@ TEST(ManifestFile, ChecksEveryLineFirstThenReadsAgainEntryByEntry) {
 
   // A bad line after many good ones is found before anything runs.
   std::string text;
-  for (int i = 0; i < 1000; ++i) text += R"({"id":"c)" + std::to_string(i) + R"(","names":["c.example"],"method":"dns","publish":{"hook":"x"}})" "\n";
+  for (int i = 0; i < 1000; ++i) text += hook_line("c" + std::to_string(i), "c.example") + "\n";
   auto late_typo = ManifestFile::open(dir.write("typo.jsonl", text + R"({"id":"z","nmes":[]})" "\n"));
   ASSERT_FALSE(late_typo.ok());
   EXPECT_NE(late_typo.error().message.find("typo.jsonl:1001: "), std::string::npos) << late_typo.error().message;
   // A duplicate (ids compared by hash first) is named exactly, at its second line.
-  auto dup = ManifestFile::open(dir.write("dup.jsonl", text + R"({"id":"c7","names":["d.example"],"method":"dns","publish":{"hook":"x"}})" "\n"));
+  auto dup = ManifestFile::open(dir.write("dup.jsonl", text + hook_line("c7", "d.example") + "\n"));
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("dup.jsonl:1001: id \"c7\" appears twice"), std::string::npos) << dup.error().message;
   auto missing = ManifestFile::open(dir.file("missing.jsonl"));
@@ -140,8 +145,8 @@ TEST(ManifestFile, ChecksEveryLineFirstThenReadsAgainEntryByEntry) {
 
 TEST(ManifestFile, AFileChangedUnderTheRunIsAnErrorNotADifferentRun) {
   TempDir dir;
-  const std::string a = R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"}})";
-  const std::string b = R"({"id":"b","names":["b.example"],"method":"dns","publish":{"hook":"x"}})";
+  const std::string a = hook_line("a", "a.example");
+  const std::string b = hook_line("b", "b.example");
   const std::string path = dir.write("m.jsonl", a + "\n" + b + "\n");
   auto shrunk = ManifestFile::open(path);
   ASSERT_TRUE(shrunk.ok());

@@ -26,11 +26,6 @@ constexpr int kLines = 50000;
 constexpr int kLines = 1000000;
 #endif
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST(RunLimits, AMillionLineManifestIsReadAsTheRunGoesInBoundedMemory) {
   RunWorld world;
   const std::string in_the_way = world.dir().write("in-the-way", "a file where a directory is needed\n");
@@ -56,7 +51,7 @@ TEST(RunLimits, AMillionLineManifestIsReadAsTheRunGoesInBoundedMemory) {
   int status = 0;
   rusage usage{};
   ASSERT_EQ(::wait4(pid, &status, 0, &usage), pid);
-  const std::string text = read_file(log);
+  const std::string text = read_text(log);
   ASSERT_TRUE(WIFEXITED(status)) << text;
   EXPECT_EQ(WEXITSTATUS(status), 4) << text;  // an I/O error stopped the run
   const std::string totals = "0 of " + std::to_string(kLines) + " certificates done, 1 failed, " +

@@ -2,8 +2,8 @@
 #pragma once
 
 #include <map>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dcvkit/check.hpp"
@@ -22,10 +22,10 @@ struct CheckSummary {
 std::string render_html_report(const std::vector<CheckResult>& results, const CheckSummary& summary,
                                UnixSeconds generated_at);
 
-// The same report for inputs of any size: rows are spooled to an anonymous temporary file as
-// results arrive, so memory stays flat; write() puts the report in place atomically.
 class RowSpool;
 
+// The same report for inputs of any size: rows are spooled to an anonymous temporary file as
+// results arrive, so memory stays flat; write() puts the report in place atomically.
 class CheckReportWriter {
  public:
   static Result<CheckReportWriter> open();

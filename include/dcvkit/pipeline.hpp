@@ -57,7 +57,6 @@ struct PipelineOptions {
   std::function<void(const PipelineResult& result, const ManifestEntry& spec)> on_result;
 };
 
-
 struct PipelineSummary {
   std::size_t total = 0;                // certificates in the manifest
   std::size_t done = 0, failed = 0;

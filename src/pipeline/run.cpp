@@ -75,6 +75,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
   std::atomic<bool> stop{false};
   std::mutex cursor_mutex, error_mutex;
   std::size_t taken = 0;
+  bool cursor_failed = false;  // the manifest cannot be read on: nothing left to report
   std::optional<Error> setup_error;
   auto fail_run = [&](Error e) {
     std::lock_guard lock(error_mutex);
@@ -86,6 +87,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
     if (stop) return std::nullopt;
     auto spec = next();
     if (!spec) {
+      cursor_failed = true;
       fail_run(spec.error());
       return std::nullopt;
     }
@@ -112,11 +114,10 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
   for (auto& t : threads) t.join();
   if (setup_error && taken == 0) return *setup_error;
 
-  // The rest of the manifest, when the run stopped: each is reported as not started (a cursor
-  // that failed cannot be read on; they are only counted then).
-  if (stop && summary.stopped && summary.stopped->code.rfind("manifest.", 0) != 0) {
+  // The rest of the manifest, when the run stopped: each is reported as not started (after a
+  // cursor error they are only counted).
+  if (stop && !cursor_failed)
     for (auto spec = next(); spec && *spec; spec = next()) record(not_started(**spec), **spec);
-  }
   summary.not_started = total > summary.done + summary.failed ? total - summary.done - summary.failed : 0;
   if (summary.not_started) outcomes["not started"] = summary.not_started;
   summary.outcomes = largest_first(outcomes);
