@@ -3,10 +3,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <new>
 #include <stdexcept>
 
 #include "support/loopback.hpp"
@@ -16,22 +21,32 @@ namespace dcvkit::test {
 StreamServer::StreamServer(std::string prefix, std::uint64_t body_bytes)
     : prefix_(std::move(prefix)), body_bytes_(body_bytes) {
   listen_fd_ = listen_loopback("StreamServer", port_);
-  thread_ = std::thread([this] { serve(); });
+  void* shared = ::mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) throw std::runtime_error("StreamServer: mmap failed");
+  counters_ = new (shared) Counters();
+  const pid_t parent = ::getpid();
+  server_ = ::fork();
+  if (server_ < 0) throw std::runtime_error("StreamServer: fork failed");
+  if (server_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test must not leave a server behind
+    if (::getppid() != parent) ::_exit(0);
+    serve();
+  }
 }
 
 StreamServer::~StreamServer() {
-  stop_ = true;
-  thread_.join();
+  ::kill(server_, SIGKILL);
+  ::waitpid(server_, nullptr, 0);
   ::close(listen_fd_);
+  counters_->~Counters();
+  ::munmap(counters_, sizeof(Counters));
 }
 
 void StreamServer::serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
+  for (;;) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    ++connections_;
+    ++counters_->connections;
     answer(fd);
     ::close(fd);
   }
@@ -56,16 +71,10 @@ void StreamServer::answer(int fd) {
   std::string_view pending = head;
   body_sent = prefix_.size();
   for (;;) {
-    if (stop_) return;
     while (!pending.empty()) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        if (stop_) return;
-        continue;
-      }
       const ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
       if (n <= 0) return;  // the client hung up: what we wanted to see
-      sent_ += static_cast<std::uint64_t>(n);
+      counters_->sent += static_cast<std::uint64_t>(n);
       pending.remove_prefix(static_cast<std::size_t>(n));
     }
     if (body_bytes_ && body_sent >= body_bytes_) return;
