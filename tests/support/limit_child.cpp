@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -32,6 +33,13 @@ void write_all(int fd, const std::string& text) {
   }
 }
 
+// Threads of this process, from /proc/self/task.
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
 }  // namespace
 
 void child_report(const std::string& text) {
@@ -39,6 +47,9 @@ void child_report(const std::string& text) {
 }
 
 ChildUsage run_in_child(const std::function<int()>& body, int timeout_seconds) {
+  if (const std::size_t threads = thread_count(); threads != 1)
+    throw std::logic_error("run_in_child: this process has " + std::to_string(threads) +
+                           " threads; fork only from one (run servers in their own process)");
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   const auto started = std::chrono::steady_clock::now();

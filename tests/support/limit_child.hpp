@@ -35,6 +35,8 @@ struct ChildUsage {
 
 // `body` runs in the child; its return value is the exit code. The child is killed after
 // `timeout_seconds` (exit_code 128 + SIGKILL), so a hang fails the test instead of stalling it.
+// The caller must have no other thread: a fork that catches one holding an allocator lock leaves
+// the child waiting on it for ever, so run_in_child throws instead (serve from a process).
 ChildUsage run_in_child(const std::function<int()>& body, int timeout_seconds = 120);
 
 // From inside the body: a line of text handed back in ChildUsage::message.
