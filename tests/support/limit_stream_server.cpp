@@ -3,11 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +12,7 @@
 #include <stdexcept>
 
 #include "support/loopback.hpp"
+#include "support/run.hpp"
 
 namespace dcvkit::test {
 
@@ -24,19 +22,12 @@ StreamServer::StreamServer(std::string prefix, std::uint64_t body_bytes)
   void* shared = ::mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared == MAP_FAILED) throw std::runtime_error("StreamServer: mmap failed");
   counters_ = new (shared) Counters();
-  const pid_t parent = ::getpid();
-  server_ = ::fork();
-  if (server_ < 0) throw std::runtime_error("StreamServer: fork failed");
-  if (server_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test must not leave a server behind
-    if (::getppid() != parent) ::_exit(0);
-    serve();
-  }
+  server_ = fork_tied_to_parent("StreamServer");
+  if (server_ == 0) serve();
 }
 
 StreamServer::~StreamServer() {
-  ::kill(server_, SIGKILL);
-  ::waitpid(server_, nullptr, 0);
+  stop_process(server_, 0);  // it holds nothing worth a graceful end
   ::close(listen_fd_);
   counters_->~Counters();
   ::munmap(counters_, sizeof(Counters));

@@ -106,19 +106,26 @@ RunResult run_dcvkit(const std::vector<std::string>& args, const RunOptions& opt
   return run_program(argv, options);
 }
 
+pid_t fork_tied_to_parent(const std::string& what) {
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot start " + what + ": fork failed");
+  if (pid == 0) {
+    // A test process killed by a signal must not leave its servers running.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+  }
+  return pid;
+}
+
 pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path) {
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<std::string> copy = argv;
   std::vector<char*> args;
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("cannot start " + argv.front() + ": fork failed");
+  const pid_t pid = fork_tied_to_parent(argv.front());
   if (pid == 0) {
-    // A test process killed by a signal must not leave its servers running.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
     const int in = ::open("/dev/null", O_RDONLY);
     const int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);

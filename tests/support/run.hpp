@@ -31,6 +31,10 @@ RunResult run_dcvkit(const std::vector<std::string>& args, const RunOptions& opt
 // Throws when it cannot be started; the caller owns (and must reap) the returned pid.
 pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path);
 
+// fork() for a test server: in the child (0 returned) the process dies with the test process, and
+// a child whose parent is already gone exits at once. Throws when fork fails (`what` names it).
+pid_t fork_tied_to_parent(const std::string& what);
+
 // SIGTERM, up to `grace_ms` for it to exit, then SIGKILL; reaps it. No-op for pid <= 0.
 void stop_process(pid_t pid, int grace_ms = 3000);
 
