@@ -5,11 +5,13 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   # libraries (the design card's stack + the well-kept helpers)
   libssl-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libc-ares-dev libldns-dev libidn2-dev libsqlite3-dev libcpp-httplib-dev libpsl-dev
+  # DNSSEC validation (issue 14): libunbound from the IANA root trust anchor in dns-root-data
+  libunbound-dev dns-root-data
   # real servers and independent clients for the integration tests
   openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light
   # load generators: the server-bound limits bench/bench_check compares against

@@ -18,6 +18,9 @@ t0=$(date +%s)
 elapsed() { echo "   ($(( $(date +%s) - t0 )) s since start)"; }
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# One cache for every checkout: paths are rewritten relative to the tree, and the working directory
+# is not hashed, so a fresh clone in another folder hits what the last build compiled.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 if want plain || want bench; then
   echo "== build (RelWithDebInfo)"
