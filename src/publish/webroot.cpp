@@ -13,7 +13,6 @@
 
 #include "dcvkit/names.hpp"
 #include "dcvkit/publish_webroot.hpp"
-#include "dcvkit/token.hpp"
 
 #include "util/posix.hpp"
 
@@ -25,6 +24,7 @@ using posix::Fd;
 constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kPkiValidation = "pki-validation";
 constexpr const char* kFileAuth = "fileauth.txt";
+constexpr const char* kAcmeChallenge = "acme-challenge";
 constexpr std::string_view kRelPath = ".well-known/pki-validation/fileauth.txt";
 // The CA reads 5000 characters; a file far beyond that is not ours to rewrite.
 constexpr std::size_t kMaxFileBytes = 1u << 20;
@@ -130,27 +130,34 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 
 // Temp file beside the target, fsync, renameat, fsync the directory: a reader (the web server)
 // sees the old file or the new one, never a torn one, even across a crash.
-Status replace_file(int dir_fd, std::string_view data, const std::string& webroot) {
-  std::string temp = std::string(".") + kFileAuth + ".tmp-" + posix::random_suffix();
+// `file` in `dir_fd`, which is `webroot`/`rel_dir`.
+Status replace_file(int dir_fd, const std::string& file, std::string_view data, const std::string& webroot,
+                    std::string_view rel_dir) {
+  std::string temp = "." + file + ".tmp-" + posix::random_suffix();
   Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid())
-    return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/.well-known/pki-validation'",
+    return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/" + std::string(rel_dir) + "'",
                     errno, "check that the directory is writable by this user");
   ::fchmod(fd.get(), 0644);  // the web server must read it whatever our umask is
   bool ok = posix::write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
   int err = errno;
   fd.reset();
-  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, kFileAuth) != 0) {
+  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, file.c_str()) != 0) {
     ok = false;
     err = errno;
   }
   if (!ok) {
     ::unlinkat(dir_fd, temp.c_str(), 0);
-    return io_error("publish.write_failed", "cannot write '" + webroot + "/" + std::string(kRelPath) + "'", err,
+    return io_error("publish.write_failed",
+                    "cannot write '" + webroot + "/" + std::string(rel_dir) + "/" + file + "'", err,
                     "check free space and permissions");
   }
   ::fsync(dir_fd);
   return {};
+}
+
+Status replace_file(int dir_fd, std::string_view data, const std::string& webroot) {
+  return replace_file(dir_fd, kFileAuth, data, webroot, ".well-known/pki-validation");
 }
 
 // Holds the exclusive lock on the pki-validation directory: every publisher (thread or process)
@@ -192,13 +199,12 @@ class WebrootPublisher final : public Publisher {
   Status edit(const PlanEntry& entry, std::string_view token, bool add) const {
     if (entry.method != DcvMethod::Http)
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
-                        "the webroot publisher serves http-token only, not '" + std::string(api_name(entry.method)) +
+                        "the webroot publisher serves http-token only, not '" + std::string(method_name(entry)) +
                             "' for '" + entry.name + "'",
                         "publish DNS tokens with the rfc2136 or hook publisher");
-    // A well-formed token cannot carry a newline or anything else into the file.
-    if (auto parsed = parse_token(token); !parsed)
-      return make_error(ErrorKind::InvalidInput, "publish.invalid_token", parsed.error().message,
-                        "pass the 64-character request token exactly as dcvkit printed it");
+    // A well-formed token (or key authorization) cannot carry a newline, a '/' or anything else
+    // into the file or its name.
+    if (auto valid = check_publish_value(entry, token); !valid) return valid;
     auto webroot = webroot_for(entry);
     if (!webroot) return webroot.error();
 
@@ -215,6 +221,7 @@ class WebrootPublisher final : public Publisher {
     auto well_known = open_subdir(root.get(), kWellKnown, add, *webroot, kWellKnown);
     if (!well_known) return well_known.error();
     if (!well_known->valid()) return {};  // nothing published here, so nothing to remove
+    if (entry.kind == TokenKind::AcmeHttp01) return edit_acme_file(well_known->get(), token, add, *webroot);
     auto pki = open_subdir(well_known->get(), kPkiValidation, add, *webroot, ".well-known/pki-validation");
     if (!pki) return pki.error();
     if (!pki->valid()) return {};
@@ -224,6 +231,22 @@ class WebrootPublisher final : public Publisher {
     if (!existing) return existing.error();
     return add ? add_line(pki->get(), *existing, token, *webroot)
                : remove_lines(pki->get(), *existing, token, *webroot);
+  }
+
+  // http-01: one file per challenge, named by its token, holding the key authorization alone.
+  // Removing it removes only that challenge's file; the directory stays for other certificates.
+  static Status edit_acme_file(int well_known_fd, std::string_view key_authorization, bool add,
+                               const std::string& webroot) {
+    auto dir = open_subdir(well_known_fd, kAcmeChallenge, add, webroot, ".well-known/acme-challenge");
+    if (!dir) return dir.error();
+    if (!dir->valid()) return {};
+    const std::string file(key_authorization.substr(0, key_authorization.find('.')));
+    if (add) return replace_file(dir->get(), file, key_authorization, webroot, ".well-known/acme-challenge");
+    if (::unlinkat(dir->get(), file.c_str(), 0) != 0 && errno != ENOENT)
+      return io_error("publish.write_failed", "cannot remove '" + webroot + "/.well-known/acme-challenge/" + file + "'",
+                      errno);
+    ::fsync(dir->get());
+    return {};
   }
 
   static Status add_line(int dir_fd, const std::string& existing, std::string_view token, const std::string& webroot) {
