@@ -260,6 +260,24 @@ struct Client::Impl {
     return parse_account(j, location, r->status);
   }
 
+  // POST-as-GET until `settled` (or the timeout: `late` says what is still missing), sleeping
+  // what Retry-After asks or a growing interval in between.
+  template <class T, class Parse, class Settled, class Late>
+  Result<T> poll(const std::string& url, std::chrono::seconds timeout, std::string_view what, Parse parse,
+                 Settled settled, Late late) {
+    const auto deadline = timer().now() + timeout;
+    auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstPoll);
+    for (;;) {
+      HttpReply reply;
+      auto j = post_json(url, "", true, what, &reply);
+      if (!j) return j.error();
+      T value = parse(*j, url);
+      if (settled(value)) return value;
+      if (timer().now() >= deadline) return late(value);
+      pause(reply, interval);
+    }
+  }
+
   // Sleeps before the next poll: what Retry-After asks (bounded), else the growing interval.
   void pause(const HttpReply& r, std::chrono::milliseconds& interval) {
     std::chrono::milliseconds wait = interval;
@@ -373,19 +391,13 @@ Status Client::respond(const Challenge& challenge) {
 }
 
 Result<Authorization> Client::wait_authorization(const std::string& url, std::chrono::seconds timeout) {
-  const auto deadline = impl_->timer().now() + timeout;
-  auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstPoll);
-  for (;;) {
-    certcentral::HttpReply reply;
-    auto j = impl_->post_json(url, "", true, "reading an authorization", &reply);
-    if (!j) return j.error();
-    Authorization a = parse_authorization(*j, url);
-    if (a.status != "pending" && a.status != "processing") return a;
-    if (impl_->timer().now() >= deadline)
-      return make_error(ErrorKind::NotIssued, "acme.timeout", "the CA has not validated " + a.name() + " yet",
-                        "raise --timeout, or check the challenge is reachable (dcvkit check)");
-    impl_->pause(reply, interval);
-  }
+  return impl_->poll<Authorization>(
+      url, timeout, "reading an authorization", parse_authorization,
+      [](const Authorization& a) { return a.status != "pending" && a.status != "processing"; },
+      [](const Authorization& a) {
+        return make_error(ErrorKind::NotIssued, "acme.timeout", "the CA has not validated " + a.name() + " yet",
+                          "raise --timeout, or check the challenge is reachable (dcvkit check)");
+      });
 }
 
 Result<Order> Client::finalize(const Order& order, std::string_view csr_der) {
@@ -395,19 +407,12 @@ Result<Order> Client::finalize(const Order& order, std::string_view csr_der) {
 }
 
 Result<Order> Client::wait_order(const std::string& url, std::chrono::seconds timeout) {
-  const auto deadline = impl_->timer().now() + timeout;
-  auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstPoll);
-  for (;;) {
-    certcentral::HttpReply reply;
-    auto j = impl_->post_json(url, "", true, "reading the order", &reply);
-    if (!j) return j.error();
-    Order o = parse_order(*j, url);
-    if (o.status != "processing") return o;
-    if (impl_->timer().now() >= deadline)
-      return make_error(ErrorKind::NotIssued, "acme.timeout", "the CA is still processing the order " + url,
-                        "run the command again later: the order is found again from its URL");
-    impl_->pause(reply, interval);
-  }
+  return impl_->poll<Order>(
+      url, timeout, "reading the order", parse_order, [](const Order& o) { return o.status != "processing"; },
+      [](const Order& o) {
+        return make_error(ErrorKind::NotIssued, "acme.timeout", "the CA is still processing the order " + o.url,
+                          "run the command again later: the order is found again from its URL");
+      });
 }
 
 Result<CertificateDownload> Client::download(const std::string& url) {

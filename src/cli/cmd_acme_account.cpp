@@ -1,4 +1,6 @@
 // dcvkit acme register | show | deactivate: the ACME account of an account key.
+#include <algorithm>
+#include <functional>
 #include <iostream>
 
 #include "cli/acme_options.hpp"
@@ -84,9 +86,13 @@ int cmd_acme_register(int argc, char** argv) {
   return kExitOk;
 }
 
-int cmd_acme_show(int argc, char** argv) {
+namespace {
+
+// show and deactivate: the account of the key (looked up, never created), then `act` on it.
+int on_account(int argc, char** argv, const char* description, std::string_view headline,
+               const std::function<Result<acme::Account>(AcmeSession&, acme::Account)>& act) {
   Output out(wants_json(argc, argv));
-  cxxopts::Options options(argv[0], "Show the ACME account of an account key (looked up, never created).");
+  cxxopts::Options options(argv[0], description);
   add_acme_options(options);
   options.add_options()("json", "Print one JSON object");
   int code = kExitOk;
@@ -94,34 +100,30 @@ int cmd_acme_show(int argc, char** argv) {
   if (!args) return code;
   auto session = acme_session(*args, false);
   if (!session) return out.fail(session.error());
-  auto account = acme_account(*session);
+  auto found = acme_account(*session);
+  if (!found) return out.fail(found.error());
+  auto account = act(*session, std::move(*found));
   if (!account) return out.fail(account.error());
   if (out.json())
     out.print(account_json(*account, *session->client));
   else
-    print_account(*account, *session->client, "Account");
+    print_account(*account, *session->client, headline);
   return kExitOk;
 }
 
+}  // namespace
+
+int cmd_acme_show(int argc, char** argv) {
+  return on_account(argc, argv, "Show the ACME account of an account key (looked up, never created).", "Account",
+                    [](AcmeSession&, acme::Account a) -> Result<acme::Account> { return a; });
+}
+
 int cmd_acme_deactivate(int argc, char** argv) {
-  Output out(wants_json(argc, argv));
-  cxxopts::Options options(argv[0], "Deactivate the ACME account of an account key. This cannot be undone: the CA\n"
-                                    "refuses every later request signed with the key.");
-  add_acme_options(options);
-  options.add_options()("json", "Print one JSON object");
-  int code = kExitOk;
-  auto args = parse_options(options, argc, argv, out, code);
-  if (!args) return code;
-  auto session = acme_session(*args, false);
-  if (!session) return out.fail(session.error());
-  if (auto found = acme_account(*session); !found) return out.fail(found.error());
-  auto account = session->client->deactivate_account();
-  if (!account) return out.fail(account.error());
-  if (out.json())
-    out.print(account_json(*account, *session->client));
-  else
-    print_account(*account, *session->client, "Deactivated account");
-  return kExitOk;
+  return on_account(argc, argv,
+                    "Deactivate the ACME account of an account key. This cannot be undone: the CA\n"
+                    "refuses every later request signed with the key.",
+                    "Deactivated account",
+                    [](AcmeSession& s, const acme::Account&) { return s.client->deactivate_account(); });
 }
 
 }  // namespace dcvkit::cli
