@@ -189,7 +189,7 @@ TEST(AcmePublish, WebrootServesTheKeyAuthorizationAtItsTokenAndRemovesIt) {
   EXPECT_FALSE(std::filesystem::exists(dir.file(".well-known/pki-validation/fileauth.txt")));
 
   // A value that is not this challenge's key authorization never reaches the disk.
-  for (const std::string bad : {std::string("other.") + key->thumbprint(), token + ".a/b", token, token + ".x\ny"}) {
+  for (const std::string& bad : {std::string("other.") + key->thumbprint(), token + ".a/b", token, token + ".x\ny"}) {
     auto s = publisher->publish(entry, bad);
     ASSERT_FALSE(s.ok()) << bad;
     EXPECT_EQ(s.error().code, "publish.invalid_token");

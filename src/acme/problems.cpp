@@ -44,10 +44,12 @@ constexpr Meaning kMeanings[] = {
 };
 // clang-format on
 
-// JPRS (and others) answer an expired or wrong EAB with `malformed` "Unable to create account";
-// JPRS's EAB credentials expire 14 days after they are issued.
+// JPRS answers an expired or wrong EAB with `malformed` "Unable to create account" (its EAB
+// credentials expire 14 days after they are issued); Pebble and Boulder say `unauthorized`
+// "external account binding ...".
 bool looks_like_eab_refusal(const Problem& p, std::string_view during) {
-  return p.short_type() == "malformed" && during.find("account") != std::string_view::npos &&
+  const std::string t = p.short_type();
+  return (t == "malformed" || t == "unauthorized") && during.find("account") != std::string_view::npos &&
          (p.detail.find("Unable to create account") != std::string::npos ||
           p.detail.find("xternal account") != std::string::npos || p.detail.find("EAB") != std::string::npos ||
           p.detail.find("HMAC") != std::string::npos);
