@@ -250,7 +250,7 @@ struct Client::Impl {
     return j;
   }
 
-  Result<Account> account_request(json payload, std::string_view what) {
+  Result<Account> account_request(const json& payload, std::string_view what) {
     auto r = post(directory.new_account, payload.dump(), false, true, what);
     if (!r) return r.error();
     const std::string location = r->header("location");
@@ -346,7 +346,7 @@ Result<Account> Client::register_account(const NewAccount& request) {
                       "pass --eab-kid ID and --eab-hmac-key-file FILE (or DCVKIT_EAB_HMAC_KEY) with the credentials "
                       "from the CA's account console");
   }
-  return impl_->account_request(std::move(payload), "creating the account");
+  return impl_->account_request(payload, "creating the account");
 }
 
 Result<Account> Client::find_account() {
