@@ -14,11 +14,11 @@
 namespace dcvkit::acme {
 namespace {
 
-constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
 constexpr int kMinRsaBits = 2048;
 constexpr std::size_t kP256CoordinateBytes = 32;
 
-Error key_error(std::string code, std::string message, std::string hint = {}) {
+Error key_error(const std::string& code, std::string message, std::string hint = {}) {
   return make_error(ErrorKind::InvalidInput, "acme." + code, std::move(message), std::move(hint));
 }
 
