@@ -39,7 +39,7 @@ class OrderE2e : public RealServersTest {
  protected:
   // A fresh sandbox per test (its stats count only this test's requests), validating through the
   // fixture's DNS servers and nginx.
-  void start_sandbox(const std::string& faults = {}) {
+  void start_sandbox(const std::string& faults = {}, const std::vector<std::string>& sandbox_flags = {}) {
     SandboxOptions o;
     o.resolver = dns->resolver().server();
     o.ns_port = dns->ns_port();
@@ -47,6 +47,7 @@ class OrderE2e : public RealServersTest {
     o.https_port = nginx->https_port();
     o.faults_json = faults;
     o.extra_args = {"--timeout", "1500"};
+    o.extra_args.insert(o.extra_args.end(), sandbox_flags.begin(), sandbox_flags.end());
     sandbox = std::make_unique<SandboxServer>(o);
   }
 
@@ -213,12 +214,12 @@ TEST_F(OrderE2e, DnsTokensIssueAtOnceWithOneApiCall) {
   EXPECT_EQ(shown.exit_code, 0) << shown.all();
   EXPECT_NE(shown.err.find("\"auth_key\":\"[redacted]\""), std::string::npos) << shown.err;
 
-  // The certificate checked against another CSR's key: exit 16, nothing written.
+  // The certificate checked against another CSR's key: exit 16, nothing installed, what came kept aside.
   const std::string other = new_csr(fresh_name("other"));
   auto mismatch = run({"order", "download", id, "--csr", other, "--out-dir", dir.file("mismatch")});
   EXPECT_EQ(mismatch.exit_code, 16) << mismatch.all();
   EXPECT_NE(mismatch.err.find("public key is not the CSR's"), std::string::npos) << mismatch.err;
-  EXPECT_TRUE(std::filesystem::is_empty(dir.file("mismatch")));
+  EXPECT_EQ(dir.entries("mismatch"), std::vector<std::string>{"received-unverified.pem"});
   auto again_ok = run({"order", "download", id, "--out-dir", dir.file("again"), "--json"});
   EXPECT_EQ(again_ok.exit_code, 0) << again_ok.all();
   EXPECT_EQ(read_text(dir.file("again/cert.pem")), read_text(out + "/cert.pem"));
@@ -482,6 +483,89 @@ TEST_F(OrderE2e, DryRunSendsNothing) {
   EXPECT_EQ(j["body"]["use_auth_key"], true);
   const auto stats = sandbox->stats();
   EXPECT_EQ(count(stats, "orders_total"), 0);
+}
+
+// Issue 19: what a CA legitimately adds or reorders is accepted; what it should not have sent is
+// refused, but never lost.
+
+std::size_t certificates_in(const std::string& pem) {
+  std::size_t n = 0;
+  for (auto at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos; at = pem.find("-----BEGIN", at + 1)) ++n;
+  return n;
+}
+
+TEST_F(OrderE2e, TheCasAutomaticWwwNameIsAcceptedAndReported) {
+  start_sandbox({}, {"--auto-www"});
+  create_auth_key();
+  const std::string cn = "shop.example.test";
+  const std::string csr = new_csr(cn);
+  publish_dns(cn, new_token(csr));
+  const std::string out = dir.file("shop");
+  auto r = run({"order", "submit", "--product", "ssl_dv_geotrust", "--csr", csr, "--method", "dns", "--out-dir", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["added_names"], json::array({"www.shop.example.test"})) << j.dump();
+  EXPECT_EQ(j["names"].get<std::set<std::string>>(), (std::set<std::string>{cn, "www." + cn}));
+  expect_openssl_verifies(out);
+  // Fetched again, the person reading the output is told too.
+  auto again = run({"order", "download", std::to_string(j["order_id"].get<long>()), "--out-dir", dir.file("shop-again")});
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.out.find("added by the CA: www.shop.example.test"), std::string::npos) << again.out;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+}
+
+TEST_F(OrderE2e, AShuffledBundleIsWrittenLeafFirst) {
+  start_sandbox({}, {"--shuffle-chain"});
+  auto p = prepare("dns", false);
+  auto placed = submit(p, "placed");
+  ASSERT_EQ(placed.exit_code, 15) << placed.all();
+  const auto id = std::to_string(parse_json(placed.out)["order_id"].get<long>());
+  for (const auto& n : p.names) publish_dns(n, p.token);
+  const std::string out = dir.file("sorted");
+  auto r = run({"order", "download", id, "--out-dir", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["chain_reordered"], true) << j.dump();
+  EXPECT_EQ(j["added_names"], json::array());
+  // What the CA sent is intermediate, root, leaf; what was written is leaf, intermediate, root.
+  const auto bundle = sandbox->call("GET", "/certificate/" + std::to_string(j["certificate_id"].get<long>()) + "/download/format/pem_all");
+  ASSERT_EQ(bundle.status, 200);
+  const std::string leaf = read_text(out + "/cert.pem"), intermediate = read_text(out + "/chain.pem");
+  EXPECT_EQ(bundle.body, intermediate + read_text(out + "/root.pem") + leaf);
+  EXPECT_EQ(read_text(out + "/fullchain.pem"), leaf + intermediate);
+  expect_openssl_verifies(out);
+}
+
+TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
+  start_sandbox(R"([{"method": "POST", "path": "/order/certificate/", "action": "extra_name", "name": "evil.example.test"}])");
+  auto p = prepare("dns");
+  auto r = submit(p, "refused");
+  ASSERT_EQ(r.exit_code, 16) << r.all();
+  const auto j = parse_json(r.out);
+  const std::string id = std::to_string(j["order_id"].get<long>());
+  const std::string kept = dir.file("refused") + "/received-unverified.pem";
+  EXPECT_EQ(j["error"]["code"], "cert.names_mismatch") << j.dump();
+  const std::string message = j["error"]["message"];
+  EXPECT_NE(message.find("evil.example.test"), std::string::npos) << message;
+  EXPECT_NE(message.find(kept), std::string::npos) << message;
+  EXPECT_NE(j["error"]["hint"].get<std::string>().find("dcvkit order download " + id), std::string::npos) << j.dump();
+  EXPECT_EQ(j["received_unverified"], kept);
+  EXPECT_EQ(j["issued"], true);
+  EXPECT_EQ(dir.entries("refused"), std::vector<std::string>{"received-unverified.pem"}) << "no cert.pem, nothing else";
+  struct stat st {};
+  ASSERT_EQ(::stat(kept.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(certificates_in(read_text(kept)), 3u) << "leaf, intermediate and root as received";
+
+  // order download refuses it the same way, in text, and keeps it too.
+  auto again = run({"order", "download", id, "--out-dir", dir.file("again")});
+  EXPECT_EQ(again.exit_code, 16) << again.all();
+  EXPECT_NE(again.err.find("evil.example.test"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("received-unverified.pem"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("dcvkit order download " + id), std::string::npos) << again.err;
+  EXPECT_EQ(dir.entries("again"), std::vector<std::string>{"received-unverified.pem"});
+  EXPECT_EQ(read_text(dir.file("again/received-unverified.pem")), read_text(kept));
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "nothing was ordered twice";
 }
 
 class AuthkeyE2e : public OrderE2e {};

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "dcvkit/ledger.hpp"
 #include "support/nginx_server.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
@@ -23,11 +24,12 @@ using json = nlohmann::json;
 
 class RunE2e : public ::testing::Test {
  protected:
-  void start(const std::string& faults) {
+  void start(const std::string& faults, const std::vector<std::string>& sandbox_flags = {}) {
     SandboxOptions o;
     o.http_port = nginx.http_port();
     o.https_port = nginx.https_port();
     o.faults_json = faults;
+    o.extra_args = sandbox_flags;
     sandbox = std::make_unique<SandboxServer>(o);
     auto r = run_dcvkit({"authkey", "create", "--out", dir.file("authkey"), "--api-url", sandbox->url(), "--api-key-file",
                          sandbox->api_key_file(), "--ca-bundle", sandbox->ca_bundle()});
@@ -112,6 +114,54 @@ TEST_F(RunE2e, DamagedLedgerIsRefusedNotReset) {
   EXPECT_NE(r.all().find("ledger.corrupt"), std::string::npos) << r.all();
   EXPECT_EQ(read_text(dir.file("run.db")), std::string(8192, 'x'));
   EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+}
+
+// Issue 19 through `dcvkit run`: a leaf with a name nobody ordered is not installed, and the chain
+// the CA sent stays in the ledger (and next to where the files would have gone).
+TEST_F(RunE2e, AnUnexpectedNameFailsTheCertificateButTheLedgerKeepsTheChain) {
+  start(R"([{"method": "POST", "path": "/order/certificate/", "action": "extra_name", "name": "evil.example.test"}])");
+  auto r = run_dcvkit(run_args(manifest(1)));
+  EXPECT_EQ(r.exit_code, 9) << "a certificate of the batch failed: " << r.all();
+  const json result = json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+  ASSERT_TRUE(result.is_object()) << r.out;
+  EXPECT_EQ(result["error"]["code"], "cert.names_mismatch") << result.dump();
+  EXPECT_EQ(result["error"]["stage"], "issued") << result.dump();
+  EXPECT_NE(result["error"]["message"].get<std::string>().find("evil.example.test"), std::string::npos) << result.dump();
+  EXPECT_NE(result["error"]["hint"].get<std::string>().find("dcvkit order download"), std::string::npos) << result.dump();
+
+  const std::string out = dir.file("certs/c1");
+  EXPECT_FALSE(std::filesystem::exists(out + "/cert.pem"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/received-unverified.pem"));
+  auto ledger = dcvkit::Ledger::open_read_only(dir.file("run.db"));
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  auto entry = (*ledger)->get("c1");
+  ASSERT_TRUE(entry && *entry);
+  EXPECT_EQ((*entry)->stage, dcvkit::Stage::Failed);
+  EXPECT_EQ((*entry)->failed_stage, dcvkit::Stage::Issued);
+  EXPECT_GT((*entry)->certificate_id, 0);
+  EXPECT_EQ((*entry)->chain_pem, read_text(out + "/received-unverified.pem")) << "the ledger holds the chain as received";
+  EXPECT_NE((*entry)->chain_pem.find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1);
+}
+
+TEST_F(RunE2e, TheCasAutomaticWwwNameIsReportedEverywhere) {
+  start("", {"--auto-www"});
+  auto args = run_args(manifest(1));
+  args.insert(args.end(), {"--report", dir.file("report.html")});
+  auto r = run_dcvkit(args);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const json result = json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+  EXPECT_EQ(result["added_names"], json::array({"www.run1.example.test"})) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("certs/c1/cert.pem")));
+  EXPECT_NE(read_text(dir.file("report.html")).find("added by the CA: www.run1.example.test"), std::string::npos);
+  auto ledger = dcvkit::Ledger::open_read_only(dir.file("run.db"));
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  auto events = (*ledger)->events("c1");
+  ASSERT_TRUE(events);
+  bool recorded = false;
+  for (const auto& e : *events)
+    if (e.kind == "files") recorded = json::parse(e.detail_json)["added_names"] == json::array({"www.run1.example.test"});
+  EXPECT_TRUE(recorded) << "the ledger's files event names the addition";
 }
 
 }  // namespace

@@ -557,6 +557,50 @@ TEST_F(SandboxIssuance, RsaLeafAlsoEnciphers) {
   EXPECT_TRUE(X509_get_key_usage(leaf.get()) & KU_KEY_ENCIPHERMENT);
 }
 
+TEST_F(SandboxIssuance, AutoWwwShuffleChainAndAnExtraNameFault) {
+  // Its own sandbox over the suite's DNS world, with the behaviours of real DV products switched on
+  // and the second order POST signing a leaf with a name nobody ordered.
+  SandboxOptions options;
+  options.resolver = dns->resolver().server();
+  options.ns_port = dns->ns_port();
+  options.extra_args = {"--timeout", "1500", "--auto-www", "--shuffle-chain"};
+  options.faults_json = R"([{"method": "POST", "path": "/order/certificate/", "nth": 2, "action": "extra_name", "name": "Evil.Example.Test"}])";
+  SandboxServer sb(options);
+  const std::string key = create_auth_key(sb);
+
+  // --auto-www: a single-name order's leaf also carries the www name (the order shows what was ordered).
+  const std::string csr = new_csr("auto.example.test");
+  const std::string name = dns->token_on_both({token_for(key, csr)});
+  auto r = place_order(sb, order_body(csr, name, {}, "dns-txt-token", true));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto chain = parsed(r)["certificate_chain"];
+  expect_valid_chain(chain, csr, {name, "www." + name});
+  const long id = parsed(r)["id"], certificate_id = parsed(r)["certificate_id"];
+  EXPECT_EQ(parsed(sb.call("GET", "/order/certificate/" + std::to_string(id)))["certificate"]["dns_names"], json::array({name}));
+
+  // --shuffle-chain: downloads come intermediate, root, leaf (the order's answer stays leaf first).
+  const std::string leaf = chain[0]["pem"], intermediate = chain[1]["pem"], root = chain[2]["pem"];
+  const std::string base = "/certificate/" + std::to_string(certificate_id) + "/download/format/";
+  EXPECT_EQ(sb.call("GET", base + "pem_all").body, intermediate + root + leaf);
+  EXPECT_EQ(sb.call("GET", base + "pem_noroot").body, intermediate + leaf);
+
+  // The fault: the leaf also carries evil.example.test.
+  const std::string csr2 = new_csr("fault.example.test");
+  const std::string name2 = dns->token_on_both({token_for(key, csr2)});
+  auto faulted = place_order(sb, order_body(csr2, name2, {}, "dns-txt-token", true));
+  ASSERT_EQ(faulted.status, 201) << faulted.body;
+  auto leaf2 = x509(parsed(faulted)["certificate_chain"][0]["pem"]);
+  ASSERT_TRUE(leaf2);
+  EXPECT_EQ(dns_sans(leaf2.get()), (std::vector<std::string>{name2, "www." + name2, "evil.example.test"}));
+
+  // Several names: no automatic addition.
+  const std::string csr3 = new_csr("multi.example.test");
+  const std::string name3 = dns->token_on_both({token_for(key, csr3)});
+  auto multi = place_order(sb, order_body(csr3, name3, {"*." + name3}, "dns-txt-token", true), "wildcard_dv_geotrust");
+  ASSERT_EQ(multi.status, 201) << multi.body;
+  expect_valid_chain(parsed(multi)["certificate_chain"], csr3, {name3, "*." + name3});
+}
+
 // ----------------------------------------------------------------------------------------------
 // Rate limits.
 
@@ -712,7 +756,8 @@ TEST(SandboxRateLimits, RetryAfterSaysWhenTheWindowHasRoom) {
 
 TEST(SandboxFaults, BadPlanIsAUsageError) {
   TempDir dir;
-  for (const char* plan : {"{", R"([{"action": "explode"}])", R"([{"action": "status"}])", R"([{"action": "delay", "nth": 0, "ms": 1}])"}) {
+  for (const char* plan : {"{", R"([{"action": "explode"}])", R"([{"action": "status"}])", R"([{"action": "delay", "nth": 0, "ms": 1}])",
+                           R"([{"action": "extra_name"}])", R"([{"action": "extra_name", "name": "not a name"}])"}) {
     auto r = run_program({SandboxServer::binary(), "--listen", "127.0.0.1:0", "--data-dir", dir.file("data"), "--faults",
                           dir.write("faults.json", plan)});
     EXPECT_EQ(r.exit_code, 2) << plan << ": " << r.all();

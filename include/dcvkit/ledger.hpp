@@ -87,7 +87,10 @@ class Ledger {
   // The chain as received, committed before anything else is done with it.
   virtual Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id,
                               std::string_view chain_pem, UnixSeconds not_after) = 0;
-  virtual Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after) = 0;
+  // `added_names`: names the leaf carries beyond those ordered (the CA's automatic www addition),
+  // kept in the "files" event.
+  virtual Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after,
+                                const std::vector<std::string>& added_names) = 0;
   virtual Status record_done(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) = 0;
   // Back to a stage to redo the work from there (a failure retried, a token expired, a renewal).

@@ -32,6 +32,9 @@ struct PipelineResult {
   std::string out_dir;
   UnixSeconds not_after = 0;
   bool reused = false;       // already done in an earlier run: nothing was sent this time
+  // Names the leaf written in this run carries beyond those ordered: the CA's automatic www
+  // addition (check_leaf_names). Also in the ledger's "files" event.
+  std::vector<std::string> added_names;
 };
 
 struct PipelineOptions {

@@ -170,14 +170,14 @@ int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const O
 int finish(const Output& out, certcentral::Client& client, const certcentral::SubmitResult& submitted,
            const ChainExpectation& expected, const OutDir& dir, std::int64_t certificate_id) {
   const auto& order = submitted.order;
-  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir)
-                                     : download_and_deliver(client, certificate_id, expected, dir);
+  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir, order.id)
+                                     : download_and_deliver(client, certificate_id, expected, dir, order.id);
   if (!delivery) {
     Error e = delivery.error();
     e.message = "order " + std::to_string(order.id) + " was issued, but " + e.message;
     if (e.kind != ErrorKind::CertVerify)
       e.hint = "fetch it again: dcvkit order download " + std::to_string(order.id) + " --out-dir DIR";
-    return out.fail(e);
+    return report_delivery_failure(out, e, order.id, dir);
   }
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);

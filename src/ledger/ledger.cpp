@@ -177,9 +177,11 @@ class SqliteLedger final : public Ledger {
                   nlohmann::json{{"order_id", order_id}, {"certificate_id", certificate_id}, {"not_after", not_after}}.dump());
   }
 
-  Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after) override {
-    return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files",
-                  nlohmann::json{{"out_dir", out_dir}, {"not_after", not_after}}.dump());
+  Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after,
+                        const std::vector<std::string>& added_names) override {
+    nlohmann::json detail = {{"out_dir", out_dir}, {"not_after", not_after}};
+    if (!added_names.empty()) detail["added_names"] = added_names;
+    return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files", detail.dump());
   }
 
   Status record_done(std::string_view id, std::string_view detail_json) override {

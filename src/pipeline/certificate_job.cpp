@@ -43,7 +43,18 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   auto pems = split_pem_certificates(entry.chain_pem);
   if (!pems) return pems.error();
   auto verified = verify_chain(*pems, ChainExpectation{*key, spec.names}, now);
-  if (!verified) return verified.error();
+  if (!verified) {
+    // Issued and paid: the chain stays in the ledger whatever happens; a copy next to where the
+    // files would go lets a person look at it without the ledger.
+    Error e = verified.error();
+    const std::string order = std::to_string(entry.order_id);
+    auto kept = write_received_unverified(*pems, spec.out_dir);
+    e.message = "order " + order + " was issued, but " + e.message + "; nothing was installed: the chain as received is kept in the ledger" +
+                (kept ? " and in " + *kept + " (not verified: do not install it)" : "");
+    e.hint = "the certificate is paid for: look at what failed, then fetch it again with dcvkit order download " + order +
+             " --out-dir DIR (or ask the CA to reissue it)";
+    return e;
+  }
   if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
   const ChainFiles files = chain_files_in(spec.out_dir);
   // A run killed while writing these left temporary files: they go before the files are rewritten.
@@ -143,6 +154,7 @@ PipelineResult CertificateJob::run() {
   result.certificate_id = entry_.certificate_id;
   result.out_dir = entry_.out_dir;
   result.not_after = entry_.not_after;
+  result.added_names = added_names_;
   return result;
 }
 
@@ -336,8 +348,9 @@ Status CertificateJob::write_files() {
   did_work_ = true;
   auto verified = write_ledger_chain(entry_, spec_, options_.overwrite_files, now());
   if (!verified) return verified.error();
-  progress(Stage::Written, spec_.out_dir);
-  return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after);
+  added_names_ = verified->added_names;
+  progress(Stage::Written, spec_.out_dir + (added_names_.empty() ? "" : " (the CA added " + added_names_.front() + ")"));
+  return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after, added_names_);
 }
 
 Status CertificateJob::finish() {

@@ -47,6 +47,7 @@ class CertificateJob {
   LedgerEntry entry_;
   Stage failing_ = Stage::New;  // the stage being worked towards (for the failure record)
   bool did_work_ = false;
+  std::vector<std::string> added_names_;  // names the CA added on its own to the leaf written in this run
 };
 
 }  // namespace dcvkit::pipeline

@@ -37,7 +37,7 @@ Reply create_order(Sandbox& sb, const Call& call) {
   order.id = sb.store.insert_order(order);
   if (order.use_auth_key && is_token_method(order.dcv_method)) {
     if (auto auth_key = sb.store.auth_key(call.account)) {
-      auto outcome = validate_and_issue(sb, order, auth_key->key);
+      auto outcome = validate_and_issue(sb, order, auth_key->key, call.extra_leaf_name);
       if (outcome.issued) return issued_reply(sb, call, order.id, outcome.certificate_id);
     }
   }
@@ -62,7 +62,7 @@ Reply check_dcv(Sandbox& sb, const Call& call) {
     throw ApiError(400, "invalid_dcv_method", "the sandbox validates only dns-txt-token and http-token orders, not " + order.dcv_method);
   auto auth_key = sb.store.auth_key(call.account);
   if (!auth_key) throw ApiError(400, "auth_key_not_setup", "this account has no AuthKey: POST /account/auth-key first");
-  auto outcome = validate_and_issue(sb, order, auth_key->key);
+  auto outcome = validate_and_issue(sb, order, auth_key->key, call.extra_leaf_name);
   if (outcome.issued) return dcv_complete(outcome.certificate_id);
   throw ApiError(400, order.dcv_method == "http-token" ? "file_random_value_not_found" : "invalid_dns_txt", joined(outcome.reasons));
 }

@@ -47,6 +47,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
       ("connect-address", "Connect here for every name's web server", cxxopts::value<std::string>(), "IP")
       ("timeout", "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS")
       ("no-rate-limits", "Switch off the per-key rate limits")
+      ("auto-www", "Single-name orders also get the www (or bare) partner name in the leaf, as DV products do")
+      ("shuffle-chain", "Serve pem_all and pem_noroot downloads in a non-leaf-first order")
       ("http", "Serve plain HTTP instead of HTTPS")
       ("log", "One line per request (method, path, status, ms)", cxxopts::value<std::string>(), "FILE")
       ("h,help", "Show this help");
@@ -68,6 +70,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
     if (args.count("faults")) config.faults_file = args["faults"].as<std::string>();
     if (args.count("log")) config.log_file = args["log"].as<std::string>();
     config.rate_limits = args.count("no-rate-limits") == 0;
+    config.issuance.auto_www = args.count("auto-www") > 0;
+    config.issuance.shuffle_chain = args.count("shuffle-chain") > 0;
 
     auto resolver = parse_host_port(args.count("resolver") ? args["resolver"].as<std::string>() : system_resolver(), 53);
     if (!resolver) return usage("--resolver: " + resolver.error().message);
