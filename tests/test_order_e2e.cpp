@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <mutex>
@@ -33,6 +34,14 @@ json parse_json(const std::string& text) { return json::parse(text, nullptr, fal
 int count(const json& stats, const char* key) { return stats.contains(key) ? stats[key].get<int>() : -1; }
 int orders_in(const json& stats, const char* status) {
   return stats.contains("orders") && stats["orders"].contains(status) ? stats["orders"][status].get<int>() : 0;
+}
+
+// Names of the entries in a directory, sorted.
+std::vector<std::string> entries_of(const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(path)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 class OrderE2e : public RealServersTest {
@@ -219,7 +228,7 @@ TEST_F(OrderE2e, DnsTokensIssueAtOnceWithOneApiCall) {
   auto mismatch = run({"order", "download", id, "--csr", other, "--out-dir", dir.file("mismatch")});
   EXPECT_EQ(mismatch.exit_code, 16) << mismatch.all();
   EXPECT_NE(mismatch.err.find("public key is not the CSR's"), std::string::npos) << mismatch.err;
-  EXPECT_EQ(dir.entries("mismatch"), std::vector<std::string>{"received-unverified.pem"});
+  EXPECT_EQ(entries_of(dir.file("mismatch")), std::vector<std::string>{"received-unverified.pem"});
   auto again_ok = run({"order", "download", id, "--out-dir", dir.file("again"), "--json"});
   EXPECT_EQ(again_ok.exit_code, 0) << again_ok.all();
   EXPECT_EQ(read_text(dir.file("again/cert.pem")), read_text(out + "/cert.pem"));
@@ -551,7 +560,7 @@ TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("dcvkit order download " + id), std::string::npos) << j.dump();
   EXPECT_EQ(j["received_unverified"], kept);
   EXPECT_EQ(j["issued"], true);
-  EXPECT_EQ(dir.entries("refused"), std::vector<std::string>{"received-unverified.pem"}) << "no cert.pem, nothing else";
+  EXPECT_EQ(entries_of(dir.file("refused")), std::vector<std::string>{"received-unverified.pem"}) << "no cert.pem, nothing else";
   struct stat st {};
   ASSERT_EQ(::stat(kept.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -563,7 +572,7 @@ TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
   EXPECT_NE(again.err.find("evil.example.test"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("received-unverified.pem"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("dcvkit order download " + id), std::string::npos) << again.err;
-  EXPECT_EQ(dir.entries("again"), std::vector<std::string>{"received-unverified.pem"});
+  EXPECT_EQ(entries_of(dir.file("again")), std::vector<std::string>{"received-unverified.pem"});
   EXPECT_EQ(read_text(dir.file("again/received-unverified.pem")), read_text(kept));
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "nothing was ordered twice";
 }

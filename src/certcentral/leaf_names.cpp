@@ -3,8 +3,11 @@
 // certificate must not be refused for a name the CA documents adding; any other extra name still
 // means a certificate that is not the one ordered.
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "check/registrable_domain.hpp"
 #include "dcvkit/cert_chain.hpp"

@@ -30,10 +30,9 @@ std::string TempDir::write(const std::string& name, const std::string& data) con
   return p.string();
 }
 
-std::vector<std::string> TempDir::entries(const std::string& sub) const {
+std::vector<std::string> TempDir::entries() const {
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(sub.empty() ? path_ : path_ / sub))
-    names.push_back(e.path().filename().string());
+  for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }

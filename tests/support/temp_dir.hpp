@@ -18,8 +18,8 @@ class TempDir {
   std::string file(const std::string& name) const { return (path_ / name).string(); }
   // Writes `data` to `name` (mode 0600) and returns its path.
   std::string write(const std::string& name, const std::string& data) const;
-  // Names of the entries in the directory (or in its subdirectory `sub`), sorted.
-  std::vector<std::string> entries(const std::string& sub = {}) const;
+  // Names of the entries in the directory, sorted.
+  std::vector<std::string> entries() const;
 
  private:
   std::filesystem::path path_;

@@ -14,7 +14,7 @@ std::vector<std::string> leaf_names(const Sandbox& sb, const OrderRecord& order,
   std::vector<std::string> names = order.names;
   constexpr std::string_view kWww = "www.";
   if (sb.issuance.auto_www && names.size() == 1 && !names.front().starts_with("*.")) {
-    const std::string& n = names.front();
+    const std::string n = names.front();
     names.push_back(n.starts_with(kWww) ? n.substr(kWww.size()) : std::string(kWww) + n);
   }
   if (!extra_name.empty()) names.push_back(extra_name);
