@@ -165,6 +165,7 @@ Result<std::vector<ossl::X509Ptr>> into_chain_order(std::vector<ossl::X509Ptr> c
     order.push_back(next.front());
   }
   std::vector<ossl::X509Ptr> sorted;
+  sorted.reserve(order.size());
   for (auto i : order) sorted.push_back(std::move(certs[i]));
   reordered = false;
   for (std::size_t i = 0; i < n; ++i) reordered = reordered || order[i] != i;
