@@ -28,6 +28,7 @@ class CertificateJob {
   Status publish();
   Status check();
   Status order();
+  Status out_dir_replaceable() const;  // certificate files already in out_dir may be replaced
   Status resume_order();
   Status wait_for_issue(std::int64_t order_id);
   Status take_chain(std::int64_t order_id, std::int64_t certificate_id, const std::vector<std::string>& pems);
@@ -38,6 +39,7 @@ class CertificateJob {
   bool token_usable() const;
   Result<certcentral::OrderRequest> order_request() const;
   void progress(Stage stage, const std::string& detail) const;
+  void notice(Stage stage, const std::string& text) const;  // progress, also shown as a notice
   UnixSeconds now() const;
 
   Ledger& ledger_;
