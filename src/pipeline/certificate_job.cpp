@@ -83,8 +83,8 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
 }
 
 CertificateJob::CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
-                               certcentral::Client& client)
-    : ledger_(ledger), spec_(spec), options_(options), client_(client) {}
+                               certcentral::Client& client, PublisherCache& publishers)
+    : ledger_(ledger), spec_(spec), options_(options), client_(client), publishers_(publishers) {}
 
 UnixSeconds CertificateJob::now() const { return (options_.clock ? *options_.clock : system_clock()).now(); }
 
@@ -237,7 +237,7 @@ Status CertificateJob::publish() {
   did_work_ = true;
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
   if (!plan) return plan.error();
-  auto publisher = make_publisher(spec_.publish, spec_.method);
+  auto publisher = publishers_.get(spec_.publish, spec_.method);
   if (!publisher) return publisher.error();
   std::vector<PublishItem> items;
   for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});
@@ -404,7 +404,7 @@ Status CertificateJob::finish() {
   did_work_ = true;
   nlohmann::json detail = {{"tokens", "removed"}};
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
-  auto publisher = make_publisher(spec_.publish, spec_.method);
+  auto publisher = publishers_.get(spec_.publish, spec_.method);
   if (plan && publisher) {
     std::vector<PublishItem> items;
     for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});

@@ -9,6 +9,7 @@
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/pipeline.hpp"
+#include "pipeline/publisher_cache.hpp"
 
 namespace dcvkit::pipeline {
 
@@ -18,7 +19,8 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
 
 class CertificateJob {
  public:
-  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client);
+  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client,
+                 PublisherCache& publishers);
   PipelineResult run();
 
  private:
@@ -46,6 +48,7 @@ class CertificateJob {
   const ManifestEntry& spec_;
   const PipelineOptions& options_;
   certcentral::Client& client_;
+  PublisherCache& publishers_;
   LedgerEntry entry_;
   Stage failing_ = Stage::New;  // the stage being worked towards (for the failure record)
   bool did_work_ = false;

@@ -106,6 +106,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
     if (*spec) ++taken;
     return std::move(*spec);
   };
+  pipeline::PublisherCache publishers;  // one publisher per distinct spec, for the whole run
   auto worker = [&] {
     auto client = shared.make_client();
     if (!client) {
@@ -114,7 +115,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
       return;
     }
     while (auto spec = take()) {
-      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client).run();
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client, publishers).run();
       record(r, *spec);
       if (stops_the_run(r)) fail_run(stop_error(r));
     }
