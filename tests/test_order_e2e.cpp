@@ -21,6 +21,7 @@
 #include "support/real_servers_test.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
+#include "support/small_tmpfs.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -357,6 +358,42 @@ TEST_F(OrderE2e, TimeoutWhileTheServerStillWorksIsFoundNotResent) {
   EXPECT_EQ(j["adopted"], true) << j.dump();
   EXPECT_EQ(j["posts"], 1);
   EXPECT_NE(j["stderr"].get<std::string>().find("timed out"), std::string::npos) << j.dump();
+}
+
+TEST_F(OrderE2e, SlowCaIsWaitedForWhileThePostMayBeInFlightNotOrderedTwice) {
+  // The client gives up after 2 s, the CA stores the order after 9 s: later than the client's
+  // timeout and than the 5 s it used to wait before sending again, inside 2 s + 30 s.
+  const auto j = expect_one_order_despite(R"({"method":"POST","path":"/order/certificate/","nth":1,"action":"delay","ms":9000})",
+                                          {"--api-timeout", "2"});
+  EXPECT_EQ(j["adopted"], true) << j.dump();
+  EXPECT_EQ(j["posts"], 1);
+  EXPECT_NE(j["stderr"].get<std::string>().find("may still be in flight"), std::string::npos) << j.dump();
+}
+
+TEST_F(OrderE2e, OutDirWithoutRoomOrWriteAccessOrdersNothingAndLeavesNoDirectory) {
+  start_sandbox(R"([{"method":"POST","path":"/order/certificate/","nth":1,"action":"status","status":400}])");
+  auto p = prepare("dns");
+  SmallTmpfs full(dir.file("full"), 64 * 1024);  // far less than the room the files are given
+  SmallTmpfs read_only(dir.file("ro"), 1 << 20, true);
+  if (full.mounted() && read_only.mounted()) {
+    auto r = submit(p, "full/certs");
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.all().find("io.no_space"), std::string::npos) << r.all();
+    EXPECT_FALSE(std::filesystem::exists(dir.file("full/certs")));
+    r = submit(p, "ro/certs");
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.all().find("io.not_writable"), std::string::npos) << r.all();
+  } else {
+    std::cout << "[ skipped ] full and read-only file systems: cannot mount a tmpfs here (" << full.error() << ")\n";
+  }
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 0);
+  // The CA refuses the order: the directories made for it go again.
+  auto refused = submit(p, "new/deep/certs");
+  EXPECT_NE(refused.exit_code, 0) << refused.all();
+  EXPECT_FALSE(std::filesystem::exists(dir.file("new"))) << refused.all();
+  auto ordered = submit(p, "new/deep/certs");
+  EXPECT_EQ(ordered.exit_code, 0) << ordered.all();
+  expect_openssl_verifies(dir.file("new/deep/certs"));
 }
 
 TEST_F(OrderE2e, ServerErrorOnFirstPostIsRetriedIntoOneOrder) {

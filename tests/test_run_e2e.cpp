@@ -36,17 +36,18 @@ class RunE2e : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.all();
   }
 
-  std::string manifest(int n) {
+  // `extra`: more keys for the first certificate's line.
+  std::string manifest(int n, const json& extra = json::object()) {
     std::string text;
     for (int i = 1; i <= n; ++i) {
       const std::string host = "run" + std::to_string(i) + ".example.test";
       std::filesystem::create_directories(nginx.dir() + "/www/" + host);
-      text += json{{"id", "c" + std::to_string(i)},
+      json line = {{"id", "c" + std::to_string(i)},
                    {"names", {host}},
                    {"method", "http"},
-                   {"publish", {{"webroot", nginx.dir() + "/www/" + host}}}}
-                  .dump() +
-              "\n";
+                   {"publish", {{"webroot", nginx.dir() + "/www/" + host}}}};
+      if (i == 1) line.update(extra);
+      text += line.dump() + "\n";
     }
     return dir.write("manifest.jsonl", text);
   }
@@ -103,6 +104,60 @@ TEST_F(RunE2e, KilledWhileOrderingThenResumedOrdersEachCertificateOnce) {
   EXPECT_NE(third.out.find("\"api_requests\":0"), std::string::npos) << third.out;
   EXPECT_EQ(sandbox->stats()["orders_total"], 3);
   EXPECT_EQ(second.all().find(sandbox->api_key()), std::string::npos);
+}
+
+// A manifest's out_dir holding someone else's certificate: not replaced (and nothing bought for
+// it) unless the entry says so; the files of the entry's own earlier issuance are replaced.
+TEST_F(RunE2e, CertificateFilesDcvkitDidNotWriteAreNotReplaced) {
+  start("");
+  const std::string m = manifest(2);
+  const std::string theirs = dir.file("certs/c1/cert.pem");
+  std::filesystem::create_directories(dir.file("certs/c1"));
+  auto made = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                           "-nodes", "-subj", "/CN=run1.example.test", "-days", "30", "-keyout", dir.file("their.key"),
+                           "-out", theirs});
+  ASSERT_EQ(made.exit_code, 0) << made.all();
+  const std::string their_cert = read_text(theirs);
+
+  auto first = run_dcvkit(run_args(m));
+  EXPECT_NE(first.exit_code, 0) << first.all();
+  EXPECT_NE(first.all().find("io.exists"), std::string::npos) << first.all();
+  EXPECT_NE(first.all().find("replace_files"), std::string::npos) << first.all();
+  EXPECT_EQ(read_text(theirs), their_cert) << "their certificate is untouched";
+  EXPECT_FALSE(std::filesystem::exists(dir.file("certs/c1/fullchain.pem")));
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1) << "nothing bought for c1";
+
+  // The entry allows it: replaced.
+  const std::string allowed = manifest(2, {{"replace_files", true}});
+  auto args = run_args(allowed);
+  args.push_back("--retry-failed");
+  auto second = run_dcvkit(args);
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_NE(read_text(theirs), their_cert);
+  EXPECT_EQ(sandbox->stats()["orders_total"], 2);
+
+  // A renewal replaces the files dcvkit wrote, without being told.
+  args = run_args(manifest(2));
+  args.insert(args.end(), {"--renew-within", "3650d"});
+  const std::string before = read_text(dir.file("certs/c2/cert.pem"));
+  auto renewal = run_dcvkit(args);
+  EXPECT_EQ(renewal.exit_code, 0) << renewal.all();
+  EXPECT_EQ(sandbox->stats()["orders_total"], 4);
+  EXPECT_NE(read_text(dir.file("certs/c2/cert.pem")), before);
+}
+
+TEST_F(RunE2e, KeyDirectoryOthersCanWriteIsRefusedBeforeAnything) {
+  start("");
+  const std::string m = manifest(1);
+  const std::string keys = dir.file("run.db.keys");
+  std::filesystem::create_directories(keys);
+  std::filesystem::permissions(keys, std::filesystem::perms::all);  // 0777
+  auto r = run_dcvkit(run_args(m));
+  EXPECT_NE(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.all().find("io.unsafe_dir"), std::string::npos) << r.all();
+  EXPECT_NE(r.all().find("chmod go-w"), std::string::npos) << r.all();
+  EXPECT_TRUE(std::filesystem::is_empty(keys)) << "no key generated there";
+  EXPECT_EQ(sandbox->stats()["orders_total"], 0);
 }
 
 TEST_F(RunE2e, DamagedLedgerIsRefusedNotReset) {

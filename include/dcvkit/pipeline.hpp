@@ -19,6 +19,7 @@
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
+#include "dcvkit/token.hpp"
 
 namespace dcvkit {
 
@@ -40,7 +41,10 @@ struct PipelineResult {
 struct PipelineOptions {
   std::string keys_dir;                  // generated keys and CSRs go here (created 0700)
   std::size_t concurrency = 8;           // certificates in progress at once
-  std::string auth_key;                  // the account's AuthKey (never stored, never printed)
+  // The account's AuthKey as a keyed token engine: the key bytes are not copied around (nor
+  // stored, nor printed). Shared by the workers, each making its own clone (an engine is not
+  // thread-safe).
+  std::shared_ptr<const TokenEngine> token_engine;
   // One client per worker: clients are not thread-safe. They share one throttle per API key.
   std::function<Result<std::unique_ptr<certcentral::Client>>()> make_client;
   CheckBatchOptions check;               // how names are checked (resolver, ports, ...)
@@ -54,6 +58,9 @@ struct PipelineOptions {
   const Clock* clock = nullptr;          // null: the system clock
   // Called from worker threads, one call at a time: one line about a certificate's progress.
   std::function<void(const std::string& id, Stage stage, const std::string& detail)> on_progress;
+  // Called from worker threads, one call at a time: something a person should see even without
+  // progress lines (a certificate held back, why, and until when).
+  std::function<void(const std::string& id, const std::string& text)> on_notice;
   // Called once per certificate when it ends, one call at a time, in the order they end; also for
   // each certificate left alone because the run stopped. Results are not kept otherwise: a run of a
   // million certificates holds only the ones in progress.

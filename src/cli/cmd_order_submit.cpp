@@ -12,12 +12,17 @@
 #include "cli/order_delivery.hpp"
 #include "cli/order_precheck.hpp"
 #include "cli/token_report.hpp"
+#include "dcvkit/files.hpp"
 #include "dcvkit/names.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/token.hpp"
 
 namespace dcvkit::cli {
 namespace {
+
+// Room the certificate files need (cert, chain, fullchain, root, and their staged copies), with
+// a wide margin: a few kilobytes each.
+constexpr std::uintmax_t kCertificateRoom = std::uintmax_t{1} << 20;
 
 using certcentral::OrderRequest;
 
@@ -259,6 +264,9 @@ int cmd_order_submit(int argc, char** argv) {
   if (args->count("dry-run")) return dry_run(*args, *order, out);
 
   const OutDir dir = out_dir_from(*args);
+  // Before anything is bought: a certificate that cannot be written helps nobody.
+  if (auto ok = ensure_room_for(dir.dir, kCertificateRoom, "--out-dir"); !ok) return out.fail(ok.error());
+  MadeDirectories made(dir.dir);
   if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
@@ -267,6 +275,7 @@ int cmd_order_submit(int argc, char** argv) {
   submit_options.on_event = [](std::string_view text) { std::cerr << "dcvkit: " << text << "\n"; };
   auto submitted = certcentral::submit_order(**client, *order, submit_options);
   if (!submitted) return out.fail(submitted.error());
+  made.keep();  // an order exists: its certificate goes there, now or after `order download`
   const auto& created = submitted->order;
   if (created.immediate() || created.certificate_id)
     return finish(out, **client, *submitted, expected, dir, created.certificate_id);
