@@ -79,6 +79,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
     v.http.http_port = args["http-port"].as<std::uint16_t>();
     v.http.https_port = args["https-port"].as<std::uint16_t>();
     if (args.count("connect-address")) v.http.connect_address = args["connect-address"].as<std::string>();
+    v.http.resolver = v.dns.resolver;  // web servers' A records through the same resolver, as at the CA
+    v.http.resolve_timeout_ms = v.dns.timeout_ms;
   } catch (const cxxopts::exceptions::exception& e) {
     return usage(e.what());
   }
