@@ -141,18 +141,6 @@ struct OrderRequest {
 };
 
 std::string order_body_json(const OrderRequest& order);  // exactly what submit_order sends
-
-// The longest certificate validity the CA/B Forum Baseline Requirements (6.3.2) allow for one
-// issued at `when`: 398 days, 200 from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15.
-struct ValidityLimit {
-  int days = 398;
-  std::string since;  // "2026-03-15": the date that limit started ("" before the schedule)
-};
-ValidityLimit max_validity(UnixSeconds when);
-// "order.validity_too_long" (with the limit and its date) when `days` (order_validity.days: the
-// certificate's validity) exceeds the limit at `now`. Years are a subscription (each certificate
-// within it stays under the limit), so they are not limited here. `where` prefixes the message.
-Status check_validity_limit(std::optional<int> days, UnixSeconds now, const std::string& where = "");
 HttpRequest order_http_request(const OrderRequest& order);
 
 struct ClientStats {

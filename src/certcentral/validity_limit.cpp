@@ -1,10 +1,10 @@
 // CA/B Forum Baseline Requirements 6.3.2 (ballot SC-081): the longest subscriber certificate a CA
 // may issue shrinks on fixed dates. An order asking for more is refused by the CA after it was
 // placed (and paid); dcvkit refuses it before anything is sent.
-#include "dcvkit/certcentral.hpp"
+#include "dcvkit/validity_limit.hpp"
 #include "dcvkit/time.hpp"
 
-namespace dcvkit::certcentral {
+namespace dcvkit {
 namespace {
 
 struct Step {
@@ -38,4 +38,4 @@ Status check_validity_limit(std::optional<int> days, UnixSeconds now, const std:
                         " in a manifest), or leave it out for the CA's default");
 }
 
-}  // namespace dcvkit::certcentral
+}  // namespace dcvkit

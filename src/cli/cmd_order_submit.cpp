@@ -15,6 +15,7 @@
 #include "dcvkit/names.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/validity_limit.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -67,7 +68,7 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   if (*days && *years) return usage_error("--validity-days and --validity-years both given", "give one");
   order.validity_days = *days;
   order.validity_years = *years;
-  if (auto limit = certcentral::check_validity_limit(order.validity_days, system_clock().now()); !limit)
+  if (auto limit = check_validity_limit(order.validity_days, system_clock().now()); !limit)
     return limit.error();
   // The plan refuses what the CA cannot validate (a wildcard with http-token).
   if (auto plan = make_plan(order.names(), PlanOptions{method, DnsLocation::DnsAuth}); !plan) return plan.error();

@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-#include "dcvkit/certcentral.hpp"
+#include "dcvkit/validity_limit.hpp"
 #include "dcvkit/clock.hpp"
 #include "dcvkit/names.hpp"
 
@@ -192,7 +192,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
       return bad(at, "\"validity_days\" must be 1..398", "");
     e.validity_days = j["validity_days"].get<int>();
     // The manifest is read when a run starts: the limit of that day is the one the orders meet.
-    if (auto limit = certcentral::check_validity_limit(e.validity_days, system_clock().now(), at + ": ");
+    if (auto limit = check_validity_limit(e.validity_days, system_clock().now(), at + ": ");
         !limit)
       return limit.error();
   }
