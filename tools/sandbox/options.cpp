@@ -40,7 +40,7 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
       ("data-dir", "CA keys, ca-bundle.pem and api-key live here", cxxopts::value<std::string>(), "DIR")
       ("state", "SQLite state file (default: in memory)", cxxopts::value<std::string>(), "FILE")
       ("faults", "Fault plan (JSON array of rules)", cxxopts::value<std::string>(), "FILE")
-      ("resolver", "Recursive resolver for the DNS check (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("resolver", "Recursive resolver for the DNS check and the web servers' A records (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
       ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "P")
       ("http-port", "Port for http:// fetches", cxxopts::value<std::uint16_t>()->default_value("80"), "P")
       ("https-port", "Port for https:// fetches", cxxopts::value<std::uint16_t>()->default_value("443"), "P")
