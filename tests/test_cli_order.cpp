@@ -124,7 +124,9 @@ TEST(CliOrder, ValidityBeyondTheBaselineRequirementsIsRefusedBeforeAnyRequest) {
     EXPECT_EQ(j["error"]["code"], "order.validity_too_long") << r.out;
     const std::string message = j["error"]["message"];
     EXPECT_NE(message.find("at most " + std::to_string(limit.days) + " days"), std::string::npos) << message;
-    if (!limit.since.empty()) EXPECT_NE(message.find(limit.since), std::string::npos) << message;
+    if (!limit.since.empty()) {
+      EXPECT_NE(message.find(limit.since), std::string::npos) << message;
+    }
   }
   auto at_limit = f.order({"--method", "dns", "--validity-days", std::to_string(limit.days), "--dry-run"});
   EXPECT_EQ(at_limit.exit_code, 0) << at_limit.all();

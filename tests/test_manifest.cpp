@@ -86,7 +86,9 @@ TEST(Manifest, ValidityBeyondTodaysBaselineLimitIsRefusedWithItsDate) {
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().code, "order.validity_too_long");
   EXPECT_EQ(e.error().message.rfind("m.jsonl:3 (a): asks for", 0), 0u) << e.error().message;
-  if (!limit.since.empty()) EXPECT_NE(e.error().message.find(limit.since), std::string::npos) << e.error().message;
+  if (!limit.since.empty()) {
+    EXPECT_NE(e.error().message.find(limit.since), std::string::npos) << e.error().message;
+  }
   EXPECT_TRUE(line(R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"validity_days":)" +
                    std::to_string(limit.days) + "}")
                   .ok());
