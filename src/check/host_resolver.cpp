@@ -59,7 +59,7 @@ int HostResolver::prepare(std::vector<curl_waitfd>& fds, int longest_ms) {
     if (ARES_GETSOCK_WRITABLE(mask, i)) events = static_cast<short>(events | CURL_WAIT_POLLOUT);
     if (events != 0) fds.push_back(curl_waitfd{socks[i], events, 0});
   }
-  timeval cap{longest_ms / 1000, (longest_ms % 1000) * 1000};
+  timeval cap{longest_ms / 1000, static_cast<suseconds_t>(longest_ms % 1000) * 1000};
   timeval left{};
   const timeval* t = ares_timeout(channel_->get(), &cap, &left);
   // Rounded up: waking before a timeout is due would only spin.
