@@ -86,7 +86,9 @@ void HostResolver::handle(Completion& c) {
   Lookup& lookup = *c.lookup;
   HostAddresses& r = lookup.result;
   Message m;
-  const bool parsed = c.status == ARES_SUCCESS && m.parse(c.bytes.data(), c.bytes.size());
+  // c-ares reports NODATA and NXDOMAIN as failures (ARES_ENODATA, ARES_ENOTFOUND) but still hands
+  // over the answer, whose rcode and records say which it was.
+  const bool parsed = !c.bytes.empty() && m.parse(c.bytes.data(), c.bytes.size());
   const std::string asked = lookup.host + (lookup.asked_aaaa ? " AAAA" : " A");
   if (!parsed) {
     r.error_code = "http.no_address";
