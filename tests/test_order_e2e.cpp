@@ -265,6 +265,10 @@ TEST_F(OrderE2e, PendingBeforePublishingThenDownloadWaitIssues) {
   EXPECT_NE(j["reason"].get<std::string>().find(p.names[0]), std::string::npos) << j.dump();
   EXPECT_NE(j["reason"].get<std::string>().find("dns."), std::string::npos) << "the reason names what is missing: " << j.dump();
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("order download"), std::string::npos);
+  // The order's random value, and where each name would carry it: nobody polls without knowing.
+  EXPECT_EQ(j["dcv_random_value"].get<std::string>().size(), 32u) << j.dump();
+  ASSERT_EQ(j["random_value_at"].size(), p.names.size()) << j.dump();
+  EXPECT_EQ(j["random_value_at"][0], "TXT at _dnsauth." + p.names[0]) << j.dump();
   EXPECT_FALSE(std::filesystem::exists(dir.file("o/cert.pem")));
   const auto id = std::to_string(j["order_id"].get<long>());
 
@@ -317,6 +321,8 @@ TEST_F(OrderE2e, ExpiredTokenStaysPendingWithTheReason) {
   EXPECT_NE(r.err.find("warning: --token"), std::string::npos) << "the window is checked before ordering: " << r.err;
   EXPECT_NE(r.all().find("token.expired"), std::string::npos) << r.all();
   EXPECT_NE(r.out.find("pending"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("random value instead of a token"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TXT at _dnsauth." + cn), std::string::npos) << r.out;
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
 }
 

@@ -244,8 +244,8 @@ TEST_F(SandboxApi, UnknownRoutesBadJsonAndUnknownThingsUseTheEnvelope) {
   EXPECT_EQ(error_code(sb.call("PATCH", "/product")), "not_found");
   auto bad_json = sb.call("POST", "/order/certificate/ssl_dv_geotrust", "{\"certificate\": ");
   EXPECT_EQ(bad_json.status, 400);
-  EXPECT_EQ(error_code(bad_json), "invalid_json");
-  EXPECT_EQ(error_code(sb.call("POST", "/order/certificate/ssl_dv_geotrust", "[1,2]")), "invalid_json");
+  EXPECT_EQ(error_code(bad_json), "bad_request_format") << "the CertCentral error reference's code";
+  EXPECT_EQ(error_code(sb.call("POST", "/order/certificate/ssl_dv_geotrust", "[1,2]")), "bad_request_format");
   auto product = place_order(sb, order_body(csr, "api.example.test", {}, "dns-txt-token", false), "ev_multi_domain");
   EXPECT_EQ(product.status, 404);
   EXPECT_EQ(error_code(product), "not_found|product");
@@ -309,6 +309,7 @@ TEST_F(SandboxApi, PendingOrderCheckDcvAndCancel) {
   const long id = created["id"];
   EXPECT_FALSE(created.contains("certificate_chain"));
   EXPECT_EQ(created["requests"][0]["status"], "pending");
+  EXPECT_TRUE(std::regex_match(created["dcv_random_value"].get<std::string>(), std::regex("[a-z0-9]{32}"))) << r.body;
   const std::string path = "/order/certificate/" + std::to_string(id);
 
   auto order = parsed(sb.call("GET", path));
@@ -502,7 +503,8 @@ TEST_F(SandboxIssuance, TokenOfAnotherCsrTextStaysPendingUntilTheRightOneIsPubli
   ASSERT_EQ(passed.status, 200) << passed.body;
   const auto dcv = parsed(passed);
   EXPECT_EQ(dcv["order_status"], "issued");
-  EXPECT_EQ(dcv["dcv_status"], "complete");
+  EXPECT_EQ(dcv["dcv_status"], "valid") << "as the check-dcv reference shows it";
+  EXPECT_EQ(dcv["dns_name_validations"], json::array({{{"dns_name", name}, {"status", "approved"}}})) << passed.body;
   order = parsed(sandbox->call("GET", path));
   EXPECT_EQ(order["status"], "issued");
   EXPECT_EQ(order["certificate_id"], dcv["certificate_id"]);
@@ -527,6 +529,23 @@ TEST_F(SandboxIssuance, HttpTokenIssuesAfterARealFetch) {
   EXPECT_EQ(check.status, 400);
   EXPECT_EQ(error_code(check), "file_random_value_not_found");
   EXPECT_NE(error_message(check).find(missing + ": http.not_found"), std::string::npos) << check.body;
+}
+
+// The sandbox validates with dcvkit's checker, so it follows the CA's scheme rule too: a 2xx https
+// answer without the token leaves the order pending, even though http:// serves the right token.
+TEST_F(SandboxIssuance, HttpsAnsweringWithoutTheTokenKeepsTheOrderPending) {
+  const std::string csr = new_csr("scheme.example.test");
+  const std::string host = std::string("sandbox-stale.") + dcvkit::test::nginx_hosts::kSplitRoots;
+  nginx->put_token_file(host, token_for(*auth_key, csr) + "\n");  // http:// serves the right token
+  nginx->put_https_token_file(host, "an old page\n");              // https:// answers 200 without it
+  auto r = place_order(*sandbox, order_body(csr, host, {}, "http-token", true));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(parsed(r).contains("certificate_chain")) << "the CA would not issue: " << r.body;
+  auto check = sandbox->call("PUT", "/order/certificate/" + std::to_string(parsed(r)["id"].get<long>()) + "/check-dcv");
+  EXPECT_EQ(check.status, 400);
+  EXPECT_EQ(error_code(check), "file_random_value_not_found");
+  EXPECT_NE(error_message(check).find(host + ": http.no_token"), std::string::npos) << check.body;
+  EXPECT_NE(error_message(check).find("http:// was not tried"), std::string::npos) << check.body;
 }
 
 TEST_F(SandboxIssuance, UseAuthKeyFalseWaitsForCheckDcv) {

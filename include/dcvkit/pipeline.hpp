@@ -20,6 +20,7 @@
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/token_time.hpp"
 
 namespace dcvkit {
 
@@ -50,7 +51,7 @@ struct PipelineOptions {
   CheckBatchOptions check;               // how names are checked (resolver, ports, ...)
   std::chrono::seconds check_deadline{600};  // keep re-checking failing names this long
   std::chrono::seconds issue_deadline{600};  // a pending order is polled this long
-  UnixSeconds token_skew = 300;          // tokens are dated this far in the past (clock skew at the CA)
+  UnixSeconds token_skew = kTokenClockSkewMargin;  // tokens are dated this far in the past (clock skew at the CA)
   UnixSeconds token_min_left = 86400;    // a ledger token with less validity left is made anew
   bool keep_tokens = false;              // leave the tokens published after issuance
   bool retry_failed = false;             // start failed certificates again from where they failed

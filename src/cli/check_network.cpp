@@ -21,11 +21,12 @@ std::string default_resolver() {
 
 void add_check_network_options(cxxopts::Options& options, const std::string& group, const std::string& timeout_flag) {
   options.add_options(group)
-      ("resolver", "Recursive resolver for CNAMEs and NS lookups (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("resolver", "Recursive resolver for CNAMEs, NS lookups and the web servers' A records (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
       ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "PORT")
       ("http-port", "Connect here for http:// URLs (the URL keeps port 80)", cxxopts::value<std::uint16_t>()->default_value("80"), "PORT")
       ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
-      ("connect-address", "Connect to this address for every name (split horizon)", cxxopts::value<std::string>(), "IP")
+      ("connect-address", "Connect to this address for every name (split horizon; no A lookup)", cxxopts::value<std::string>(), "IP")
+      ("all-addresses", "HTTP: fetch from every A record of a name; pass only when all serve the token")
       (timeout_flag, "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS");
 }
 
@@ -39,6 +40,13 @@ Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchO
   batch.http.https_port = args["https-port"].as<std::uint16_t>();
   if (args.count("connect-address")) batch.http.connect_address = args["connect-address"].as<std::string>();
   if (batch.dns.timeout_ms <= 0) return usage_error("--" + timeout_flag + " must be positive", "");
+  // The web servers' addresses come from the same resolver as everything else, as at the CA.
+  batch.http.resolver = batch.dns.resolver;
+  batch.http.resolve_timeout_ms = batch.dns.timeout_ms;
+  batch.http.all_addresses = args.count("all-addresses") > 0;
+  if (batch.http.all_addresses && !batch.http.connect_address.empty())
+    return usage_error("--all-addresses and --connect-address exclude each other",
+                       "--connect-address pins every name to one address; drop it to fetch from each A record");
   return {};
 }
 

@@ -16,6 +16,7 @@
 #include "dcvkit/names.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/validity_limit.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -72,6 +73,8 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   if (*days && *years) return usage_error("--validity-days and --validity-years both given", "give one");
   order.validity_days = *days;
   order.validity_years = *years;
+  if (auto limit = check_validity_limit(order.validity_days, system_clock().now()); !limit)
+    return limit.error();
   // The plan refuses what the CA cannot validate (a wildcard with http-token).
   if (auto plan = make_plan(order.names(), PlanOptions{method, DnsLocation::DnsAuth}); !plan) return plan.error();
   return order;
@@ -202,6 +205,23 @@ int finish(const Output& out, certcentral::Client& client, const certcentral::Su
   return kExitOk;
 }
 
+// A pending order's random value is the other thing the CA accepts (instead of a token): say what
+// it is and where each name would carry it, so nobody polls without knowing what to publish.
+void print_random_value(const Output& out, const std::string& value, const certcentral::OrderRequest& order, bool dns,
+                        nlohmann::json& extra) {
+  if (value.empty()) return;
+  std::vector<std::string> places;
+  for (const auto& name : order.names()) {
+    const std::string base = name.rfind("*.", 0) == 0 ? name.substr(2) : name;
+    places.push_back(dns ? "TXT at _dnsauth." + base : "http://" + base + "/.well-known/pki-validation/fileauth.txt");
+  }
+  extra["dcv_random_value"] = value;
+  extra["random_value_at"] = places;
+  if (out.json()) return;
+  std::cout << "The CA also accepts its random value instead of a token: " << shown(value) << "\n";
+  for (const auto& p : places) std::cout << "  " << p << "\n";
+}
+
 }  // namespace
 
 int cmd_order_submit(int argc, char** argv) {
@@ -293,10 +313,12 @@ int cmd_order_submit(int argc, char** argv) {
   }
   if (state->certificate_id) return finish(out, **client, *submitted, expected, dir, state->certificate_id);
   const std::string id = std::to_string(created.id);
+  nlohmann::json extra = {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}};
+  print_random_value(out, created.dcv_random_value, *order, *method == DcvMethod::Dns, extra);
   return report_not_issued(out, created.id, *state,
                            "publish the tokens (dcvkit check shows what the CA sees), then: dcvkit order download " + id +
                                " --wait --out-dir " + dir.dir + " (do not submit again: that is a second order)",
-                           {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}});
+                           std::move(extra));
 }
 
 }  // namespace dcvkit::cli

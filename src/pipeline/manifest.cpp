@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "dcvkit/validity_limit.hpp"
+#include "dcvkit/clock.hpp"
 #include "dcvkit/names.hpp"
 
 namespace dcvkit {
@@ -193,6 +195,10 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
         j["validity_days"].get<std::uint64_t>() > 398)
       return bad(at, "\"validity_days\" must be 1..398", "");
     e.validity_days = j["validity_days"].get<int>();
+    // The manifest is read when a run starts: the limit of that day is the one the orders meet.
+    if (auto limit = check_validity_limit(e.validity_days, system_clock().now(), at + ": ");
+        !limit)
+      return limit.error();
   }
   e.spec_json = j.dump();
   return e;

@@ -40,7 +40,7 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
       ("data-dir", "CA keys, ca-bundle.pem and api-key live here", cxxopts::value<std::string>(), "DIR")
       ("state", "SQLite state file (default: in memory)", cxxopts::value<std::string>(), "FILE")
       ("faults", "Fault plan (JSON array of rules)", cxxopts::value<std::string>(), "FILE")
-      ("resolver", "Recursive resolver for the DNS check (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("resolver", "Recursive resolver for the DNS check and the web servers' A records (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
       ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "P")
       ("http-port", "Port for http:// fetches", cxxopts::value<std::uint16_t>()->default_value("80"), "P")
       ("https-port", "Port for https:// fetches", cxxopts::value<std::uint16_t>()->default_value("443"), "P")
@@ -83,6 +83,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
     v.http.http_port = args["http-port"].as<std::uint16_t>();
     v.http.https_port = args["https-port"].as<std::uint16_t>();
     if (args.count("connect-address")) v.http.connect_address = args["connect-address"].as<std::string>();
+    v.http.resolver = v.dns.resolver;  // web servers' A records through the same resolver, as at the CA
+    v.http.resolve_timeout_ms = v.dns.timeout_ms;
   } catch (const cxxopts::exceptions::exception& e) {
     return usage(e.what());
   }
