@@ -8,6 +8,7 @@
 
 #include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
+#include "dcvkit/token.hpp"
 #include "util/display.hpp"
 
 namespace dcvkit::cli {
@@ -118,6 +119,14 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
       exit_code = kExitOk;
       return std::nullopt;
     }
+    for (const auto& kv : result.arguments()) {
+      // `--out "$OUT"` with OUT unset: say so, instead of "cannot create a file in ''" later.
+      if (kv.value().empty()) {
+        exit_code = out.fail(usage_error("--" + kv.key() + " is given an empty value",
+                                         "give a value; an empty one is usually a shell variable that is not set"));
+        return std::nullopt;
+      }
+    }
     if (!result.unmatched().empty()) {
       exit_code = out.fail(usage_error("unexpected extra argument (" + std::to_string(result.unmatched().size()) +
                                            " not understood; not shown, in case it is a secret)",
@@ -132,7 +141,7 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
 }
 
 Result<Secret> read_secret_file(const std::string& path, std::string_view what, const Output& out) {
-  auto data = read_file(path, kMaxAuthKeyBytes, what);
+  auto data = read_regular_file(path, kMaxAuthKeyBytes, what);
   if (!data) return data.error();
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
@@ -152,6 +161,10 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   const bool from_file = args.count("auth-key-file") > 0, from_stdin = args.count("auth-key-stdin") > 0;
   if (from_file && from_stdin)
     return usage_error("--auth-key-file and --auth-key-stdin both given", "pass the AuthKey one way only");
+  const char* env = std::getenv("DCVKIT_AUTH_KEY");
+  if ((from_file || from_stdin) && env != nullptr)
+    out.warn(std::string("DCVKIT_AUTH_KEY is set and ignored: ") + (from_file ? "--auth-key-file" : "--auth-key-stdin") +
+             " wins (an option given for this command beats the environment)");
   Secret key;
   if (from_file) {
     auto read = read_secret_file(args["auth-key-file"].as<std::string>(), "AuthKey file", out);
@@ -161,7 +174,7 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
     auto data = read_stdin_bounded();
     if (!data) return data.error();
     key = Secret(strip_one_line_ending(std::move(*data)));
-  } else if (const char* env = std::getenv("DCVKIT_AUTH_KEY")) {
+  } else if (env != nullptr) {
     key = Secret(strip_one_line_ending(env));
   } else {
     return usage_error("no AuthKey given",
@@ -170,6 +183,8 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   if (key.empty())
     return make_error(ErrorKind::InvalidInput, "authkey.empty", "the AuthKey is empty",
                       "put the AuthKey from CertCentral (dcvkit authkey show) in the file or variable");
+  for (const auto& doubt : auth_key_doubts(key.view()))
+    out.warn("the AuthKey looks wrong: " + doubt + "; tokens made with it will not match the CA's");
   return key;
 }
 
