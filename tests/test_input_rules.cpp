@@ -51,7 +51,7 @@ TEST(InputRulesCheckInput, AHugeLineIsRefusedWithItsNumberAndAShortPrefix) {
   TempDir dir;
   const std::string good = R"({"name": "a.example.test", "method": "dns", "token": ")" + kToken + "\"}\n";
   const std::string input = dir.write("in.jsonl", good + good + "{\"name\": \"" + std::string(3 << 20, 'x') + "\"}\n");
-  auto r = run_bounded({"check", "--input", input, "--resolver", "127.0.0.1:9", "--timeout", "1"});
+  auto r = run_bounded({"check", "--input", input, "--resolver", "127.0.0.1:9", "--dns-timeout", "1s"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("in.jsonl:3: line longer than 1024 KiB (starts with \"{\"name\": \"xxx"), std::string::npos)
       << r.err.substr(0, 500);
@@ -244,6 +244,36 @@ TEST(InputRulesAuthKey, TheCommandWarnsAndSaysWhichSourceWins) {
   EXPECT_EQ(both.exit_code, 0) << both.err;
   EXPECT_NE(both.err.find("DCVKIT_AUTH_KEY is set and ignored: --auth-key-file wins"), std::string::npos) << both.err;
   EXPECT_EQ(both.out, file_only.out) << "the file's key made the token";
+}
+
+// ---- one name per concept, durations with units ---------------------------------------------
+
+TEST(InputRulesOptions, TimeoutsAreDurationsAndTheOldSpellingsAreHidden) {
+  const auto check_help = run_bounded({"check", "--help"});
+  EXPECT_NE(check_help.out.find("--dns-timeout DURATION"), std::string::npos) << check_help.out;
+  EXPECT_EQ(check_help.out.find("--timeout"), std::string::npos) << "hidden: " << check_help.out;
+  const auto submit_help = run_bounded({"order", "submit", "--help"});
+  EXPECT_NE(submit_help.out.find("--dns-timeout DURATION"), std::string::npos) << submit_help.out;
+  EXPECT_NE(submit_help.out.find("--timeout DURATION"), std::string::npos) << submit_help.out;
+  EXPECT_EQ(submit_help.out.find("--check-timeout"), std::string::npos) << submit_help.out;
+  const auto publish_help = run_bounded({"publish", "--help"});
+  EXPECT_NE(publish_help.out.find("--update-timeout DURATION"), std::string::npos) << publish_help.out;
+  EXPECT_EQ(publish_help.out.find("--dns-timeout"), std::string::npos) << publish_help.out;
+
+  // A number without its unit is refused with the two readings it could have.
+  auto bare = run_bounded({"check", "--name", "a.example.test", "--method", "dns", "--token", kToken, "--dns-timeout", "3000"});
+  EXPECT_EQ(bare.exit_code, 2) << bare.all();
+  EXPECT_NE(bare.err.find("--dns-timeout must be a duration"), std::string::npos) << bare.err;
+  EXPECT_NE(bare.err.find("3000ms or 3000s"), std::string::npos) << bare.err;
+  // The old spellings still parse (milliseconds), for one release.
+  for (const auto& old : {std::vector<std::string>{"check", "--timeout", "1500", "--help"},
+                          std::vector<std::string>{"order", "submit", "--check-timeout", "1500", "--help"},
+                          std::vector<std::string>{"publish", "--dns-timeout", "1500", "--help"},
+                          std::vector<std::string>{"order", "download", "1", "--timeout", "90", "--help"},
+                          std::vector<std::string>{"order", "download", "1", "--timeout", "10m", "--help"}}) {
+    auto r = run_bounded(old);
+    EXPECT_EQ(r.exit_code, 0) << old[0] << " " << old[1] << ": " << r.all();
+  }
 }
 
 // ---- empty values, local errors ------------------------------------------------------------

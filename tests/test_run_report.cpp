@@ -109,6 +109,11 @@ TEST_F(RunOutput, ReportSummaryAndProgressWithoutSecrets) {
   EXPECT_NE(tty.out.find("2/3 done, 1 failed"), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("OUTCOME"), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("failed at check: "), std::string::npos) << tty.out;
+  // The time printed is the time that passed (read from the clock), not the 2 s deadline: the
+  // check stops once the next try would fall after the deadline.
+  const auto after = tty.out.find("still failing after ");
+  ASSERT_NE(after, std::string::npos) << tty.out;
+  EXPECT_LT(std::stod(tty.out.substr(after + 20, 8)), 2.0) << tty.out.substr(after, 120);
   EXPECT_NE(tty.out.find("2 of 3 certificates done, 1 failed"), std::string::npos) << tty.out;
 
   const std::string html = read_text(report);

@@ -216,7 +216,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("validity-days", "Certificate validity in days (default: the CA's maximum)", cxxopts::value<int>(), "N")
       ("validity-years", "Certificate validity in years", cxxopts::value<int>(), "N")
       ("wait", "When not issued at once: validate again with backoff until issued")
-      ("timeout", "With --wait: give up after this many seconds", cxxopts::value<int>()->default_value("600"), "S")
+      ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("dry-run", "Print the request (API key redacted) and send nothing")
       ("token", "A token you published, repeatable: its window is checked (and with the AuthKey, that it fits the CSR)",
        cxxopts::value<std::vector<std::string>>(), "T")
@@ -237,8 +237,10 @@ int cmd_order_submit(int argc, char** argv) {
   if (!method) return out.fail(usage_error("--method must be dns-txt-token or http-token", "dns and http are short for them"));
   if (args->count("all-forms"))
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
-  const int timeout = (*args)["timeout"].as<int>();
-  if (timeout <= 0) return out.fail(usage_error("--timeout must be positive", ""));
+  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
+  if (!timeout_seconds || *timeout_seconds <= 0)
+    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
+  const auto timeout = static_cast<int>(*timeout_seconds);
 
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());

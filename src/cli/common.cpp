@@ -115,7 +115,10 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
   try {
     auto result = options.parse(argc, argv);
     if (result.count("help")) {
-      std::cout << options.help();
+      std::vector<std::string> shown_groups;
+      for (const auto& g : options.groups())
+        if (g != kOldSpellings) shown_groups.push_back(g);
+      std::cout << options.help(shown_groups);
       exit_code = kExitOk;
       return std::nullopt;
     }
@@ -243,6 +246,29 @@ std::optional<long long> parse_duration(const std::string& text) {
   }
   if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   return std::stoll(digits) * unit;
+}
+
+std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required) {
+  if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+    const std::string digits = text.substr(0, text.size() - 2);
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(digits);
+  }
+  if (unit_required && (text.empty() || text.find_last_not_of("0123456789") == std::string::npos)) return std::nullopt;
+  auto seconds = parse_duration(text);
+  if (!seconds) return std::nullopt;
+  return *seconds * 1000;
+}
+
+Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms) {
+  const std::string text = args[name].as<std::string>();
+  auto ms = parse_duration_ms(text, true);
+  if (!ms || *ms <= 0 || *ms > max_ms)
+    return usage_error("--" + name + " must be a duration from 1ms to " + std::to_string(max_ms / 1000) + "s, like 500ms or 5s",
+                       text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                           ? "a number needs its unit: " + text + "ms or " + text + "s"
+                           : "units: ms, s, m, h");
+  return static_cast<int>(*ms);
 }
 
 }  // namespace dcvkit::cli
