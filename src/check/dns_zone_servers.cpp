@@ -25,7 +25,8 @@ std::string resolver_failure_code(const Reply& r) {
 }
 
 std::string no_answer_text(int status, int timeout_ms) {
-  if (status == ARES_ECONNREFUSED) return "connection refused (nothing listening)";
+  // c-ares retries a truncated (TC) UDP answer over TCP: a refusal may come from either.
+  if (status == ARES_ECONNREFUSED) return "connection refused (nothing listening on UDP, or on TCP after a truncated UDP answer)";
   if (status == ARES_ETIMEOUT) return "no answer within " + std::to_string(timeout_ms) + " ms";
   return ares_strerror(status);
 }

@@ -63,7 +63,8 @@ Result<int> open_for_reading(const std::string& path, std::string_view what, boo
                                               : "not a regular file";
     return make_error(ErrorKind::InvalidInput, "io.not_regular_file",
                       std::string(what) + " '" + path + "' is " + kind + ", not a regular file",
-                      "give the path of a regular file (mode 0600)");
+                      "give the path of a regular file (mode 0600); an AuthKey or API key from a pipe goes "
+                      "through --auth-key-stdin or the environment instead");
   }
   return fd;
 }
