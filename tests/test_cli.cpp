@@ -357,4 +357,30 @@ TEST(CliGeneral, VersionHelpAndUsage) {
   EXPECT_EQ(text.err.rfind("dcvkit: error: ", 0), 0u) << text.err;
 }
 
+TEST(CliHelp, HelpCommandShowsThatCommandsHelp) {
+  for (const std::vector<std::string>& path : {std::vector<std::string>{"token", "new"}, {"check"}, {"order"}}) {
+    std::vector<std::string> via_help = {"help"}, via_flag = path;
+    via_help.insert(via_help.end(), path.begin(), path.end());
+    via_flag.push_back("--help");
+    const auto a = run_dcvkit(via_help), b = run_dcvkit(via_flag);
+    EXPECT_EQ(a.exit_code, 0) << a.all();
+    EXPECT_EQ(b.exit_code, 0) << b.all();
+    EXPECT_EQ(a.out, b.out) << "dcvkit help " << path.front();
+  }
+  const auto unknown = run_dcvkit({"help", "no-such-command"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.all();
+  EXPECT_NE(unknown.err.find("unknown command 'no-such-command'"), std::string::npos) << unknown.err;
+}
+
+// `run --dry-run` does not exist (yet): it gets the same unknown-option message as any other.
+TEST(CliHelp, UnknownOptionsGetOneMessage) {
+  const auto run = run_dcvkit({"run", "--dry-run"});
+  const auto check = run_dcvkit({"check", "--dry-run"});
+  EXPECT_EQ(run.exit_code, 2) << run.all();
+  EXPECT_NE(run.err.find("dcvkit: error: Option 'dry-run' does not exist (see: dcvkit run --help)"), std::string::npos)
+      << run.err;
+  EXPECT_NE(check.err.find("dcvkit: error: Option 'dry-run' does not exist (see: dcvkit check --help)"), std::string::npos)
+      << check.err;
+}
+
 }  // namespace

@@ -303,6 +303,12 @@ TEST_F(CliCheck, HttpTimeoutAndConnectFailure) {
   auto got = run_check(hung, network_flags(hang_port, hang_port), exit_code, seconds);
   expect_codes(hung, got);
   EXPECT_LT(seconds, 12.5) << "5 s read timeout per attempt (https, then http), not a hang";
+
+  // https closed, http accepts and never answers: the read timeout on http is the informative
+  // failure, not "connection refused" on the https port.
+  std::vector<Case> half = {{"half.example.test", "http", "http.timeout", kGood}};
+  got = run_check(half, network_flags(hang_port, free_loopback_port()), exit_code, seconds);
+  expect_codes(half, got);
   ::close(hang);
 
   const auto closed = free_loopback_port();

@@ -207,4 +207,34 @@ TEST(AuthkeyCli, RefusedBeforeAnyRequest) {
   EXPECT_EQ(r.exit_code, 4) << "checked before the key is made: " << r.all();
 }
 
+// A dry run stops where the real run would, with the same exit code: files in the way of
+// --out-dir, no API key, a product id that is no id.
+TEST(CliOrder, DryRunRefusesWhatTheRealRunRefuses) {
+  Files f;
+  const std::string out = f.dir.file("out");
+  std::filesystem::create_directories(out);
+  f.dir.write("out/cert.pem", "someone else's certificate\n");
+  const std::vector<std::string> base = {"--method", "dns", "--out-dir", out};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  auto dry = f.order(with({"--dry-run"}));
+  auto real = f.order(with({}));
+  EXPECT_EQ(real.exit_code, 4) << real.all();
+  EXPECT_EQ(dry.exit_code, real.exit_code) << dry.all();
+  EXPECT_NE(dry.err.find("cert.pem' already exists"), std::string::npos) << dry.err;
+
+  auto no_key = run_dcvkit({"order", "submit", "--product", "ssl_dv_geotrust", "--csr", f.csr, "--method", "dns", "--dry-run",
+                            "--out-dir", f.dir.file("fresh"), "--api-url", "https://127.0.0.1:1/services/v2"},
+                           {.stdin_data = "", .env = {{"DCVKIT_API_KEY", std::nullopt}}, .cwd = ""});
+  EXPECT_EQ(no_key.exit_code, 12) << no_key.all();
+
+  auto bad_product = run_dcvkit({"order", "submit", "--product", std::string(65, 'a'), "--csr", f.csr, "--api-key-file",
+                                 f.api_key, "--method", "dns", "--dry-run", "--out-dir", f.dir.file("fresh")});
+  EXPECT_EQ(bad_product.exit_code, 2) << bad_product.all();
+  EXPECT_NE(bad_product.err.find("is not a product id (1-64 of a-z 0-9 _ -)"), std::string::npos) << bad_product.err;
+}
+
 }  // namespace

@@ -68,6 +68,8 @@ ChainFiles chain_files_in(const std::string& dir);
 // one of the files is already there and overwrite is false — so a refusal never comes after the
 // certificate was bought.
 Status prepare_chain_dir(const std::string& dir, bool overwrite);
+// The same refusal without creating anything (for a dry run, which must fail where the real one would).
+Status check_chain_dir(const std::string& dir, bool overwrite);
 
 // Writes the set: all files are staged (fsynced temp files) first, then renamed into place. Without
 // overwrite an existing file is an error and any file already renamed is removed again, so

@@ -140,6 +140,11 @@ struct OrderRequest {
   std::vector<std::string> names() const;  // common name, then dns_names
 };
 
+// A product id as it goes into the order URL (/order/certificate/{product}): 1-64 of a-z 0-9 _ -
+// ("ssl_dv_geotrust"), so no id can reach another path. Usage error "order.bad_product" otherwise.
+inline constexpr std::size_t kMaxProductIdLength = 64;
+Status validate_product_id(std::string_view product);
+
 std::string order_body_json(const OrderRequest& order);  // exactly what submit_order sends
 HttpRequest order_http_request(const OrderRequest& order);
 

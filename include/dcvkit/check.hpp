@@ -51,6 +51,10 @@ struct CheckResult {
 
 // The hint a person gets for a reason code (the reference in docs/ lists the same).
 std::string_view hint_for(std::string_view code);
+// How informative a failure is (higher: closer to success); the one table in src/check/hints.cpp.
+// An unknown code ranks 0, below all (a test keeps every emitted code in the table).
+int reason_rank(std::string_view code);
+bool is_reason_code(std::string_view code);
 
 CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation& expected, UnixSeconds now);
 CheckResult judge_http(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now);

@@ -16,6 +16,9 @@ namespace dcvkit {
 
 // Reads the whole file, refusing more than max_bytes. `what` names the file in errors ("CSR file").
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what);
+// The same for keys (AuthKey, API key, TSIG): only a regular file, so a FIFO without a writer
+// cannot block for ever and /dev/null is not read as an empty key ("io.not_regular_file").
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes, std::string_view what);
 
 // A file written to a temporary name next to its destination, fsynced, and only put in place by
 // commit(). Destroyed uncommitted, it leaves nothing behind. Several staged files let a command

@@ -33,6 +33,10 @@ enum class Stage {
 
 std::string_view to_string(Stage stage);
 std::optional<Stage> parse_stage(std::string_view text);
+// The step that runs after `last_done`, for a person: an entry that failed with failed_stage
+// TokenReady "failed at publish" ("csr", "token", "publish", "check", "order", "issuance", "write",
+// "cleanup"). failed_stage itself stays the last stage completed (where a rerun resumes).
+std::string_view step_after(Stage last_done);
 
 struct LedgerEntry {
   std::string id;         // the manifest's id

@@ -300,6 +300,10 @@ Status prepare_chain_dir(const std::string& dir, bool overwrite) {
   if (ec)
     return make_error(ErrorKind::Io, "io.mkdir_failed", "cannot create the directory '" + dir + "': " + ec.message(),
                       "choose another --out-dir");
+  return check_chain_dir(dir, overwrite);
+}
+
+Status check_chain_dir(const std::string& dir, bool overwrite) {
   if (overwrite) return {};
   const ChainFiles f = chain_files_in(dir);
   for (const auto* path : {&f.cert, &f.chain, &f.fullchain, &f.root}) {

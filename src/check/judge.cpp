@@ -18,25 +18,11 @@ constexpr const char* kHttpsJudgedAlone =
     "vhost or a catch-all app answering 200 for every path, or a stale file on the https document root, hides the "
     "http file; serve the token over https too";
 
-int rank(std::string_view code) {
-  if (code == "dns.partial_propagation") return 9;
-  if (code == "token.expired" || code == "token.not_yet_valid") return 8;
-  if (code == "dns.token_mismatch" || code == "http.token_mismatch" || code == "token.wrong_csr" || code == "dns.token_split" ||
-      code == "http.body_too_large")
-    return 7;
-  if (code == "http.no_token") return 6;
-  if (code == "dns.timeout" || code == "dns.servfail" || code == "dns.refused") return 5;
-  const bool unreachable = code == "http.timeout" || code == "http.connect_failed" || code == "http.no_address" ||
-                           code == "http.ipv6_only";
-  if (code.substr(0, 5) == "http." && !unreachable) return 5;
-  if (code == "dns.no_zone" || code == "dns.no_ns" || code == "dns.cname_loop") return 4;
-  if (code == "dns.no_txt" || unreachable) return 3;
-  return 2;  // dns.nxdomain
-}
-
 struct Failure {
   std::string code, message;
-  bool better_than(const Failure& other) const { return other.code.empty() || rank(code) > rank(other.code); }
+  bool better_than(const Failure& other) const {
+    return other.code.empty() || reason_rank(code) > reason_rank(other.code);
+  }
 };
 
 std::string list_tokens(const std::vector<std::string>& tokens) {
@@ -108,19 +94,25 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
       for (const auto& value : scanned) keep_best(v, detail::judge_text(value, expected, now));
       if (v.kind != TextVerdict::Valid) f = text_failure(v, expected, where, true);
       if (v.kind != TextVerdict::Valid) f = split_token(a, expected, now, where).value_or(f);
+    } else if (a.not_authoritative) {
+      f = {"dns.not_authoritative", server_label(a) + " answered " + a.rcode + " for " + o.queried +
+                                        " without authority (no AA bit: a referral, or it does not serve " + o.zone + ")"};
     } else if (a.rcode == "NOERROR") {
       f = {"dns.no_txt", "no TXT record at " + where};
     } else if (a.rcode == "NXDOMAIN") {
       f = {"dns.nxdomain", o.queried + " does not exist (NXDOMAIN) on " + server_label(a)};
     } else if (a.rcode == "TIMEOUT") {
-      f = {"dns.timeout", server_label(a) + " did not answer for " + o.queried};
+      f = {"dns.timeout", server_label(a) + " did not answer for " + o.queried + (a.problem.empty() ? "" : ": " + a.problem)};
+    } else if (a.rcode == "MALFORMED") {
+      f = {"dns.malformed_answer", server_label(a) + " sent a malformed answer for " + o.queried +
+                                       (a.problem.empty() ? "" : ": " + a.problem)};
     } else if (a.rcode == "REFUSED") {
       f = {"dns.refused", server_label(a) + " refused to answer for " + o.queried};
     } else {
       f = {"dns.servfail", server_label(a) + " answered " + a.rcode + " for " + o.queried};
     }
-    server_lines.push_back(server_label(a) + " " + o.queried + ": " + a.rcode + ", " + std::to_string(a.values.size()) +
-                           " TXT, " + (f.code.empty() ? "valid token" : f.code));
+    server_lines.push_back(server_label(a) + " " + o.queried + ": " + a.rcode + (a.not_authoritative ? " (not authoritative)" : "") +
+                           ", " + std::to_string(a.values.size()) + " TXT, " + (f.code.empty() ? "valid token" : f.code));
     keep_best(out.best, std::move(v));
     if (f.code.empty()) {
       passed.push_back(server_label(a));

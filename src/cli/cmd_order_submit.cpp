@@ -38,8 +38,11 @@ Result<std::optional<int>> positive_option(const cxxopts::ParseResult& args, con
 Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const CsrInput& csr, DcvMethod method) {
   OrderRequest order;
   order.product = args["product"].as<std::string>();
-  if (order.product.empty() || order.product.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
-    return usage_error("--product '" + shown(order.product) + "' is not a product id", "e.g. ssl_dv_geotrust, ssl_dv_rapidssl, wildcard_dv_geotrust");
+  if (auto st = certcentral::validate_product_id(order.product); !st) {
+    Error e = st.error();
+    e.message = "--" + e.message;
+    return e;
+  }
   const auto csr_names = csr.info.names();
   auto canonical = [](const std::string& n) -> Result<std::string> { return normalize_dns_name(n); };
   if (args.count("cn")) {
@@ -64,6 +67,7 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   for (auto& n : sans)
     if (n != order.common_name && std::find(order.dns_names.begin(), order.dns_names.end(), n) == order.dns_names.end())
       order.dns_names.push_back(n);
+  if (auto st = check_name_count(order.names().size()); !st) return st.error();
   order.csr = csr_form_bytes(csr.text, csr.forms.front());
   order.dcv_method = std::string(api_name(method));
   auto days = positive_option(args, "validity-days", 3650);
@@ -154,11 +158,10 @@ std::optional<int> precheck(const cxxopts::ParseResult& args, const OrderRequest
 int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const Output& out) {
   auto settings = api_settings(args);
   if (!settings) return out.fail(settings.error());
-  const bool has_key = args.count("api-key-file") || std::getenv("DCVKIT_API_KEY");
-  if (!has_key) out.warn("no API key given (--api-key-file or DCVKIT_API_KEY): a real run would stop here");
+  if (auto key = read_api_key(args, out); !key) return out.fail(key.error());  // read, checked, never shown
   const auto request = certcentral::order_http_request(order);
   const std::string url = settings->base_url + request.path;
-  const std::string key_shown = has_key ? "[redacted]" : "[not set]";
+  const std::string key_shown = "[redacted]";
   const auto body = nlohmann::json::parse(request.body);
   if (out.json()) {
     out.print({{"dry_run", true},
@@ -238,7 +241,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("validity-days", "Certificate validity in days (default: the CA's maximum)", cxxopts::value<int>(), "N")
       ("validity-years", "Certificate validity in years", cxxopts::value<int>(), "N")
       ("wait", "When not issued at once: validate again with backoff until issued")
-      ("timeout", "With --wait: give up after this many seconds", cxxopts::value<int>()->default_value("600"), "S")
+      ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("dry-run", "Print the request (API key redacted) and send nothing")
       ("token", "A token you published, repeatable: its window is checked (and with the AuthKey, that it fits the CSR)",
        cxxopts::value<std::vector<std::string>>(), "T")
@@ -259,8 +262,10 @@ int cmd_order_submit(int argc, char** argv) {
   if (!method) return out.fail(usage_error("--method must be dns-txt-token or http-token", "dns and http are short for them"));
   if (args->count("all-forms"))
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
-  const int timeout = (*args)["timeout"].as<int>();
-  if (timeout <= 0) return out.fail(usage_error("--timeout must be positive", ""));
+  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
+  if (!timeout_seconds || *timeout_seconds <= 0)
+    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
+  const auto timeout = static_cast<int>(*timeout_seconds);
 
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());
@@ -281,9 +286,13 @@ int cmd_order_submit(int argc, char** argv) {
     return out.fail(ok.error());
   if (args->count("precheck"))
     if (auto stop = precheck(*args, *order, *method, auth_key, tokens, out)) return *stop;
-  if (args->count("dry-run")) return dry_run(*args, *order, out);
-
   const OutDir dir = out_dir_from(*args);
+  // A dry run refuses what the real run refuses, with the same exit code: files in the way, no key.
+  if (args->count("dry-run")) {
+    if (auto ok = check_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+    return dry_run(*args, *order, out);
+  }
+
   // Before anything is bought: a certificate that cannot be written helps nobody.
   if (auto ok = ensure_room_for(dir.dir, kCertificateRoom, "--out-dir"); !ok) return out.fail(ok.error());
   MadeDirectories made(dir.dir);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -268,7 +270,8 @@ Status CertificateJob::check() {
   did_work_ = true;
   auto expected = TokenExpectation::exact({entry_.token});
   std::set<std::string> failing(spec_.names.begin(), spec_.names.end());
-  const auto deadline = std::chrono::steady_clock::now() + options_.check_deadline;
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + options_.check_deadline;
   auto delay = std::chrono::milliseconds(1000);
   CheckResult last_failure;
   for (;;) {
@@ -286,11 +289,17 @@ Status CertificateJob::check() {
         });
     if (!st) return st;
     if (failing.empty()) break;
-    if (std::chrono::steady_clock::now() + delay > deadline)
+    if (const auto now = std::chrono::steady_clock::now(); now + delay > deadline) {
+      // The time that passed, from the clock: the next try would fall after the deadline, so the
+      // check stops before the deadline itself has passed.
+      char elapsed[32];
+      std::snprintf(elapsed, sizeof elapsed, "%.1f", std::chrono::duration<double>(now - started).count());
       return make_error(ErrorKind::CheckFailed, last_failure.code,
-                        last_failure.name + ": " + last_failure.message + " (still failing after " +
+                        last_failure.name + ": " + last_failure.message + " (still failing after " + elapsed +
+                            " s; the next try would pass the check deadline of " +
                             std::to_string(options_.check_deadline.count()) + " s)",
                         last_failure.hint);
+    }
     progress(Stage::Published, std::to_string(failing.size()) + " name(s) not visible yet (" + last_failure.code + ")");
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(30000));

@@ -40,10 +40,11 @@ void fsync_dir(const std::string& dir) {
   }
 }
 
-}  // namespace
-
-Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Opens for reading; with `regular_only`, anything but a regular file is refused before a byte is
+// read. O_NONBLOCK makes the open of a FIFO without a writer return at once instead of waiting for
+// ever; it changes nothing for regular files.
+Result<int> open_for_reading(const std::string& path, std::string_view what, bool regular_only) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
   if (fd < 0) {
     int err = errno;
     return io_error("io.read_failed", std::string("cannot open ") + std::string(what) + " '" + path + "'", err,
@@ -55,6 +56,21 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
     return make_error(ErrorKind::Io, "io.is_directory",
                       std::string(what) + " '" + path + "' is a directory", "give the path of a file");
   }
+  if (regular_only && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* kind = S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return make_error(ErrorKind::InvalidInput, "io.not_regular_file",
+                      std::string(what) + " '" + path + "' is " + kind + ", not a regular file",
+                      "give the path of a regular file (mode 0600); an AuthKey or API key from a pipe goes "
+                      "through --auth-key-stdin or the environment instead");
+  }
+  return fd;
+}
+
+Result<std::string> read_open_file(int fd, const std::string& path, std::size_t max_bytes, std::string_view what) {
   std::string data;
   char buf[65536];
   for (;;) {
@@ -77,6 +93,21 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes, st
   ::close(fd);
   return data;
 }
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+  auto fd = open_for_reading(path, what, false);
+  if (!fd) return fd.error();
+  return read_open_file(*fd, path, max_bytes, what);
+}
+
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+  auto fd = open_for_reading(path, what, true);
+  if (!fd) return fd.error();
+  return read_open_file(*fd, path, max_bytes, what);
+}
+
 
 Result<StagedFile> StagedFile::create(const std::string& path, std::string_view data, mode_t mode) {
   return create(path, [data](const Write& write) { return write(data); }, mode);
