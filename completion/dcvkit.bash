@@ -36,6 +36,14 @@ _dcvkit_options() {
     "order status") o="--json $_dcvkit_api_opts" ;;
     "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;
     "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
+    "order cancel") o="--note --json $_dcvkit_api_opts" ;;
+    "order revoke") o="--cert --reason --note --yes --password-file --json $_dcvkit_api_opts" ;;
+    "order reissue") o="--csr --json $_dcvkit_api_opts --out-dir --force" ;;
+    "cert show") o="--password-file --json" ;;
+    "cert match") o="--cert --csr --key --key-password-file --password-file --json" ;;
+    "cert chain") o="--ca-file --out --force --password-file --json" ;;
+    "cert convert") o="--to --out --key --key-out --profile --name --force --password-file --key-password-file --json" ;;
+    "cert expiry") o="--host --hosts-file --file --warn --connect-address --ca-file --timeout --password-file --jsonl" ;;
     *) return 1 ;;
   esac
   echo "$o -h --help"
@@ -45,7 +53,8 @@ _dcvkit_options() {
 _dcvkit_value_kind() {
   case $2 in
     --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | \
-      --api-key-file | --ca-bundle | --input | --report | --manifest | --out) echo file ;;
+      --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --cert | --key | --key-out | \
+      --password-file | --key-password-file | --ca-file | --hosts-file | --file) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
     --webroot | --out-dir) echo dir ;;
     --method)
@@ -58,19 +67,22 @@ _dcvkit_value_kind() {
     --dns-at) echo "words dnsauth apex" ;;
     --print) echo "words zone nsupdate" ;;
     --api-url) echo "words us eu" ;;
+    --to) echo "words pem der p7b pfx" ;;
+    --reason) echo "words unspecified key_compromise affiliation_changed superseded cessation_of_operation" ;;
+    --profile) echo "words modern legacy" ;;
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
       --zone | --ttl | --dns-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
-      --offset) echo value ;;
+      --offset | --host | --warn | --note) echo value ;;
   esac
 }
 
 _dcvkit() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local groups="token csr plan publish unpublish check run authkey order"
+  local groups="token csr plan publish unpublish check run authkey order cert"
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
     mapfile -t COMPREPLY < <(compgen -W "$groups --help --version" -- "$cur")
@@ -81,9 +93,10 @@ _dcvkit() {
     token) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new inspect verify" -- "$cur"); return; } ;;
     csr) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new show" -- "$cur"); return; } ;;
     authkey) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "create show delete" -- "$cur"); return; } ;;
-    order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list" -- "$cur"); return; } ;;
+    order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list cancel revoke reissue" -- "$cur"); return; } ;;
+    cert) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "show match chain convert expiry" -- "$cur"); return; } ;;
   esac
-  case $cmd in token | csr | authkey | order) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
+  case $cmd in token | csr | authkey | order | cert) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
   local opts
   opts=$(_dcvkit_options "$cmd") || return
 
@@ -99,8 +112,8 @@ _dcvkit() {
   fi
   if [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-  elif [ "$cmd" = "csr show" ]; then
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # its FILE argument
+  elif [[ $cmd == "csr show" || $cmd == "cert show" || $cmd == "cert chain" || $cmd == "cert convert" ]]; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # their FILE arguments
     compopt -o filenames 2>/dev/null
   fi
 }

@@ -1,4 +1,5 @@
-// /order/certificate: order (with immediate issuance), details, list, check-dcv, cancel.
+// /order/certificate: order (with immediate issuance), details, list, check-dcv, cancel (of a pending
+// order, or of a pending reissue).
 #include <charconv>
 
 #include "api.hpp"
@@ -57,7 +58,8 @@ std::string joined(const std::vector<std::string>& reasons) {
 Reply check_dcv(Sandbox& sb, const Call& call) {
   const OrderRecord order = find_order(sb, call);
   if (order.status == "issued" && order.certificate_id) return dcv_complete(*order.certificate_id);
-  if (order.status != "pending") throw ApiError(400, "invalid_status", "order " + std::to_string(order.id) + " is " + order.status);
+  if (order.status != "pending" && order.status != "reissue_pending")
+    throw ApiError(400, "invalid_status", "order " + std::to_string(order.id) + " is " + order.status);
   if (!is_token_method(order.dcv_method))
     throw ApiError(400, "invalid_dcv_method", "the sandbox validates only dns-txt-token and http-token orders, not " + order.dcv_method);
   auto auth_key = sb.store.auth_key(call.account);
