@@ -7,9 +7,9 @@ _dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
-_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address"
+_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses"
 _dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
-  --tsig-key-file --ttl --dns-timeout --tcp --webroot --webroot-map --server --hook --print"
+  --tsig-key-file --ttl --update-timeout --tcp --webroot --webroot-map --server --hook --print"
 
 # The options of one subcommand ("token new"), --help included.
 _dcvkit_options() {
@@ -22,7 +22,7 @@ _dcvkit_options() {
     "csr show") o="--print-form --json" ;;
     plan) o="--json --csr --method --dns-at $_dcvkit_names_opts" ;;
     publish | unpublish) o="$_dcvkit_publish_opts $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_time_opts $_dcvkit_names_opts" ;;
-    check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --timeout --concurrency
+    check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
       --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
       --issue-deadline --status --export --report --jsonl --json $_dcvkit_authkey_opts $_dcvkit_api_opts
@@ -32,7 +32,7 @@ _dcvkit_options() {
     "authkey delete") o="--yes --json $_dcvkit_api_opts" ;;
     "order submit") o="--product --csr --method --cn --san --validity-days --validity-years --wait --timeout
       --dry-run --token --precheck --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
-      --out-dir --force $_dcvkit_net_opts --check-timeout" ;;
+      --out-dir --force $_dcvkit_net_opts --dns-timeout" ;;
     "order status") o="--json $_dcvkit_api_opts" ;;
     "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;
     "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
@@ -73,7 +73,7 @@ _dcvkit_value_kind() {
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
-      --zone | --ttl | --dns-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
+      --zone | --ttl | --dns-timeout | --update-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
       --offset | --host | --warn | --note) echo value ;;

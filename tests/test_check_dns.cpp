@@ -182,10 +182,14 @@ TEST(CheckDnsProbe, SeveralRecordsAreSeparateValues) {
     EXPECT_EQ(sorted(a.values), sorted({kToken, kOtherToken, "v=spf1 -all"}));
 }
 
-TEST(CheckDnsProbe, MultiStringRecordIsJoined) {
+// DnsClient.java reads TXT through dnsjava's rdataToString: each string quoted, then a space.
+TEST(CheckDnsProbe, MultiStringRecordIsJoinedAndRenderedAsTheCaReadsIt) {
   const auto obs = probe_one(world().token_split(kToken, 10));
   ASSERT_EQ(obs.owners[0].answers.size(), 2u);
-  for (const auto& a : obs.owners[0].answers) EXPECT_EQ(a.values, std::vector<std::string>{kToken});
+  for (const auto& a : obs.owners[0].answers) {
+    EXPECT_EQ(a.values, std::vector<std::string>{kToken});
+    EXPECT_EQ(a.rendered, std::vector<std::string>{"\"" + kToken.substr(0, 10) + "\" \"" + kToken.substr(10) + "\""});
+  }
 }
 
 TEST(CheckDnsProbe, TokenAtBaseNameIsTheSecondOwner) {
@@ -295,7 +299,7 @@ TEST(CheckDnsProbeResolver, SilentResolverTimesOutOnTime) {
   const int timeout_ms = 1200;
   const auto obs = probe_one("shop.example.test", fake_resolver_options(fake, timeout_ms));
   for (const auto& o : obs.owners) {
-    EXPECT_EQ(o.error_code, "dns.timeout") << o.owner;
+    EXPECT_EQ(o.error_code, "dns.resolver_failed") << o.owner;
     EXPECT_NE(o.error_detail.find("no answer within 1200 ms"), std::string::npos) << o.error_detail;
     EXPECT_NE(o.error_detail.find("127.0.0.1:" + std::to_string(fake.port())), std::string::npos);
   }
@@ -305,20 +309,23 @@ TEST(CheckDnsProbeResolver, SilentResolverTimesOutOnTime) {
   EXPECT_GE(fake.queries(), 4u);  // 2 owners x 2 tries
 }
 
-TEST(CheckDnsProbeResolver, ClosedResolverPortIsATimeout) {
+TEST(CheckDnsProbeResolver, ClosedResolverPortIsAResolverFailure) {
   DnsProbeOptions o;
   o.resolver = HostPort{"127.0.0.1", dcvkit::test::free_loopback_port()};
   o.timeout_ms = 1000;
   const auto obs = probe_one("shop.example.test", o);
-  for (const auto& ow : obs.owners) EXPECT_EQ(ow.error_code, "dns.timeout") << ow.error_detail;
+  for (const auto& ow : obs.owners) {
+    EXPECT_EQ(ow.error_code, "dns.resolver_failed") << ow.error_detail;
+    EXPECT_NE(ow.error_detail.find("local resolver"), std::string::npos) << ow.error_detail;
+  }
   EXPECT_LE(obs.elapsed_ms, 2000.0);
 }
 
-TEST(CheckDnsProbeResolver, RefusingResolverIsServfail) {
+TEST(CheckDnsProbeResolver, RefusingResolverIsAResolverFailure) {
   FakeDnsServer fake(FakeDnsMode::Rcode, 5);
   const auto obs = probe_one("shop.example.test", fake_resolver_options(fake));
   for (const auto& o : obs.owners) {
-    EXPECT_EQ(o.error_code, "dns.servfail");
+    EXPECT_EQ(o.error_code, "dns.resolver_failed");
     EXPECT_NE(o.error_detail.find("REFUSED"), std::string::npos) << o.error_detail;
   }
 }

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dcvkit/token_time.hpp"
+#include "dcvkit/pipeline.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "support/run.hpp"
@@ -164,6 +166,23 @@ TEST(CliToken, JsonOutputHasTheContractFields) {
   EXPECT_EQ(j["csr_form"], "pem");
   EXPECT_EQ(j["names"], nlohmann::json({"shop.example.com", "www.shop.example.com"}));
   EXPECT_EQ(j["token"].get<std::string>().substr(0, 14), j["timestamp"].get<std::string>());
+}
+
+// One default timestamp for new tokens (token new, publish, run): kTokenClockSkewMargin in the past,
+// because the CA rejects a token dated in its future. And a warning when the clock is unsynchronised.
+TEST(CliToken, DefaultTimestampLeavesTheClockSkewMarginAndUnsyncedClockWarns) {
+  Fixture f;
+  const auto before = dcvkit::system_clock().now();
+  auto r = run_dcvkit({"token", "new", "--csr", f.csr, "--auth-key-file", f.auth_key_file, "--json"});
+  const auto after = dcvkit::system_clock().now();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto t = *dcvkit::parse_compact_timestamp(j["timestamp"].get<std::string>());
+  EXPECT_GE(t, before - dcvkit::kTokenClockSkewMargin);
+  EXPECT_LE(t, after - dcvkit::kTokenClockSkewMargin);
+  EXPECT_EQ(dcvkit::kTokenClockSkewMargin, dcvkit::PipelineOptions{}.token_skew) << "run dates tokens the same way";
+  const auto synced = dcvkit::system_clock_synchronised();
+  EXPECT_EQ(r.err.find("not synchronised") != std::string::npos, synced.has_value() && !*synced) << r.err;
 }
 
 TEST(CliToken, ValidFromAndWarnings) {
@@ -336,6 +355,32 @@ TEST(CliGeneral, VersionHelpAndUsage) {
   EXPECT_EQ(nlohmann::json::parse(bad.out)["error"]["code"], "usage.invalid");
   auto text = run_dcvkit({"token", "inspect", "--bogus"});
   EXPECT_EQ(text.err.rfind("dcvkit: error: ", 0), 0u) << text.err;
+}
+
+TEST(CliHelp, HelpCommandShowsThatCommandsHelp) {
+  for (const std::vector<std::string>& path : {std::vector<std::string>{"token", "new"}, {"check"}, {"order"}}) {
+    std::vector<std::string> via_help = {"help"}, via_flag = path;
+    via_help.insert(via_help.end(), path.begin(), path.end());
+    via_flag.push_back("--help");
+    const auto a = run_dcvkit(via_help), b = run_dcvkit(via_flag);
+    EXPECT_EQ(a.exit_code, 0) << a.all();
+    EXPECT_EQ(b.exit_code, 0) << b.all();
+    EXPECT_EQ(a.out, b.out) << "dcvkit help " << path.front();
+  }
+  const auto unknown = run_dcvkit({"help", "no-such-command"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.all();
+  EXPECT_NE(unknown.err.find("unknown command 'no-such-command'"), std::string::npos) << unknown.err;
+}
+
+// `run --dry-run` does not exist (yet): it gets the same unknown-option message as any other.
+TEST(CliHelp, UnknownOptionsGetOneMessage) {
+  const auto run = run_dcvkit({"run", "--dry-run"});
+  const auto check = run_dcvkit({"check", "--dry-run"});
+  EXPECT_EQ(run.exit_code, 2) << run.all();
+  EXPECT_NE(run.err.find("dcvkit: error: Option 'dry-run' does not exist (see: dcvkit run --help)"), std::string::npos)
+      << run.err;
+  EXPECT_NE(check.err.find("dcvkit: error: Option 'dry-run' does not exist (see: dcvkit check --help)"), std::string::npos)
+      << check.err;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // docs/getting-started.md are YAML, and every dcvkit command in them passes the real option parser.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -166,6 +167,56 @@ TEST(DocsCi, SnippetsAreYamlAndTheirCommandsPassTheOptionParser) {
 TEST(DocsCi, AnUnknownOptionBeforeHelpIsRefused) {
   const RunResult r = run_dcvkit({"run", "--manifest", "x", "--no-such-option", "--help"});
   EXPECT_EQ(r.exit_code, 2) << r.all();
+}
+
+// The man page's EXAMPLES, executed: the steps that need no network for real, in a scratch
+// directory (the webroot /var/www/shop replaced by a scratch one), the rest (check, order) through
+// the real option parser. The man page once showed `publish --csr ... --token ...`, which exits 2.
+TEST(DocsMan, ExamplesRun) {
+  std::string man = read_text((source_root() / "man" / "dcvkit.1").string());
+  const auto start = man.find(".SH EXAMPLES\n.nf\n");
+  ASSERT_NE(start, std::string::npos);
+  const auto end = man.find("\n.fi", start);
+  std::string text = man.substr(start + 17, end - start - 17);
+  for (auto [from, to] : {std::pair<std::string, std::string>{"\\-", "-"}, {"\\e", "\\"}})
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+  std::vector<std::string> commands;  // continuation lines joined
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!commands.empty() && !commands.back().empty() && commands.back().back() == '\\')
+      commands.back().pop_back(), commands.back() += line;
+    else
+      commands.push_back(line);
+  }
+  ASSERT_GE(commands.size(), 5u) << text;
+
+  TempDir dir;
+  dir.write("authkey", "man-page-example-authkey-0123456789\n");
+  std::filesystem::create_directories(dir.path() / "www");
+  const std::string bin_dir = std::filesystem::path(DCVKIT_BIN).parent_path().string();
+  std::string script = "set -euo pipefail\ncd '" + dir.path().string() + "'\nexport PATH='" + bin_dir + "':\"$PATH\"\n";
+  std::size_t executed = 0, parsed = 0;
+  for (auto command : commands) {
+    if (command.find("dcvkit check") != std::string::npos || command.find("dcvkit order") != std::string::npos) {
+      std::istringstream words(command.substr(command.find("dcvkit ") + 7));
+      std::vector<std::string> argv;
+      for (std::string w; words >> w;) argv.push_back(w.find('$') != std::string::npos ? "placeholder" : w);
+      argv.push_back("--help");
+      const RunResult r = run_dcvkit(argv);
+      EXPECT_EQ(r.exit_code, 0) << "man page example `" << command << "`: " << r.all();
+      ++parsed;
+      continue;
+    }
+    for (auto at = command.find("/var/www/shop"); at != std::string::npos; at = command.find("/var/www/shop"))
+      command.replace(at, 13, dir.file("www"));
+    script += command + "\n";
+    ++executed;
+  }
+  const RunResult r = run_program({"/bin/bash", "-c", script});
+  EXPECT_EQ(r.exit_code, 0) << script << "\n" << r.all();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "www" / ".well-known" / "pki-validation" / "fileauth.txt")) << r.all();
+  EXPECT_GE(executed, 3u);
+  EXPECT_GE(parsed, 2u);
 }
 
 }  // namespace

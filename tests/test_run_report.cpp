@@ -36,7 +36,7 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   later.error_code = "run.not_started";
   s.total = 3;
   s.done = s.failed = s.not_started = 1;
-  s.outcomes = {{"done", 1}, {"failed at published: http.not_found", 1}, {"not started", 1}};
+  s.outcomes = {{"done", 1}, {"failed at check: http.not_found", 1}, {"not started", 1}};
   s.stopped = make_error(ErrorKind::Io, "io.write_failed", "late: cannot write '/full/cert.pem': No space left on device",
                          "free space");
   std::vector<ManifestEntry> manifest(3);
@@ -52,7 +52,7 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   e.chain_pem = "-----BEGIN CERTIFICATE-----";
 
   EXPECT_EQ(outcome_of(ok), "done");
-  EXPECT_EQ(outcome_of(bad), "failed at published: http.not_found");
+  EXPECT_EQ(outcome_of(bad), "failed at check: http.not_found");
   EXPECT_EQ(outcome_of(later), "not started");
   TempDir dir;
   auto writer = RunReportWriter::open();
@@ -66,7 +66,7 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   const std::string html = read_text(path);
   EXPECT_NE(html.find("<title>dcvkit run report</title>"), std::string::npos);
   EXPECT_NE(html.find("1 of 3 certificates done, 1 failed, 1 not started"), std::string::npos);
-  EXPECT_NE(html.find("failed at published: http.not_found"), std::string::npos);
+  EXPECT_NE(html.find("failed at check: http.not_found"), std::string::npos);
   EXPECT_NE(html.find("id=\"outcomes\""), std::string::npos);
   EXPECT_NE(html.find("www.shop.example.test"), std::string::npos);
   EXPECT_NE(html.find(">500001<"), std::string::npos);
@@ -78,6 +78,11 @@ TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   EXPECT_EQ(html.find("src="), std::string::npos) << "self-contained";
   EXPECT_EQ(html.find("http://"), std::string::npos) << "self-contained";
   EXPECT_EQ(count_of(html, "<tr class=\""), 3u);
+  // One column for the outcome: no second "Stage" column repeating "failed"; long paths and
+  // messages wrap instead of widening the page past a 1280 px window.
+  EXPECT_EQ(html.find("<th>Stage</th>"), std::string::npos);
+  EXPECT_EQ(count_of(html, "<th>"), 10u);
+  EXPECT_NE(html.find("td{overflow-wrap:anywhere}"), std::string::npos);
 }
 
 class RunOutput : public ::testing::Test {
@@ -103,13 +108,18 @@ TEST_F(RunOutput, ReportSummaryAndProgressWithoutSecrets) {
   EXPECT_NE(tty.out.find("\r\033[K["), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("2/3 done, 1 failed"), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("OUTCOME"), std::string::npos) << tty.out;
-  EXPECT_NE(tty.out.find("failed at published: "), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("failed at check: "), std::string::npos) << tty.out;
+  // The time printed is the time that passed (read from the clock), not the 2 s deadline: the
+  // check stops once the next try would fall after the deadline.
+  const auto after = tty.out.find("still failing after ");
+  ASSERT_NE(after, std::string::npos) << tty.out;
+  EXPECT_LT(std::stod(tty.out.substr(after + 20, 8)), 2.0) << tty.out.substr(after, 120);
   EXPECT_NE(tty.out.find("2 of 3 certificates done, 1 failed"), std::string::npos) << tty.out;
 
   const std::string html = read_text(report);
   EXPECT_NE(html.find("2 of 3 certificates done, 1 failed"), std::string::npos) << html;
   EXPECT_NE(html.find("www.r2.dns.test"), std::string::npos);
-  EXPECT_NE(html.find("failed at published: "), std::string::npos);
+  EXPECT_NE(html.find("failed at check: "), std::string::npos);
   auto ledger = Ledger::open_read_only(world.state());
   ASSERT_TRUE(ledger.ok());
   auto entries = (*ledger)->all();

@@ -33,6 +33,7 @@ enum class TransportFailure {
   Timeout,         // the time limit passed (see maybe_sent)
   ConnectionLost,  // closed or reset while sending or before a complete answer
   TooLarge,        // the answer passed the size cap (16 MiB): not CertCentral's; retrying fetches it again
+  Local,           // the request cannot be made from here at all (a URL libcurl refuses): nothing sent, permanent
   Other,
 };
 std::string_view to_string(TransportFailure failure);

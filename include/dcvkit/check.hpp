@@ -40,8 +40,9 @@ struct CheckResult {
   std::string code;     // "ok" or a reason: dns.*, http.*, token.*
   std::string message;  // what was seen, where
   std::string hint;     // what to do about it
-  std::vector<std::string> servers;       // DNS: one line per authoritative server and owner
+  std::vector<std::string> servers;       // DNS: one line per authoritative server and owner; HTTP: per address
   std::string url;                        // HTTP: the URL whose answer decided
+  std::string address;                    // HTTP: the IP address that answered it (all of them: --all-addresses)
   std::vector<std::string> tokens_found;  // every candidate seen (for mismatches)
   std::string token_found;                // the token that matched, if any
   UnixSeconds valid_until = 0;            // of token_found
@@ -50,6 +51,10 @@ struct CheckResult {
 
 // The hint a person gets for a reason code (the reference in docs/ lists the same).
 std::string_view hint_for(std::string_view code);
+// How informative a failure is (higher: closer to success); the one table in src/check/hints.cpp.
+// An unknown code ranks 0, below all (a test keeps every emitted code in the table).
+int reason_rank(std::string_view code);
+bool is_reason_code(std::string_view code);
 
 CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation& expected, UnixSeconds now);
 CheckResult judge_http(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now);

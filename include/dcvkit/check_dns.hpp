@@ -25,8 +25,15 @@ struct DnsProbeOptions {
 struct TxtAnswer {
   std::string server;               // "127.0.0.2:5300"
   std::string ns_name;              // "ns1.example.test"
-  std::string rcode;                // "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", ..., or "TIMEOUT"
+  // "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", ..., "TIMEOUT" (no usable answer: `problem` says
+  // what happened), or "MALFORMED" (an answer that is not a well-formed DNS message: `problem` says why).
+  std::string rcode;
   std::vector<std::string> values;  // each TXT record with its strings joined, in answer order
+  // The same records as the CA's library renders them ("s1" "s2": each string quoted, separated by
+  // a space), which is the text it scans. Empty: judge `values` (observations made by hand).
+  std::vector<std::string> rendered;
+  bool not_authoritative = false;   // NOERROR/NXDOMAIN without the AA bit: a referral, or a server without the zone
+  std::string problem;              // for TIMEOUT and MALFORMED
 };
 
 struct OwnerObservation {
@@ -35,7 +42,8 @@ struct OwnerObservation {
   std::string queried;              // the name finally asked at the authoritative servers
   std::string zone;                 // the zone that name is in
   // Set when the authoritative servers could not be asked at all:
-  // "dns.timeout", "dns.servfail", "dns.no_zone" (no SOA found), "dns.no_ns", "dns.cname_loop".
+  // "dns.timeout", "dns.servfail", "dns.no_zone" (no SOA found), "dns.no_ns", "dns.cname_loop",
+  // "dns.malformed_answer", "dns.resolver_failed" (the local resolver refused, or cannot be reached).
   std::string error_code;
   std::string error_detail;         // for a person: which query, to which server, what came back
   std::vector<TxtAnswer> answers;   // one per authoritative server address

@@ -4,7 +4,8 @@
 //    "tsig_key_file": "tsig.key"}}, "key_type": "p256", "out_dir": "certs/shop"}
 // "publish" may instead be {"webroot": DIR}, {"webroot_map": FILE} or {"hook": CMD}; "csr": FILE
 // (with "key": FILE) uses an existing CSR instead of generating one. Relative paths are relative to
-// the manifest's directory. Unknown keys are refused (a typo must not silently change a run).
+// the manifest's directory. Unknown and repeated keys are refused (a typo must not silently change a run); ids must
+// differ by more than case.
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct ManifestEntry {
   KeyType key_type = KeyType::P256;
   std::string csr_path, key_path;  // given: use them; empty: generated under the state dir
   std::string out_dir;             // default: certs/<id> next to the manifest
+  // Certificate files in out_dir that dcvkit did not write may be replaced (default: refused
+  // before ordering; files of this entry's earlier issuance are always replaced).
+  bool replace_files = false;
   std::optional<int> validity_days;
   std::string spec_json;           // the line, normalised (what the ledger keeps for renewals)
   std::size_t line = 0;            // 1-based line in the manifest
@@ -61,7 +65,7 @@ class ManifestReader {
   std::istream& in_;
   std::string origin_, base_dir_;
   bool check_unique_;
-  std::set<std::string> ids_;
+  std::map<std::string, std::string> ids_;  // lower-cased id -> the id as written
   std::size_t line_ = 0, entries_ = 0;
 };
 

@@ -49,6 +49,16 @@ class TokenEngine {
   std::unique_ptr<Impl> impl_;
 };
 
+// What makes an AuthKey doubtful, one sentence each (empty: nothing). CertCentral hands out the
+// AuthKey as a short string of ASCII letters and digits (the API's `auth_key`; 32 lowercase base-36
+// characters in the sandbox), and the token is an HMAC over its exact bytes, so a control byte, a
+// trailing carriage return (a file saved with CRLF endings, or twice), a non-ASCII byte, or a
+// length outside kAuthKeyPlausibleLength almost always means a key that makes tokens the CA will
+// not match. Doubts are warnings, not refusals: the format is not published, and a refusal would
+// block a genuine key the day the CA changes it; `check --csr` shows a wrong key at once.
+inline constexpr std::size_t kAuthKeyMinPlausibleLength = 12, kAuthKeyMaxPlausibleLength = 128;
+std::vector<std::string> auth_key_doubts(std::string_view auth_key);
+
 Result<std::string> compute_token(std::string_view auth_key, std::string_view csr_bytes, UnixSeconds timestamp);
 
 struct ParsedToken {

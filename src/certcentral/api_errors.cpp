@@ -67,6 +67,8 @@ constexpr TransportText kTransportTexts[] = {
     {TransportFailure::ConnectionLost, "api.connection_lost", "the connection was lost", "try again later"},
     {TransportFailure::TooLarge, "api.answer_too_large", "the answer was refused",
      "check that --api-url points at the CertCentral API (.../services/v2), not at another server"},
+    {TransportFailure::Local, "api.bad_request_url", "the request cannot be made (nothing was sent)",
+     "check --api-url: retrying cannot help"},
     {TransportFailure::Other, "api.transfer_failed", "the transfer failed", "try again later"},
 };
 

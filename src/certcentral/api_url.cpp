@@ -41,6 +41,8 @@ Result<std::string> resolve_api_url(std::string_view text) {
   } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
     host.resize(colon);
   }
+  // A DNS name has at most 253 characters: a longer host is a local mistake that no retry fixes.
+  if (host.size() > 253) return bad("the host name has " + std::to_string(host.size()) + " characters (at most 253)");
   if (http && !is_loopback_host(host))
     return make_error(ErrorKind::InvalidInput, "api.insecure_url",
                       "--api-url: plain http would send the API key unencrypted to " + host,

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dcvkit/certcentral.hpp"
+#include "util/display.hpp"
 
 namespace dcvkit::certcentral {
 
@@ -10,6 +11,16 @@ std::vector<std::string> OrderRequest::names() const {
   for (const auto& n : dns_names)
     if (n != common_name) out.push_back(n);
   return out;
+}
+
+Status validate_product_id(std::string_view product) {
+  if (!product.empty() && product.size() <= kMaxProductIdLength &&
+      product.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos)
+    return {};
+  return make_error(ErrorKind::Usage, "order.bad_product",
+                    "product '" + detail::printable(product, 40) + "' is not a product id (1-" +
+                        std::to_string(kMaxProductIdLength) + " of a-z 0-9 _ -)",
+                    "e.g. ssl_dv_geotrust, ssl_dv_rapidssl, wildcard_dv_geotrust");
 }
 
 std::string order_body_json(const OrderRequest& order) {

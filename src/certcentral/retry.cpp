@@ -82,7 +82,8 @@ ReplyClass classify_reply(const HttpReply& reply, bool idempotent) {
   switch (reply.failure) {
     case TransportFailure::TlsVerify:
     case TransportFailure::TlsHostMismatch:
-    case TransportFailure::TlsProtocol: return ReplyClass::Final;
+    case TransportFailure::TlsProtocol:
+    case TransportFailure::Local: return ReplyClass::Final;
     // The same request gets the same oversized answer; an order may still have been created.
     case TransportFailure::TooLarge: return idempotent ? ReplyClass::Final : ReplyClass::Ambiguous;
     case TransportFailure::NotSent: return ReplyClass::Retryable;

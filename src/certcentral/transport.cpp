@@ -175,6 +175,12 @@ class CurlTransport final : public Transport {
       return;
     }
     switch (code) {
+      case CURLE_URL_MALFORMAT:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+      case CURLE_BAD_FUNCTION_ARGUMENT:
+      case CURLE_NOT_BUILT_IN:
+        reply.failure = TransportFailure::Local;
+        return;
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_RESOLVE_PROXY:
       case CURLE_COULDNT_CONNECT:
@@ -237,6 +243,7 @@ std::string_view to_string(TransportFailure failure) {
     case TransportFailure::Timeout: return "timed out";
     case TransportFailure::ConnectionLost: return "connection lost";
     case TransportFailure::TooLarge: return "answer too large";
+    case TransportFailure::Local: return "request cannot be made";
     case TransportFailure::Other: return "transfer failed";
   }
   return "transfer failed";

@@ -4,7 +4,6 @@
 #include <mutex>
 #include <thread>
 
-#include "check/text_verdict.hpp"
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/names.hpp"
 
@@ -177,15 +176,10 @@ class Batch {
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
         drive(*p, http_.queue, limit, [&](CheckRequest r, const std::function<void()>& finished) {
           auto expected = r.expected;
-          p->submit(
-              std::move(r.name),
-              [this, expected, finished](const HttpObservation& o) {
-                emit(judge_http(o, *expected, clock_.now()));
-                finished();
-              },
-              [this, expected](const std::string& body) {
-                return detail::judge_text(body, *expected, clock_.now()).kind == detail::TextVerdict::Valid;
-              });
+          p->submit(std::move(r.name), [this, expected, finished](const HttpObservation& o) {
+            emit(judge_http(o, *expected, clock_.now()));
+            finished();
+          });
         });
       });
     return {};

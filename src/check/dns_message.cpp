@@ -102,29 +102,45 @@ bool Message::parse(const unsigned char* wire, std::size_t size) {
   wire_ = wire;
   size_ = size;
   records_.clear();
-  if (!wire || size < kHeaderSize || size > 0xFFFF) return false;
+  error_.clear();
+  const auto fail = [this](std::string why) {
+    error_ = std::move(why);
+    return false;
+  };
+  if (!wire || size < kHeaderSize) return fail("shorter than the 12-byte DNS header");
+  if (size > 0xFFFF) return fail("longer than a DNS message can be");
   rcode_ = wire[3] & 0x0F;
+  aa_ = (wire[2] & 0x04) != 0;
   const std::size_t questions = u16(wire + 4);
   const std::size_t counts[3] = {u16(wire + 6), u16(wire + 8), u16(wire + 10)};
+  static constexpr const char* kSection[3] = {"answer", "authority", "additional"};
   std::size_t pos = kHeaderSize;
   for (std::size_t i = 0; i < questions; ++i) {
     pos = skip_name(wire, size, pos);
-    if (pos == 0 || pos + 4 > size) return false;
+    if (pos == 0 || pos + 4 > size) return fail("the question section is malformed");
     pos += 4;
   }
   for (std::uint8_t s = 0; s < 3; ++s) {
     for (std::size_t i = 0; i < counts[s]; ++i) {
+      // Built only on failure: a good message costs no allocation.
+      const auto record = [&] { return "record " + std::to_string(i + 1) + " of the " + kSection[s] + " section"; };
+      if (pos >= size)
+        return fail("the header counts " + std::to_string(counts[s]) + " records in the " + kSection[s] +
+                    " section, but the message ends after " + std::to_string(i));
       const std::size_t owner = pos;
       pos = skip_name(wire, size, pos);
-      if (pos == 0 || pos + 10 > size) return false;
+      if (pos == 0) return fail(record() + ": its name is malformed (a compression loop or forward pointer, or it runs past the end)");
+      if (pos + 10 > size) return fail(record() + ": the message ends inside it");
       const std::uint16_t type = u16(wire + pos), klass = u16(wire + pos + 2), rdlength = u16(wire + pos + 8);
       const std::size_t rdata = pos + 10;
-      if (rdata + rdlength > size) return false;
+      if (rdata + rdlength > size)
+        return fail(record() + ": its RDLENGTH " + std::to_string(rdlength) + " runs past the end of the message");
       pos = rdata + rdlength;
       if (klass != kClassIn || !followed(type)) continue;  // EDNS OPT, RRSIG, ...: not read
       const auto t = static_cast<RrType>(type);
       if ((t == RrType::A && rdlength != 4) || (t == RrType::AAAA && rdlength != 16)) continue;  // no address in it
-      if (!rdata_fits(wire, size, t, rdata, rdlength)) return false;
+      if (!rdata_fits(wire, size, t, rdata, rdlength))
+        return fail(record() + ": its " + type_text(t) + " data is malformed");
       records_.push_back(RecordRef{t, static_cast<Section>(s), static_cast<std::uint16_t>(owner),
                                    static_cast<std::uint16_t>(rdata), rdlength});
     }
@@ -156,9 +172,33 @@ std::string Message::txt(const RecordRef& r) const {
   std::size_t total = 0;
   for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) total += wire_[p];
   joined.reserve(total);
-  // Character-strings are length-prefixed; the CA concatenates them, so must we, byte for byte.
   for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) joined.append(reinterpret_cast<const char*>(wire_ + p + 1), wire_[p]);
   return joined;
+}
+
+std::string Message::txt_rendered(const RecordRef& r) const {
+  std::string out;
+  if (r.type != RrType::TXT) return out;
+  const std::size_t end = std::size_t{r.rdata} + r.rdlength;
+  for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) {
+    if (!out.empty()) out += ' ';
+    out += '"';
+    for (std::size_t i = p + 1; i <= p + wire_[p]; ++i) {
+      const unsigned char c = wire_[i];
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20 || c >= 0x7f) {
+        const char digits[] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
+                               static_cast<char>('0' + c % 10)};
+        out.append(digits, sizeof digits);
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
+  }
+  return out;
 }
 
 std::string Message::address(const RecordRef& r) const {

@@ -33,8 +33,12 @@ class Message {
   // Reads `size` bytes at `wire`, which must outlive every later call. False: not a DNS message,
   // or one whose names or records run outside it. Reuses its record list: no allocation once warm.
   bool parse(const unsigned char* wire, std::size_t size);
+  // Why the last parse() failed, for a person ("a record's RDLENGTH runs past the end of the
+  // message"); empty after a success.
+  const std::string& error() const { return error_; }
 
   int rcode() const { return rcode_; }
+  bool authoritative() const { return aa_; }  // the AA bit
   // The records of the followed types (A, NS, CNAME, SOA, TXT, AAAA), in message order.
   const std::vector<RecordRef>& records() const { return records_; }
 
@@ -45,8 +49,12 @@ class Message {
   bool owner_is(const RecordRef& r, std::string_view expected) const;
   // NS and CNAME: the name in the rdata.
   std::string target(const RecordRef& r) const;
-  // TXT: the record's strings joined, as the CA reads them.
+  // TXT: the record's strings joined, byte for byte.
   std::string txt(const RecordRef& r) const;
+  // TXT as the CA's library reads it (dnsjava TXTRecord.rdataToString, DnsClient.java): each
+  // string quoted ('"' and '\' escaped, other bytes outside 0x20-0x7e as \DDD), separated by a
+  // space. A token split across two strings is not found in it.
+  std::string txt_rendered(const RecordRef& r) const;
   // A and AAAA: the address as text.
   std::string address(const RecordRef& r) const;
 
@@ -54,6 +62,8 @@ class Message {
   const unsigned char* wire_ = nullptr;
   std::size_t size_ = 0;
   int rcode_ = 0;
+  bool aa_ = false;
+  std::string error_;
   std::vector<RecordRef> records_;
 };
 

@@ -124,13 +124,17 @@ class DnsProbeImpl final : public DnsProbe {
   void on_txt(OwnerJob* o, std::size_t slot, const Reply& r) {
     TxtAnswer& a = o->obs().answers[slot];
     if (!r.message) {
-      a.rcode = "TIMEOUT";
+      a.rcode = r.malformed.empty() ? "TIMEOUT" : "MALFORMED";
+      a.problem = r.malformed.empty() ? dns::no_answer_text(r.status, options_.timeout_ms) : std::string(r.malformed);
     } else {
       const Message& m = *r.message;
       a.rcode = dns::rcode_text(m.rcode());
       for (const RecordRef& rec : m.records())
-        if (rec.section == Section::Answer && rec.type == RrType::TXT && m.owner_is(rec, o->current))
+        if (rec.section == Section::Answer && rec.type == RrType::TXT && m.owner_is(rec, o->current)) {
           a.values.push_back(m.txt(rec));
+          a.rendered.push_back(m.txt_rendered(rec));
+        }
+      a.not_authoritative = !m.authoritative() && (m.rcode() == 0 || m.rcode() == 3) && a.values.empty();
     }
     if (--o->answers_left == 0) finish_owner(o);
   }

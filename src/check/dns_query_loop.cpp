@@ -182,6 +182,7 @@ void QueryLoop::run_handlers() {
     Reply r;
     r.status = c.status;
     if (message_.parse(c.bytes.data(), c.bytes.size())) r.message = &message_;
+    else if (!c.bytes.empty()) r.malformed = message_.error();
     handler(r);
   }
 }

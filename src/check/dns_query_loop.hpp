@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,7 @@ namespace dcvkit::dns {
 struct Reply {
   int status = 0;                    // ARES_SUCCESS, ARES_ETIMEOUT, ARES_ECONNREFUSED, ...
   const Message* message = nullptr;  // set when a parseable response arrived (any rcode); valid in the handler only
+  std::string_view malformed;        // set when a response arrived that could not be read: why (handler only)
 };
 using ReplyHandler = std::function<void(const Reply&)>;
 

@@ -16,19 +16,28 @@ struct ZoneServerCache::Entry {
 };
 
 std::string resolver_failure_code(const Reply& r) {
-  if (!r.message) return "dns.timeout";
-  if (r.message->rcode() == 0 || r.message->rcode() == 3) return {};
-  // REFUSED, NOTIMP, FORMERR from a resolver all mean "cannot resolve here", like SERVFAIL.
-  return "dns.servfail";
+  if (!r.message) return r.malformed.empty() ? "dns.resolver_failed" : "dns.malformed_answer";
+  const int rcode = r.message->rcode();
+  if (rcode == 0 || rcode == 3) return {};
+  // SERVFAIL: the resolver tried the zone's servers and failed, as the CA's resolvers would.
+  // REFUSED, NOTIMP, FORMERR: this resolver will not resolve for us; the zone is not at fault.
+  return rcode == 2 ? "dns.servfail" : "dns.resolver_failed";
+}
+
+std::string no_answer_text(int status, int timeout_ms) {
+  // c-ares retries a truncated (TC) UDP answer over TCP: a refusal may come from either.
+  if (status == ARES_ECONNREFUSED) return "connection refused (nothing listening on UDP, or on TCP after a truncated UDP answer)";
+  if (status == ARES_ETIMEOUT) return "no answer within " + std::to_string(timeout_ms) + " ms";
+  return ares_strerror(status);
 }
 
 std::string resolver_failure_detail(RrType type, const std::string& name, const std::string& server, int timeout_ms,
                                     const Reply& r) {
-  std::string what = std::string(type_text(type)) + " query for " + (name.empty() ? "." : name) + " to resolver " + server;
+  std::string what = std::string(type_text(type)) + " query for " + (name.empty() ? "." : name) +
+                     " to the local resolver " + server + " (--resolver)";
   if (r.message) return what + " returned " + rcode_text(r.message->rcode());
-  if (r.status == ARES_ECONNREFUSED) return what + ": connection refused (nothing listening)";
-  if (r.status == ARES_ETIMEOUT) return what + ": no answer within " + std::to_string(timeout_ms) + " ms";
-  return what + ": " + ares_strerror(r.status);
+  if (!r.malformed.empty()) return what + ": the answer is malformed: " + std::string(r.malformed);
+  return what + ": " + no_answer_text(r.status, timeout_ms);
 }
 
 ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms)
@@ -119,7 +128,7 @@ void ZoneServerCache::settle(const std::string& zone, const std::shared_ptr<Entr
   auto waiters = std::move(e->waiters);
   e->waiters.clear();
   // A timeout may be passing: names submitted later ask again instead of inheriting it.
-  if (e->result.error_code == "dns.timeout") {
+  if (e->result.error_code == "dns.resolver_failed") {
     if (auto it = entries_.find(zone); it != entries_.end() && it->second == e) entries_.erase(it);
   }
   for (auto& w : waiters) w(e->result);

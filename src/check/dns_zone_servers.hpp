@@ -50,9 +50,13 @@ class ZoneServerCache {
 };
 
 // Shared wording for "the resolver did not give a usable answer", so every step reports alike.
-// Empty code: the reply is usable (NOERROR or NXDOMAIN).
+// Empty code: the reply is usable (NOERROR or NXDOMAIN). The resolver is the local one dcvkit asks
+// (--resolver), not the zone's: a refusal or silence from it says nothing about the zone, and gets
+// its own code (dns.resolver_failed) so no hint blames the zone's nameservers.
 std::string resolver_failure_code(const Reply& r);
 std::string resolver_failure_detail(RrType type, const std::string& name, const std::string& server, int timeout_ms,
                                     const Reply& r);
+// Why no answer came: "no answer within 3000 ms", "connection refused (nothing listening)", ...
+std::string no_answer_text(int status, int timeout_ms);
 
 }  // namespace dcvkit::dns

@@ -3,41 +3,88 @@
 #include "dcvkit/check.hpp"
 
 namespace dcvkit {
+namespace {
+
+struct Reason {
+  // When a name fails in several ways, the failure with the highest rank is reported: the one
+  // closest to success, which is the one a person fixes (a token on some servers beats a wrong
+  // token, which beats no token, which beats a server that cannot be reached at all).
+  int rank;
+  std::string_view hint;
+};
+
+// Every reason code, in one table: a code missing here has no hint and ranks below every other
+// (tests/test_check_judge.cpp checks that every code src/check can emit is here).
+const std::map<std::string_view, Reason>& reasons() {
+  static const std::map<std::string_view, Reason> kReasons = {
+      {"ok", {100, ""}},
+      {"dns.partial_propagation",
+       {9, "the CA asks several servers: wait for every nameserver to have the record (zone transfer, NOTIFY), then check again"}},
+      {"token.expired", {8, "the token is older than 30 days: make and publish a new one (dcvkit token new)"}},
+      {"token.not_yet_valid", {8, "the token's timestamp is in the future: wait until then, or publish a token made for now"}},
+      {"dns.token_mismatch", {7, "the TXT records hold other tokens: publish the token you will order with"}},
+      {"http.token_mismatch", {7, "fileauth.txt holds other tokens: publish the token you will order with"}},
+      {"token.wrong_csr",
+       {7, "the tokens found were not made from this CSR and AuthKey: check the CSR form (--all-forms) and the AuthKey"}},
+      {"http.body_too_large",
+       {7, "the token is past the first 5,000 characters the CA reads: put it at the top of fileauth.txt"}},
+      {"http.no_token", {6, "fileauth.txt holds no token: publish it (dcvkit publish --method http)"}},
+      {"dns.timeout", {5, "a nameserver does not answer: the CA will time out too; is it down or firewalled?"}},
+      {"dns.servfail", {5, "a nameserver fails for this name: the CA fails the same way; see that server's log"}},
+      {"dns.refused",
+       {5, "a nameserver refuses to answer for this zone: fix its configuration (allow-query), or the NS records"}},
+      {"dns.not_authoritative",
+       {5, "a server listed as a nameserver of the zone does not serve it: fix the NS records, or load the zone on that server"}},
+      {"dns.malformed_answer",
+       {5, "a DNS server sends answers that are not well-formed DNS messages: the CA cannot read them either; see that server"}},
+      {"http.not_found",
+       {5, "fileauth.txt is not there: is .well-known blocked by a rewrite or .htaccess, or is the webroot wrong?"}},
+      {"http.client_error",
+       {5, "the server refuses the request (e.g. 403): allow /.well-known/pki-validation/ for everyone"}},
+      {"http.status_5xx", {5, "the server fails on this URL: see its error log"}},
+      {"http.status_other", {5, "the CA needs a 2xx answer with the file"}},
+      {"http.redirect_offsite",
+       {5, "the CA follows redirects only within the same registrable domain: serve the file without that redirect"}},
+      {"http.redirect_bad_port", {5, "the CA follows redirects only to ports 80 and 443"}},
+      {"http.redirect_bad_scheme", {5, "the CA follows redirects only to http:// and https://"}},
+      {"http.too_many_redirects", {5, "the CA follows at most 5 redirects: shorten the chain"}},
+      {"http.redirect_loop", {5, "the redirects loop: fix the server's rewrite rules"}},
+      {"dns.no_zone", {4, "no zone (SOA) found for the name: is the domain registered and delegated?"}},
+      {"dns.no_ns", {4, "the zone has no reachable NS records: fix the delegation"}},
+      {"dns.cname_loop", {4, "the CNAME chain loops: fix the CNAME records"}},
+      // A server that accepts the connection and then says nothing is closer to serving the file
+      // than one that refuses it: the read timeout on http beats "connection refused" on https.
+      {"http.timeout",
+       {4, "the CA waits 2 s to connect and 5 s for the answer: the server is too slow or does not answer"}},
+      {"dns.resolver_failed",
+       {3, "the local resolver dcvkit asks (--resolver) refused or did not answer: check that it runs and allows "
+           "recursive queries from this host; the CA uses its own resolvers"}},
+      {"dns.no_txt", {3, "publish the token as TXT at _dnsauth.<name> (dcvkit publish --method dns)"}},
+      {"http.connect_failed",
+       {3, "the site cannot be reached on 443 or 80: check DNS, the firewall and that the server runs"}},
+      {"dns.nxdomain",
+       {2, "no such name: add the TXT record (dcvkit publish --method dns), or an A/CNAME record for the name"}},
+       {"dns.token_split", {7, "publish the token as one character string: the CA reads the strings of a TXT record apart"}},
+       {"http.partial_addresses",
+        {5, "some of the name's addresses do not serve the token: the CA reaches any of them, so put the file on every node"}},
+       {"http.no_address", {3, "the name has no A record the CA can use: add one (the CA resolves it itself, over IPv4)"}},
+       {"http.ipv6_only", {3, "the CA fetches over IPv4 only: add an A record next to the AAAA"}},
+  };
+  return kReasons;
+}
+
+}  // namespace
 
 std::string_view hint_for(std::string_view code) {
-  static const std::map<std::string_view, std::string_view> kHints = {
-      {"ok", ""},
-      {"dns.nxdomain", "no such name: add the TXT record (dcvkit publish --method dns), or an A/CNAME record for the name"},
-      {"dns.no_txt", "publish the token as TXT at _dnsauth.<name> (dcvkit publish --method dns)"},
-      {"dns.token_mismatch", "the TXT records hold other tokens: publish the token you will order with"},
-      {"dns.partial_propagation",
-       "the CA asks several servers: wait for every nameserver to have the record (zone transfer, NOTIFY), then check again"},
-      {"dns.servfail", "a nameserver fails for this name: the CA fails the same way; see that server's log"},
-      {"dns.refused", "a nameserver refuses to answer for this zone: fix its configuration (allow-query), or the NS records"},
-      {"dns.timeout", "a nameserver does not answer: the CA will time out too; is it down or firewalled?"},
-      {"dns.no_zone", "no zone (SOA) found for the name: is the domain registered and delegated?"},
-      {"dns.no_ns", "the zone has no reachable NS records: fix the delegation"},
-      {"dns.cname_loop", "the CNAME chain loops: fix the CNAME records"},
-      {"http.not_found", "fileauth.txt is not there: is .well-known blocked by a rewrite or .htaccess, or is the webroot wrong?"},
-      {"http.client_error", "the server refuses the request (e.g. 403): allow /.well-known/pki-validation/ for everyone"},
-      {"http.status_5xx", "the server fails on this URL: see its error log"},
-      {"http.status_other", "the CA needs a 2xx answer with the file"},
-      {"http.redirect_offsite", "the CA follows redirects only within the same registrable domain: serve the file without that redirect"},
-      {"http.redirect_bad_port", "the CA follows redirects only to ports 80 and 443"},
-      {"http.redirect_bad_scheme", "the CA follows redirects only to http:// and https://"},
-      {"http.too_many_redirects", "the CA follows at most 5 redirects: shorten the chain"},
-      {"http.redirect_loop", "the redirects loop: fix the server's rewrite rules"},
-      {"http.timeout", "the CA waits 2 s to connect and 5 s for the answer: the server is too slow or does not answer"},
-      {"http.connect_failed", "the site cannot be reached on 443 or 80: check DNS, the firewall and that the server runs"},
-      {"http.no_token", "fileauth.txt holds no token: publish it (dcvkit publish --method http)"},
-      {"http.token_mismatch", "fileauth.txt holds other tokens: publish the token you will order with"},
-      {"http.body_too_large", "the token is past the first 5,000 characters the CA reads: put it at the top of fileauth.txt"},
-      {"token.expired", "the token is older than 30 days: make and publish a new one (dcvkit token new)"},
-      {"token.not_yet_valid", "the token's timestamp is in the future: wait until then, or publish a token made for now"},
-      {"token.wrong_csr", "the tokens found were not made from this CSR and AuthKey: check the CSR form (--all-forms) and the AuthKey"},
-  };
-  auto it = kHints.find(code);
-  return it == kHints.end() ? std::string_view() : it->second;
+  auto it = reasons().find(code);
+  return it == reasons().end() ? std::string_view() : it->second.hint;
 }
+
+int reason_rank(std::string_view code) {
+  auto it = reasons().find(code);
+  return it == reasons().end() ? 0 : it->second.rank;
+}
+
+bool is_reason_code(std::string_view code) { return reasons().count(code) > 0; }
 
 }  // namespace dcvkit

@@ -40,11 +40,14 @@ Result<certcentral::ClientOptions> api_settings(const cxxopts::ParseResult& args
 
 Result<Secret> read_api_key(const cxxopts::ParseResult& args, const Output& out) {
   Secret key;
+  const char* env = std::getenv("DCVKIT_API_KEY");
+  if (args.count("api-key-file") && env && *env)
+    out.warn("DCVKIT_API_KEY is set and ignored: --api-key-file wins (an option given for this command beats the environment)");
   if (args.count("api-key-file")) {
     auto read = read_secret_file(args["api-key-file"].as<std::string>(), "API key file", out);
     if (!read) return read.error();
     key = std::move(*read);
-  } else if (const char* env = std::getenv("DCVKIT_API_KEY"); env && *env) {
+  } else if (env && *env) {
     key = Secret(without_line_ending(env));
   } else {
     return make_error(ErrorKind::ApiAuth, "api.no_key", "no API key given",

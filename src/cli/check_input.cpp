@@ -4,8 +4,14 @@
 
 #include "cli/csr_input.hpp"
 #include "cli/names_input.hpp"
+#include "util/json_line.hpp"
 
 namespace dcvkit::cli {
+namespace {
+
+constexpr std::initializer_list<const char*> kLineKeys = {"name", "method", "token", "csr"};
+
+}  // namespace
 
 void add_check_input_options(cxxopts::Options& options) {
   options.add_options("What to check")
@@ -94,18 +100,23 @@ std::optional<CheckRequest> CheckInput::next() {
 
 std::optional<CheckRequest> CheckInput::next_line() {
   std::string line;
-  while (std::getline(file_, line)) {
+  for (;;) {
+    const auto got = detail::read_bounded_line(file_, line);
+    if (got == detail::LineRead::End) return std::nullopt;
     ++line_number_;
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') continue;
     const std::string where = file_path_ + ":" + std::to_string(line_number_);
     auto fail = [&](const std::string& why) -> std::optional<CheckRequest> {
       error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", std::string(where).append(": ").append(why),
                           R"(each line: {"name": NAME, "method": "dns"|"http", "token": TOKEN} or "csr": FILE)");
       return std::nullopt;
     };
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail("not a JSON object");
+    if (got == detail::LineRead::TooLong) return fail(detail::too_long_message(line));
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    auto parsed = detail::parse_object_line(line);
+    if (!parsed.error.empty()) return fail(parsed.error);
+    const auto& j = parsed.value;
+    if (auto key = detail::unknown_key(j, kLineKeys)) return fail(detail::unknown_key_message(*key, kLineKeys));
     if (!j.contains("name") || !j["name"].is_string()) return fail("no \"name\" string");
     CheckRequest r;
     r.name = j["name"].get<std::string>();
@@ -118,10 +129,13 @@ std::optional<CheckRequest> CheckInput::next_line() {
     } else {
       return fail("no \"method\" (and no --method)");
     }
-    if (j.contains("token") && j["token"].is_string()) {
+    if (j.contains("token") && j.contains("csr")) return fail(R"(both "token" and "csr": give one)");
+    if ((j.contains("token") && !j["token"].is_string()) || (j.contains("csr") && !j["csr"].is_string()))
+      return fail(R"("token" and "csr" must be strings)");
+    if (j.contains("token")) {
       if (auto p = parse_token(j["token"].get<std::string>()); !p) return fail(p.error().message);
       r.expected = TokenExpectation::exact({j["token"].get<std::string>()});
-    } else if (j.contains("csr") && j["csr"].is_string()) {
+    } else if (j.contains("csr")) {
       auto e = expectation_for_csr(j["csr"].get<std::string>());
       if (!e) {
         error_ = e.error();
@@ -136,7 +150,6 @@ std::optional<CheckRequest> CheckInput::next_line() {
     }
     return r;
   }
-  return std::nullopt;
 }
 
 }  // namespace dcvkit::cli

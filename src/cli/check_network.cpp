@@ -19,26 +19,42 @@ std::string default_resolver() {
 
 }  // namespace
 
-void add_check_network_options(cxxopts::Options& options, const std::string& group, const std::string& timeout_flag) {
+void add_check_network_options(cxxopts::Options& options, const std::string& group, const std::string& old_ms_flag) {
   options.add_options(group)
-      ("resolver", "Recursive resolver for CNAMEs and NS lookups (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("resolver", "Recursive resolver for CNAMEs, NS lookups and the web servers' A records (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
       ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "PORT")
       ("http-port", "Connect here for http:// URLs (the URL keeps port 80)", cxxopts::value<std::uint16_t>()->default_value("80"), "PORT")
       ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
-      ("connect-address", "Connect to this address for every name (split horizon)", cxxopts::value<std::string>(), "IP")
-      (timeout_flag, "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS");
+      ("connect-address", "Connect to this address for every name (split horizon; no A lookup)", cxxopts::value<std::string>(), "IP")
+      ("all-addresses", "HTTP: fetch from every A record of a name; pass only when all serve the token")
+      ("dns-timeout", "DNS query timeout, all tries included", cxxopts::value<std::string>()->default_value("3s"), "DURATION");
+  if (!old_ms_flag.empty() && old_ms_flag != "dns-timeout")
+    options.add_options(kOldSpellings)(old_ms_flag, "Old spelling of --dns-timeout, in milliseconds", cxxopts::value<int>(), "MS");
 }
 
-Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchOptions& batch, const std::string& timeout_flag) {
+Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchOptions& batch, const std::string& old_ms_flag) {
   auto resolver = parse_host_port(args.count("resolver") ? args["resolver"].as<std::string>() : default_resolver(), 53);
   if (!resolver) return resolver.error();
   batch.dns.resolver = *resolver;
   batch.dns.ns_port = args["ns-port"].as<std::uint16_t>();
-  batch.dns.timeout_ms = args[timeout_flag].as<int>();
+  if (!old_ms_flag.empty() && old_ms_flag != "dns-timeout" && args.count(old_ms_flag)) {
+    batch.dns.timeout_ms = args[old_ms_flag].as<int>();
+    if (batch.dns.timeout_ms <= 0) return usage_error("--" + old_ms_flag + " must be positive", "");
+  } else {
+    auto ms = timeout_option_ms(args, "dns-timeout", 600000);
+    if (!ms) return ms.error();
+    batch.dns.timeout_ms = *ms;
+  }
   batch.http.http_port = args["http-port"].as<std::uint16_t>();
   batch.http.https_port = args["https-port"].as<std::uint16_t>();
   if (args.count("connect-address")) batch.http.connect_address = args["connect-address"].as<std::string>();
-  if (batch.dns.timeout_ms <= 0) return usage_error("--" + timeout_flag + " must be positive", "");
+  // The web servers' addresses come from the same resolver as everything else, as at the CA.
+  batch.http.resolver = batch.dns.resolver;
+  batch.http.resolve_timeout_ms = batch.dns.timeout_ms;
+  batch.http.all_addresses = args.count("all-addresses") > 0;
+  if (batch.http.all_addresses && !batch.http.connect_address.empty())
+    return usage_error("--all-addresses and --connect-address exclude each other",
+                       "--connect-address pins every name to one address; drop it to fetch from each A record");
   return {};
 }
 

@@ -35,15 +35,17 @@ int cmd_order_download(int argc, char** argv) {
   options.add_options()
       ("csr", "Check the certificate's key against this CSR (default: the CSR stored with the order)", cxxopts::value<std::string>(), "FILE")
       ("wait", "While the order is pending: validate again with backoff until issued")
-      ("timeout", "With --wait: give up after this many seconds", cxxopts::value<int>()->default_value("600"), "S");
+      ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION");
   add_out_dir_options(options);
   int code = kExitOk;
   auto args = parse_order_options(options, argc, argv, out, code, true);
   if (!args) return code;
   auto id = parse_order_id(*args);
   if (!id) return out.fail(id.error());
-  const int timeout = (*args)["timeout"].as<int>();
-  if (timeout <= 0) return out.fail(usage_error("--timeout must be positive", ""));
+  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
+  if (!timeout_seconds || *timeout_seconds <= 0)
+    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
+  const auto timeout = static_cast<int>(*timeout_seconds);
   std::string own_csr;
   if (args->count("csr")) {
     auto text = load_csr_file((*args)["csr"].as<std::string>());
@@ -76,8 +78,8 @@ int cmd_order_download(int argc, char** argv) {
   }
   std::vector<std::string> names{info->common_name};
   names.insert(names.end(), info->dns_names.begin(), info->dns_names.end());
-  auto delivery = download_and_deliver(**client, certificate_id, ChainExpectation{*key, names}, dir);
-  if (!delivery) return out.fail(delivery.error());
+  auto delivery = download_and_deliver(**client, certificate_id, ChainExpectation{*key, names}, dir, *id);
+  if (!delivery) return report_delivery_failure(out, delivery.error(), *id, dir);
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
     j["order_id"] = *id;

@@ -12,12 +12,18 @@
 #include "cli/order_delivery.hpp"
 #include "cli/order_precheck.hpp"
 #include "cli/token_report.hpp"
+#include "dcvkit/files.hpp"
 #include "dcvkit/names.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/validity_limit.hpp"
 
 namespace dcvkit::cli {
 namespace {
+
+// Room the certificate files need (cert, chain, fullchain, root, and their staged copies), with
+// a wide margin: a few kilobytes each.
+constexpr std::uintmax_t kCertificateRoom = std::uintmax_t{1} << 20;
 
 using certcentral::OrderRequest;
 
@@ -32,8 +38,11 @@ Result<std::optional<int>> positive_option(const cxxopts::ParseResult& args, con
 Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const CsrInput& csr, DcvMethod method) {
   OrderRequest order;
   order.product = args["product"].as<std::string>();
-  if (order.product.empty() || order.product.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
-    return usage_error("--product '" + shown(order.product) + "' is not a product id", "e.g. ssl_dv_geotrust, ssl_dv_rapidssl, wildcard_dv_geotrust");
+  if (auto st = certcentral::validate_product_id(order.product); !st) {
+    Error e = st.error();
+    e.message = "--" + e.message;
+    return e;
+  }
   const auto csr_names = csr.info.names();
   auto canonical = [](const std::string& n) -> Result<std::string> { return normalize_dns_name(n); };
   if (args.count("cn")) {
@@ -58,6 +67,7 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   for (auto& n : sans)
     if (n != order.common_name && std::find(order.dns_names.begin(), order.dns_names.end(), n) == order.dns_names.end())
       order.dns_names.push_back(n);
+  if (auto st = check_name_count(order.names().size()); !st) return st.error();
   order.csr = csr_form_bytes(csr.text, csr.forms.front());
   order.dcv_method = std::string(api_name(method));
   auto days = positive_option(args, "validity-days", 3650);
@@ -67,6 +77,8 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   if (*days && *years) return usage_error("--validity-days and --validity-years both given", "give one");
   order.validity_days = *days;
   order.validity_years = *years;
+  if (auto limit = check_validity_limit(order.validity_days, system_clock().now()); !limit)
+    return limit.error();
   // The plan refuses what the CA cannot validate (a wildcard with http-token).
   if (auto plan = make_plan(order.names(), PlanOptions{method, DnsLocation::DnsAuth}); !plan) return plan.error();
   return order;
@@ -146,11 +158,10 @@ std::optional<int> precheck(const cxxopts::ParseResult& args, const OrderRequest
 int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const Output& out) {
   auto settings = api_settings(args);
   if (!settings) return out.fail(settings.error());
-  const bool has_key = args.count("api-key-file") || std::getenv("DCVKIT_API_KEY");
-  if (!has_key) out.warn("no API key given (--api-key-file or DCVKIT_API_KEY): a real run would stop here");
+  if (auto key = read_api_key(args, out); !key) return out.fail(key.error());  // read, checked, never shown
   const auto request = certcentral::order_http_request(order);
   const std::string url = settings->base_url + request.path;
-  const std::string key_shown = has_key ? "[redacted]" : "[not set]";
+  const std::string key_shown = "[redacted]";
   const auto body = nlohmann::json::parse(request.body);
   if (out.json()) {
     out.print({{"dry_run", true},
@@ -170,14 +181,14 @@ int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const O
 int finish(const Output& out, certcentral::Client& client, const certcentral::SubmitResult& submitted,
            const ChainExpectation& expected, const OutDir& dir, std::int64_t certificate_id) {
   const auto& order = submitted.order;
-  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir)
-                                     : download_and_deliver(client, certificate_id, expected, dir);
+  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir, order.id)
+                                     : download_and_deliver(client, certificate_id, expected, dir, order.id);
   if (!delivery) {
     Error e = delivery.error();
     e.message = "order " + std::to_string(order.id) + " was issued, but " + e.message;
     if (e.kind != ErrorKind::CertVerify)
       e.hint = "fetch it again: dcvkit order download " + std::to_string(order.id) + " --out-dir DIR";
-    return out.fail(e);
+    return report_delivery_failure(out, e, order.id, dir);
   }
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
@@ -197,6 +208,23 @@ int finish(const Output& out, certcentral::Client& client, const certcentral::Su
   return kExitOk;
 }
 
+// A pending order's random value is the other thing the CA accepts (instead of a token): say what
+// it is and where each name would carry it, so nobody polls without knowing what to publish.
+void print_random_value(const Output& out, const std::string& value, const certcentral::OrderRequest& order, bool dns,
+                        nlohmann::json& extra) {
+  if (value.empty()) return;
+  std::vector<std::string> places;
+  for (const auto& name : order.names()) {
+    const std::string base = name.rfind("*.", 0) == 0 ? name.substr(2) : name;
+    places.push_back(dns ? "TXT at _dnsauth." + base : "http://" + base + "/.well-known/pki-validation/fileauth.txt");
+  }
+  extra["dcv_random_value"] = value;
+  extra["random_value_at"] = places;
+  if (out.json()) return;
+  std::cout << "The CA also accepts its random value instead of a token: " << shown(value) << "\n";
+  for (const auto& p : places) std::cout << "  " << p << "\n";
+}
+
 }  // namespace
 
 int cmd_order_submit(int argc, char** argv) {
@@ -213,7 +241,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("validity-days", "Certificate validity in days (default: the CA's maximum)", cxxopts::value<int>(), "N")
       ("validity-years", "Certificate validity in years", cxxopts::value<int>(), "N")
       ("wait", "When not issued at once: validate again with backoff until issued")
-      ("timeout", "With --wait: give up after this many seconds", cxxopts::value<int>()->default_value("600"), "S")
+      ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("dry-run", "Print the request (API key redacted) and send nothing")
       ("token", "A token you published, repeatable: its window is checked (and with the AuthKey, that it fits the CSR)",
        cxxopts::value<std::vector<std::string>>(), "T")
@@ -234,8 +262,10 @@ int cmd_order_submit(int argc, char** argv) {
   if (!method) return out.fail(usage_error("--method must be dns-txt-token or http-token", "dns and http are short for them"));
   if (args->count("all-forms"))
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
-  const int timeout = (*args)["timeout"].as<int>();
-  if (timeout <= 0) return out.fail(usage_error("--timeout must be positive", ""));
+  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
+  if (!timeout_seconds || *timeout_seconds <= 0)
+    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
+  const auto timeout = static_cast<int>(*timeout_seconds);
 
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());
@@ -256,9 +286,16 @@ int cmd_order_submit(int argc, char** argv) {
     return out.fail(ok.error());
   if (args->count("precheck"))
     if (auto stop = precheck(*args, *order, *method, auth_key, tokens, out)) return *stop;
-  if (args->count("dry-run")) return dry_run(*args, *order, out);
-
   const OutDir dir = out_dir_from(*args);
+  // A dry run refuses what the real run refuses, with the same exit code: files in the way, no key.
+  if (args->count("dry-run")) {
+    if (auto ok = check_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+    return dry_run(*args, *order, out);
+  }
+
+  // Before anything is bought: a certificate that cannot be written helps nobody.
+  if (auto ok = ensure_room_for(dir.dir, kCertificateRoom, "--out-dir"); !ok) return out.fail(ok.error());
+  MadeDirectories made(dir.dir);
   if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
@@ -267,6 +304,7 @@ int cmd_order_submit(int argc, char** argv) {
   submit_options.on_event = [](std::string_view text) { std::cerr << "dcvkit: " << text << "\n"; };
   auto submitted = certcentral::submit_order(**client, *order, submit_options);
   if (!submitted) return out.fail(submitted.error());
+  made.keep();  // an order exists: its certificate goes there, now or after `order download`
   const auto& created = submitted->order;
   if (created.immediate() || created.certificate_id)
     return finish(out, **client, *submitted, expected, dir, created.certificate_id);
@@ -284,10 +322,12 @@ int cmd_order_submit(int argc, char** argv) {
   }
   if (state->certificate_id) return finish(out, **client, *submitted, expected, dir, state->certificate_id);
   const std::string id = std::to_string(created.id);
+  nlohmann::json extra = {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}};
+  print_random_value(out, created.dcv_random_value, *order, *method == DcvMethod::Dns, extra);
   return report_not_issued(out, created.id, *state,
                            "publish the tokens (dcvkit check shows what the CA sees), then: dcvkit order download " + id +
                                " --wait --out-dir " + dir.dir + " (do not submit again: that is a second order)",
-                           {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}});
+                           std::move(extra));
 }
 
 }  // namespace dcvkit::cli

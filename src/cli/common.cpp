@@ -7,7 +7,10 @@
 #include <iostream>
 
 #include "dcvkit/files.hpp"
+#include "dcvkit/token.hpp"
+#include "dcvkit/token_time.hpp"
 #include "dcvkit/time.hpp"
+#include "dcvkit/token.hpp"
 #include "util/display.hpp"
 
 namespace dcvkit::cli {
@@ -123,9 +126,20 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
   try {
     auto result = options.parse(argc, argv);
     if (result.count("help")) {
-      std::cout << options.help();
+      std::vector<std::string> shown_groups;
+      for (const auto& g : options.groups())
+        if (g != kOldSpellings) shown_groups.push_back(g);
+      std::cout << options.help(shown_groups);
       exit_code = kExitOk;
       return std::nullopt;
+    }
+    for (const auto& kv : result.arguments()) {
+      // `--out "$OUT"` with OUT unset: say so, instead of "cannot create a file in ''" later.
+      if (kv.value().empty()) {
+        exit_code = out.fail(usage_error("--" + kv.key() + " is given an empty value",
+                                         "give a value; an empty one is usually a shell variable that is not set"));
+        return std::nullopt;
+      }
     }
     if (!result.unmatched().empty()) {
       exit_code = out.fail(usage_error("unexpected extra argument (" + std::to_string(result.unmatched().size()) +
@@ -141,7 +155,7 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
 }
 
 Result<Secret> read_secret_file(const std::string& path, std::string_view what, const Output& out) {
-  auto data = read_file(path, kMaxAuthKeyBytes, what);
+  auto data = read_regular_file(path, kMaxAuthKeyBytes, what);
   if (!data) return data.error();
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
@@ -161,6 +175,10 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   const bool from_file = args.count("auth-key-file") > 0, from_stdin = args.count("auth-key-stdin") > 0;
   if (from_file && from_stdin)
     return usage_error("--auth-key-file and --auth-key-stdin both given", "pass the AuthKey one way only");
+  const char* env = std::getenv("DCVKIT_AUTH_KEY");
+  if ((from_file || from_stdin) && env != nullptr)
+    out.warn(std::string("DCVKIT_AUTH_KEY is set and ignored: ") + (from_file ? "--auth-key-file" : "--auth-key-stdin") +
+             " wins (an option given for this command beats the environment)");
   Secret key;
   if (from_file) {
     auto read = read_secret_file(args["auth-key-file"].as<std::string>(), "AuthKey file", out);
@@ -170,7 +188,7 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
     auto data = read_stdin_bounded();
     if (!data) return data.error();
     key = Secret(strip_one_line_ending(std::move(*data)));
-  } else if (const char* env = std::getenv("DCVKIT_AUTH_KEY")) {
+  } else if (env != nullptr) {
     key = Secret(strip_one_line_ending(env));
   } else {
     return usage_error("no AuthKey given",
@@ -179,6 +197,8 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   if (key.empty())
     return make_error(ErrorKind::InvalidInput, "authkey.empty", "the AuthKey is empty",
                       "put the AuthKey from CertCentral (dcvkit authkey show) in the file or variable");
+  for (const auto& doubt : auth_key_doubts(key.view()))
+    out.warn("the AuthKey looks wrong: " + doubt + "; tokens made with it will not match the CA's");
   return key;
 }
 
@@ -203,7 +223,7 @@ Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args) {
     return usage_error("--timestamp and --valid-from both given", "give the token's start time once");
   if (args.count("timestamp")) return parse_compact_timestamp(args["timestamp"].as<std::string>());
   if (args.count("valid-from")) return parse_time_option(args, "valid-from", system_clock());
-  return system_clock().now();
+  return default_token_timestamp(system_clock().now());
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -237,6 +257,29 @@ std::optional<long long> parse_duration(const std::string& text) {
   }
   if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   return std::stoll(digits) * unit;
+}
+
+std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required) {
+  if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+    const std::string digits = text.substr(0, text.size() - 2);
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(digits);
+  }
+  if (unit_required && (text.empty() || text.find_last_not_of("0123456789") == std::string::npos)) return std::nullopt;
+  auto seconds = parse_duration(text);
+  if (!seconds) return std::nullopt;
+  return *seconds * 1000;
+}
+
+Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms) {
+  const std::string text = args[name].as<std::string>();
+  auto ms = parse_duration_ms(text, true);
+  if (!ms || *ms <= 0 || *ms > max_ms)
+    return usage_error("--" + name + " must be a duration from 1ms to " + std::to_string(max_ms / 1000) + "s, like 500ms or 5s",
+                       text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                           ? "a number needs its unit: " + text + "ms or " + text + "s"
+                           : "units: ms, s, m, h");
+  return static_cast<int>(*ms);
 }
 
 }  // namespace dcvkit::cli

@@ -83,6 +83,14 @@ Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args);
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 // "30s", "10m", "2h", "30d", or plain seconds (at most 6 digits).
 std::optional<long long> parse_duration(const std::string& text);
+// The same with milliseconds too ("500ms"), for timeouts; with `unit_required`, a plain number is
+// refused (an old MS option's value must not silently become seconds).
+std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required);
+// Options kept under an old spelling for one release: parsed, never shown in --help (README lists them).
+inline constexpr const char* kOldSpellings = "Old spellings (hidden, for one release)";
+// A timeout option written as a duration; "--NAME must be a duration like ..." otherwise, or when
+// outside [1 ms, max_ms].
+Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms);
 // Text from a CSR or the network, made safe for a terminal (control bytes, bad UTF-8 escaped).
 std::string shown(std::string_view untrusted);
 std::vector<std::string> shown(const std::vector<std::string>& untrusted);

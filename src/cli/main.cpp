@@ -51,6 +51,7 @@ constexpr Command kCommands[] = {
 void print_help(std::ostream& os, std::string_view only_group = {}) {
   os << "dcvkit - DV request tokens and immediate issuance\n\n"
         "Usage: dcvkit COMMAND SUBCOMMAND [options]   (each subcommand has --help)\n"
+        "       dcvkit help COMMAND [SUBCOMMAND]\n"
         "       dcvkit --version\n\n";
   for (const auto& c : kCommands) {
     if (!only_group.empty() && c.group != only_group) continue;
@@ -62,8 +63,8 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
         "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n"
         "10 some names fail the check, 11 API refused the request, 12 API key missing/wrong or no permission,\n"
         "13 rate limited, 14 network/TLS/timeout/server error, 15 order not issued (yet), 16 certificate\n"
-        "verification failed (nothing written), 17 key does not match (cert match), 18 certificate expires\n"
-        "within --warn (cert expiry).\n";
+        "verification failed (nothing installed; what arrived is in received-unverified.pem), 17 key does not\n"
+        "match (cert match), 18 certificate expires within --warn (cert expiry).\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {
@@ -90,16 +91,21 @@ int run_command(const Command& c, int argc, char** argv, int first_arg) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  dcvkit::posix::disable_core_dumps();
+int dispatch(int argc, char** argv) {
   const bool json = dcvkit::cli::wants_json(argc, argv);
   if (argc < 2) return usage("no command given", json);
   const std::string_view first = argv[1];
-  if (first == "--help" || first == "-h" || first == "help") {
+  if ((first == "help" && argc == 2) || first == "--help" || first == "-h") {
     print_help(std::cout);
     return kExitOk;
+  }
+  if (first == "help") {  // dcvkit help token new == dcvkit token new --help
+    std::vector<char*> again(argv, argv + argc);
+    again.erase(again.begin() + 1);
+    static char help_flag[] = "--help";
+    again.push_back(help_flag);
+    again.push_back(nullptr);
+    return dispatch(static_cast<int>(again.size() - 1), again.data());
   }
   if (first == "--version" || first == "version") {
     std::cout << "dcvkit " << DCVKIT_VERSION << " (" << OPENSSL_VERSION_TEXT << ")\n";
@@ -125,4 +131,11 @@ int main(int argc, char** argv) {
   return usage("unknown subcommand '" + std::string(first) + " " + std::string(std::string_view(argv[2]).substr(0, 40)) +
                    "'",
                json, first);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dcvkit::posix::disable_core_dumps();
+  return dispatch(argc, argv);
 }

@@ -5,11 +5,13 @@
 
 #include "cli/common.hpp"
 #include "dcvkit/files.hpp"
+#include "util/json_line.hpp"
 
 namespace dcvkit::cli {
 namespace {
 
 constexpr std::size_t kMaxNamesFileBytes = std::size_t{256} * 1024 * 1024;
+constexpr std::initializer_list<const char*> kLineKeys = {"name", "token"};
 
 Error bad_line(const std::string& where, const std::string& why) {
   return make_error(ErrorKind::InvalidInput, "input.bad_line", where + ": " + why,
@@ -42,13 +44,16 @@ Result<std::vector<NameWithToken>> read_names(const cxxopts::ParseResult& args) 
       const auto first = line.find_first_not_of(" \t");
       if (first == std::string::npos || line[first] == '#') continue;
       const std::string where = path + ":" + std::to_string(number);
+      if (line.size() > detail::kMaxJsonlLineBytes) return bad_line(where, detail::too_long_message(line));
       if (line[first] != '{') {
         const auto last = line.find_last_not_of(" \t");
         names.push_back({line.substr(first, last - first + 1), "", where});
         continue;
       }
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) return bad_line(where, "not valid JSON");
+      const auto parsed = detail::parse_object_line(line);
+      if (!parsed.error.empty()) return bad_line(where, parsed.error);
+      const auto& j = parsed.value;
+      if (auto key = detail::unknown_key(j, kLineKeys)) return bad_line(where, detail::unknown_key_message(*key, kLineKeys));
       if (!j.contains("name") || !j["name"].is_string()) return bad_line(where, "no \"name\" string");
       if (j.contains("token") && !j["token"].is_string()) return bad_line(where, "\"token\" is not a string");
       names.push_back({j["name"].get<std::string>(), j.value("token", std::string()), where});

@@ -16,8 +16,9 @@ void add_publisher_options(cxxopts::Options& options) {
       ("zone", "The zone to update (default: found by an SOA query)", cxxopts::value<std::string>(), "ZONE")
       ("tsig-key-file", "TSIG key, BIND key-block or name:secret format", cxxopts::value<std::string>(), "FILE")
       ("ttl", "TTL of the TXT records", cxxopts::value<std::uint32_t>()->default_value("60"), "SECONDS")
-      ("dns-timeout", "Per-update timeout", cxxopts::value<int>()->default_value("5000"), "MS")
+      ("update-timeout", "Per-update timeout (RFC 2136)", cxxopts::value<std::string>()->default_value("5s"), "DURATION")
       ("tcp", "Send updates over TCP");
+  options.add_options(kOldSpellings)("dns-timeout", "Old spelling of --update-timeout, in milliseconds", cxxopts::value<int>(), "MS");
   options.add_options("Hook")
       ("hook-timeout", "Seconds before the hook is killed", cxxopts::value<int>()->default_value("60"), "S");
 }
@@ -55,8 +56,14 @@ Result<PublisherChoice> publisher_from_args(const cxxopts::ParseResult& args, Dc
     if (args.count("zone")) spec.zone = args["zone"].as<std::string>();
     if (args.count("tsig-key-file")) spec.tsig_key_file = args["tsig-key-file"].as<std::string>();
     spec.ttl = args["ttl"].as<std::uint32_t>();
-    spec.timeout_ms = args["dns-timeout"].as<int>();
-    if (spec.timeout_ms <= 0) return usage_error("--dns-timeout must be positive", "");
+    if (args.count("dns-timeout")) {  // the old spelling, in milliseconds
+      spec.timeout_ms = args["dns-timeout"].as<int>();
+      if (spec.timeout_ms <= 0) return usage_error("--dns-timeout must be positive", "");
+    } else {
+      auto ms = timeout_option_ms(args, "update-timeout", 600000);
+      if (!ms) return ms.error();
+      spec.timeout_ms = *ms;
+    }
     spec.tcp = args.count("tcp") > 0;
   }
   auto publisher = make_publisher(spec, method);

@@ -24,9 +24,13 @@ nlohmann::json result_json(const PipelineResult& r) {
   if (!r.out_dir.empty()) j["out_dir"] = r.out_dir;
   if (r.not_after) j["not_after"] = format_iso8601(r.not_after);
   if (r.reused) j["reused"] = true;
+  if (!r.added_names.empty()) j["added_names"] = r.added_names;
   if (!r.error_code.empty()) {
     j["error"] = {{"code", r.error_code}, {"message", r.error_message}, {"hint", r.hint}};
-    if (r.stage == Stage::Failed) j["error"]["stage"] = to_string(r.failed_at);
+    if (r.stage == Stage::Failed) {
+      j["error"]["stage"] = to_string(r.failed_at);  // the last stage completed: where a rerun resumes
+      j["error"]["step"] = step_after(r.failed_at);   // the step that failed
+    }
   }
   return j;
 }
@@ -39,7 +43,8 @@ nlohmann::json entry_json(const LedgerEntry& e) {
   if (e.not_after) j["not_after"] = format_iso8601(e.not_after);
   if (!e.out_dir.empty()) j["out_dir"] = e.out_dir;
   if (e.stage == Stage::Failed)
-    j["error"] = {{"stage", to_string(e.failed_stage)}, {"code", e.error_code}, {"message", e.error_message}};
+    j["error"] = {{"stage", to_string(e.failed_stage)}, {"step", step_after(e.failed_stage)}, {"code", e.error_code},
+                  {"message", e.error_message}};
   return j;
 }
 
@@ -57,7 +62,7 @@ void print_status_table(std::ostream& out, const std::vector<LedgerEntry>& entri
   out << "ID                    STAGE        ORDER      EXPIRES               DETAIL\n";
   for (const auto& e : entries) {
     const std::string detail =
-        e.stage == Stage::Failed ? "at " + std::string(to_string(e.failed_stage)) + ": " + e.error_code + ": " + e.error_message
+        e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage)) + ": " + e.error_code + ": " + e.error_message
                                  : e.out_dir;
     out << padded(shown(e.id), 21) << " " << padded(std::string(to_string(e.stage)), 12) << " "
         << padded(e.order_id ? std::to_string(e.order_id) : "-", 10) << " "
@@ -85,7 +90,9 @@ std::vector<PipelineResult> RunListing::listed() const {
 void print_summary(std::ostream& out, const PipelineSummary& s, const RunListing& listing) {
   for (const auto& r : listing.listed()) {
     if (r.stage == Stage::Done) {
-      out << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir) << "\n";
+      out << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir);
+      if (!r.added_names.empty()) out << "  (added by the CA: " << join(shown(r.added_names), ", ") << ")";
+      out << "\n";
     } else if (r.stage == Stage::Failed) {
       out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << to_string(r.failed_at) << "] "
           << shown(r.error_message) << "\n";

@@ -28,6 +28,7 @@ Result<std::vector<std::string>> canonical_names(const CsrRequest& request) {
   if (auto st = add(request.common_name); !st) return st.error();
   for (const auto& san : request.sans)
     if (auto st = add(san); !st) return st.error();
+  if (auto st = check_name_count(names.size()); !st) return st.error();
   if (names.front().size() > kMaxCommonName)
     return make_error(ErrorKind::InvalidInput, "csr.cn_too_long",
                       "common name '" + names.front() + "' is longer than " + std::to_string(kMaxCommonName) +

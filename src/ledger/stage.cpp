@@ -29,6 +29,23 @@ std::string_view to_string(Stage stage) {
   return "unknown";
 }
 
+std::string_view step_after(Stage last_done) {
+  switch (last_done) {
+    case Stage::New: return "csr";
+    case Stage::CsrReady: return "token";
+    case Stage::TokenReady: return "publish";
+    case Stage::Published: return "check";
+    case Stage::Checked:
+    case Stage::Ordering: return "order";
+    case Stage::Ordered: return "issuance";
+    case Stage::Issued: return "write";
+    case Stage::Written: return "cleanup";
+    case Stage::Done: return "done";
+    case Stage::Failed: return "failed";
+  }
+  return "unknown";
+}
+
 std::optional<Stage> parse_stage(std::string_view text) {
   for (const auto& [s, t] : kStages)
     if (t == text) return s;

@@ -225,4 +225,12 @@ std::string_view wildcard_base(std::string_view canonical_name) {
   return is_wildcard(canonical_name) ? canonical_name.substr(2) : canonical_name;
 }
 
+Status check_name_count(std::size_t count) {
+  if (count <= kMaxCertificateNames) return {};
+  return make_error(ErrorKind::InvalidInput, "names.too_many",
+                    std::to_string(count) + " names, more than the " + std::to_string(kMaxCertificateNames) +
+                        " one certificate may hold",
+                    "split the names over several certificates");
+}
+
 }  // namespace dcvkit

@@ -7,13 +7,17 @@
 #include <set>
 #include <vector>
 
+#include "dcvkit/validity_limit.hpp"
+#include "dcvkit/clock.hpp"
+#include "dcvkit/certcentral.hpp"
 #include "dcvkit/names.hpp"
+#include "util/display.hpp"
+#include "util/json_line.hpp"
 
 namespace dcvkit {
 namespace {
 
 using nlohmann::json;
-constexpr std::size_t kMaxNames = 250;  // more than any CA accepts in one certificate
 
 Error bad(const std::string& where, const std::string& what, std::string hint) {
   return make_error(ErrorKind::InvalidInput, "manifest.invalid", where + ": " + what, std::move(hint));
@@ -22,6 +26,13 @@ Error bad(const std::string& where, const std::string& what, std::string hint) {
 std::string resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path.front() == '/') return path;
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+// Ids name directories (certs/<id>) and files: on a case-insensitive file system "Shop" and
+// "shop" would share them, so they are compared ignoring case.
+std::string id_key(std::string id) {
+  for (auto& c : id) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return id;
 }
 
 bool valid_id(const std::string& id) {
@@ -34,13 +45,10 @@ bool valid_id(const std::string& id) {
 // Reads the only keys allowed in an object; anything else is a typo to report, not to ignore.
 Status only_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where,
                  const std::string& context) {
-  for (const auto& item : object.items()) {
-    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
-      std::string list;
-      for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
-      return bad(where, std::string("unknown key \"").append(key).append("\"").append(context), "allowed: " + list);
-    }
+  if (auto key = detail::unknown_key(object, allowed)) {
+    std::string list;
+    for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
+    return bad(where, "unknown key \"" + detail::printable(*key, 64) + "\"" + context, "allowed: " + list);
   }
   return {};
 }
@@ -114,11 +122,12 @@ Status parse_publish(const json& p, const std::string& base_dir, const std::stri
 }  // namespace
 
 Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where) {
-  const json j = json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return bad(where, "not a JSON object", R"(one object per line: {"id": "shop", "names": [...], ...})");
+  const auto object = detail::parse_object_line(line);
+  if (!object.error.empty())
+    return bad(where, object.error, R"(one object per line: {"id": "shop", "names": [...], ...})");
+  const json& j = object.value;
   if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
-                              "validity_days"},
+                              "replace_files", "validity_days"},
                           where, "");
       !st)
     return st.error();
@@ -132,7 +141,6 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
 
   if (!j.contains("names") || !j["names"].is_array() || j["names"].empty())
     return bad(at, "\"names\" must be a non-empty array of DNS names", R"("names": ["example.com", "www.example.com"])");
-  if (j["names"].size() > kMaxNames) return bad(at, "more than 250 names", "split the certificate");
   std::set<std::string> seen;
   for (const auto& n : j["names"]) {
     if (!n.is_string()) return bad(at, "every name must be a string", "");
@@ -140,6 +148,8 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
     if (!canonical) return bad(at, canonical.error().message, canonical.error().hint);
     if (seen.insert(*canonical).second) e.names.push_back(*canonical);
   }
+  // Counted once folded, as `csr new` and `order submit` count them (a line holds at most 1 MiB).
+  if (auto st = check_name_count(e.names.size()); !st) return bad(at, st.error().message, st.error().hint);
 
   auto method = string_field(j, "method", where, true);
   if (!method) return method.error();
@@ -155,6 +165,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   if (j.contains("product")) {
     auto product = string_field(j, "product", where, true);
     if (!product) return product.error();
+    if (auto st = certcentral::validate_product_id(*product); !st) return bad(at, st.error().message, st.error().hint);
     e.product = *product;
   }
   if (!j.contains("publish")) return bad(at, "no \"publish\"", R"(e.g. "publish": {"webroot": "/var/www/shop"})");
@@ -184,33 +195,25 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   auto out = string_field(j, "out_dir", where, false);
   if (!out) return out.error();
   e.out_dir = resolve(base_dir, out->empty() ? "certs/" + e.id : *out);
+  if (j.contains("replace_files")) {
+    if (!j["replace_files"].is_boolean()) return bad(at, "\"replace_files\" must be true or false", "");
+    e.replace_files = j["replace_files"].get<bool>();
+  }
   if (j.contains("validity_days")) {
     if (!j["validity_days"].is_number_unsigned() || j["validity_days"].get<std::uint64_t>() == 0 ||
         j["validity_days"].get<std::uint64_t>() > 398)
       return bad(at, "\"validity_days\" must be 1..398", "");
     e.validity_days = j["validity_days"].get<int>();
+    // The manifest is read when a run starts: the limit of that day is the one the orders meet.
+    if (auto limit = check_validity_limit(e.validity_days, system_clock().now(), at + ": ");
+        !limit)
+      return limit.error();
   }
   e.spec_json = j.dump();
   return e;
 }
 
 namespace {
-
-enum class LineRead { Ok, End, TooLong };
-
-// std::getline would hold a line of any length before we could look at it.
-LineRead read_bounded_line(std::istream& in, std::string& line) {
-  line.clear();
-  std::streambuf* buf = in.rdbuf();
-  if (buf == nullptr) return LineRead::End;
-  for (;;) {
-    const int c = buf->sbumpc();
-    if (c == std::char_traits<char>::eof()) return line.empty() ? LineRead::End : LineRead::Ok;
-    if (c == '\n') return LineRead::Ok;
-    if (line.size() == kMaxManifestLineBytes) return LineRead::TooLong;
-    line.push_back(static_cast<char>(c));
-  }
-}
 
 }  // namespace
 
@@ -220,8 +223,8 @@ ManifestReader::ManifestReader(std::istream& in, std::string origin, std::string
 Result<std::optional<ManifestEntry>> ManifestReader::next() {
   std::string line;
   for (;;) {
-    const LineRead got = read_bounded_line(in_, line);
-    if (got == LineRead::End) {
+    const detail::LineRead got = detail::read_bounded_line(in_, line, kMaxManifestLineBytes);
+    if (got == detail::LineRead::End) {
       if (entries_ == 0)
         return bad(origin_, "no certificates in the manifest",
                    R"(one JSON object per line: {"id", "names", "method", "publish"})");
@@ -229,15 +232,20 @@ Result<std::optional<ManifestEntry>> ManifestReader::next() {
     }
     ++line_;
     const std::string where = origin_ + ":" + std::to_string(line_);
-    if (got == LineRead::TooLong)
-      return bad(where, "line longer than " + std::to_string(kMaxManifestLineBytes / 1024) + " KiB",
+    if (got == detail::LineRead::TooLong)
+      return bad(where, detail::too_long_message(line, kMaxManifestLineBytes),
                  "one certificate per line; is this a manifest (JSONL)?");
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
     auto e = parse_manifest_line(line, base_dir_, where);
     if (!e) return e.error();
-    if (check_unique_ && !ids_.insert(e->id).second)
-      return bad(where, "id \"" + e->id + "\" appears twice", "ids must be unique");
+    if (check_unique_) {
+      auto [it, added] = ids_.emplace(id_key(e->id), e->id);
+      if (!added)
+        return bad(where, it->second == e->id ? "id \"" + e->id + "\" appears twice"
+                                              : "id \"" + e->id + "\" differs from \"" + it->second + "\" only by case",
+                   "ids must be unique, also ignoring case: they name directories and files");
+    }
     e->line = line_;
     ++entries_;
     return std::optional<ManifestEntry>(std::move(*e));
@@ -295,7 +303,7 @@ Result<std::unique_ptr<ManifestFile>> ManifestFile::open(const std::string& path
     auto e = first.next();
     if (!e) return e.error();
     if (!*e) break;
-    ids.push_back(std::hash<std::string>{}((*e)->id));
+    ids.push_back(std::hash<std::string>{}(id_key((*e)->id)));
   }
   file->size_ = ids.size();
   std::sort(ids.begin(), ids.end());

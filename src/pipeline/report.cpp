@@ -32,7 +32,7 @@ std::string run_report_head(const PipelineSummary& summary, UnixSeconds generate
     h += R"(<p class="stopped" id="stopped"><b>The run stopped:</b> )" + html::escape(summary.stopped->code) + ": " +
          html::escape(summary.stopped->message) + "<br>" + html::escape(summary.stopped->hint) + "</p>\n";
   h += "<h2>Outcomes</h2>\n" + html::bar_chart("outcomes", summary.outcomes, {"done"});
-  h += "<table id=\"certificates\" class=\"sortable\"><thead><tr><th>ID</th><th>Names</th><th>Result</th><th>Stage</th>"
+  h += "<table id=\"certificates\" class=\"sortable\"><thead><tr><th>ID</th><th>Names</th><th>Result</th>"
        "<th>Order</th><th>Certificate</th><th>Expires</th><th>Files</th><th>Message</th><th>What to do</th>"
        "<th>Attempts</th></tr></thead><tbody>\n";
   return h;
@@ -40,8 +40,10 @@ std::string run_report_head(const PipelineSummary& summary, UnixSeconds generate
 
 std::string run_report_row(const PipelineResult& r, const ManifestEntry& spec, const LedgerEntry* e) {
   const bool ok = r.stage == Stage::Done;
-  return std::string("<tr class=\"") + (ok ? "pass" : "fail") + "\">" + cell(r.id) + cell(joined(spec.names)) +
-         cell(outcome_of(r), "code") + cell(e ? std::string(to_string(e->stage)) : "new") +
+  const std::string names =
+      joined(spec.names) + (r.added_names.empty() ? "" : " (added by the CA: " + joined(r.added_names) + ")");
+  return std::string("<tr class=\"") + (ok ? "pass" : "fail") + "\">" + cell(r.id) + cell(names) +
+         cell(outcome_of(r), "code") +
          id_cell(e ? e->order_id : r.order_id) + id_cell(e ? e->certificate_id : r.certificate_id) +
          cell(e && e->not_after ? format_iso8601(e->not_after) : "") + cell(e ? e->out_dir : r.out_dir) +
          cell(r.error_message, "msg") + cell(r.hint) + cell(std::to_string(e ? e->attempts : 0)) + "</tr>\n";
@@ -51,7 +53,7 @@ std::string run_report_row(const PipelineResult& r, const ManifestEntry& spec, c
 
 std::string outcome_of(const PipelineResult& r) {
   if (r.stage == Stage::Done) return "done";
-  if (r.stage == Stage::Failed) return "failed at " + std::string(to_string(r.failed_at)) + ": " + r.error_code;
+  if (r.stage == Stage::Failed) return "failed at " + std::string(step_after(r.failed_at)) + ": " + r.error_code;
   return "not started";
 }
 

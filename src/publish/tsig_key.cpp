@@ -114,7 +114,7 @@ Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view origin) {
 }
 
 Result<TsigKey> load_tsig_key_file(const std::string& path) {
-  auto text = read_file(path, std::size_t{64} * 1024, "TSIG key file");
+  auto text = read_regular_file(path, std::size_t{64} * 1024, "TSIG key file");
   if (!text) return text.error();
   Secret guard(std::move(*text));  // wiped when we are done with it
   return parse_tsig_key(guard.view(), "file '" + path + "'");

@@ -15,7 +15,7 @@ h1{font-size:1.4em} .muted{color:#666}
 table{border-collapse:collapse;margin-top:1.5em;width:100%} th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4;cursor:pointer;user-select:none} th:after{content:" \2195";color:#aaa}
 tr.fail td.code{color:#c0392b;font-weight:bold} tr.pass td.code{color:#27ae60}
-td.msg{max-width:40em;word-break:break-word} .stopped{color:#c0392b}
+td{overflow-wrap:anywhere} td.msg{max-width:30em} .stopped{color:#c0392b}
 )";
 
 constexpr const char* kScript = R"(

@@ -29,7 +29,14 @@ std::vector<unsigned char> reply_to(const unsigned char* q, std::size_t n, int r
 
 }  // namespace
 
-FakeDnsServer::FakeDnsServer(FakeDnsMode mode, int rcode) : mode_(mode), rcode_(rcode) {
+FakeDnsServer::FakeDnsServer(FakeDnsMode mode, int rcode) : mode_(mode), rcode_(rcode) { bind_socket(); }
+
+FakeDnsServer::FakeDnsServer(FakeDnsResponder responder)
+    : mode_(FakeDnsMode::Custom), rcode_(0), responder_(std::move(responder)) {
+  bind_socket();
+}
+
+void FakeDnsServer::bind_socket() {
   fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -59,7 +66,9 @@ void FakeDnsServer::serve() {
     if (n <= 0) continue;
     ++queries_;
     if (mode_ == FakeDnsMode::Silent) continue;
-    const auto r = reply_to(buf, static_cast<std::size_t>(n), mode_ == FakeDnsMode::Rcode ? rcode_ : 0);
+    const auto r = mode_ == FakeDnsMode::Custom
+                       ? responder_(std::vector<unsigned char>(buf, buf + n))
+                       : reply_to(buf, static_cast<std::size_t>(n), mode_ == FakeDnsMode::Rcode ? rcode_ : 0);
     if (!r.empty()) ::sendto(fd_, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   }
 }
