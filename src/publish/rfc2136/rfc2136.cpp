@@ -8,7 +8,7 @@
 
 #include "dcvkit/publish_rfc2136.hpp"
 #include "dcvkit/token.hpp"
-#include "publish/ldns_ptr.hpp"
+#include "publish/rfc2136/ldns_ptr.hpp"
 
 namespace dcvkit {
 namespace {
