@@ -55,7 +55,9 @@ TEST(PublishRegistry, HoldsEveryBackendOnceWithItsOwnOptionAndKey) {
   for (const auto& p : publish_providers()) {
     EXPECT_FALSE(p.methods.empty()) << p.name;
     EXPECT_TRUE(flags.insert(p.cli_flag).second) << p.cli_flag << " chooses two providers";
-    if (!p.manifest_key.empty()) EXPECT_TRUE(keys.insert(p.manifest_key).second) << p.manifest_key;
+    if (!p.manifest_key.empty()) {
+      EXPECT_TRUE(keys.insert(p.manifest_key).second) << p.manifest_key;
+    }
   }
   EXPECT_EQ(unique.size(), names.size());
 }
@@ -77,11 +79,11 @@ TEST(PublishRegistry, DocsReadmeManAndCompletionListExactlyItsProviders) {
 
   const std::string bash = read_text(source_root() / "completion" / "dcvkit.bash");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(bash, m, std::regex(R"(\n_dcvkit_provider_opts="([^"]*)")")));
+  ASSERT_TRUE(std::regex_search(bash, m, std::regex(R"re(\n_dcvkit_provider_opts="([^"]*)")re")));
   std::string flags;
   for (const auto& p : publish_providers()) flags += (flags.empty() ? "" : " ") + p.cli_flag;
   EXPECT_EQ(m[1].str(), flags) << "completion/dcvkit.bash _dcvkit_provider_opts";
-  ASSERT_TRUE(std::regex_search(bash, m, std::regex(R"(--hook-style\) echo "words ([^"]*)")")));
+  ASSERT_TRUE(std::regex_search(bash, m, std::regex(R"re(--hook-style\) echo "words ([^"]*)")re")));
   EXPECT_EQ(m[1].str(), std::regex_replace(hook_style_names(), std::regex(", "), " ")) << "completion: --hook-style words";
 }
 
@@ -124,7 +126,9 @@ TEST(PublishRegistry, ManifestKeysAndFitComeFromTheRegistry) {
                                  "/m", "m:1");
   ASSERT_FALSE(two.ok());
   for (const auto& p : publish_providers())
-    if (!p.manifest_key.empty()) EXPECT_NE(two.error().message.find(p.manifest_key), std::string::npos) << p.name;
+    if (!p.manifest_key.empty()) {
+      EXPECT_NE(two.error().message.find(p.manifest_key), std::string::npos) << p.name;
+    }
   auto stray = parse_manifest_line(R"({"id":"a","names":["a.example"],"method":"http","publish":{"webroot":"/w","hook_timeout":3}})",
                                    "/m", "m:1");
   ASSERT_FALSE(stray.ok());

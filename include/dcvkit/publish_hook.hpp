@@ -30,9 +30,9 @@ std::string hook_style_names();
 
 struct HookOptions {
   std::string command;
-  std::string cleanup_command;  // run to unpublish; "" = `command` (certbot's --manual-cleanup-hook)
   int timeout_seconds = 60;
   HookStyle style = HookStyle::Dcvkit;
+  std::string cleanup_command;  // run to unpublish; "" = `command` (certbot's --manual-cleanup-hook)
 };
 
 std::unique_ptr<Publisher> make_hook_publisher(HookOptions options);
