@@ -31,10 +31,14 @@ std::string hook_style_names();
 struct HookOptions {
   std::string command;
   int timeout_seconds = 60;
-  HookStyle style = HookStyle::Dcvkit;
-  std::string cleanup_command;  // run to unpublish; "" = `command` (certbot's --manual-cleanup-hook)
 };
 
-std::unique_ptr<Publisher> make_hook_publisher(HookOptions options);
+// How the hook is called (kept apart from HookOptions, whose brace-initialised form callers use).
+struct HookCalling {
+  HookStyle style = HookStyle::Dcvkit;
+  std::string cleanup_command;  // run to unpublish; "" = the command (certbot's --manual-cleanup-hook)
+};
+
+std::unique_ptr<Publisher> make_hook_publisher(HookOptions options, HookCalling calling = {});
 
 }  // namespace dcvkit

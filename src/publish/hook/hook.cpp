@@ -296,11 +296,11 @@ std::string token_place(const PlanEntry& entry) {
 
 class HookPublisher final : public Publisher {
  public:
-  explicit HookPublisher(HookOptions options) : options_(std::move(options)) {}
+  HookPublisher(HookOptions options, HookCalling calling) : options_(std::move(options)), calling_(std::move(calling)) {}
 
   std::string_view kind() const override { return "hook"; }
   bool supports(DcvMethod method) const override {
-    const bool lego = options_.style == HookStyle::LegoExec || options_.style == HookStyle::LegoExecRaw;
+    const bool lego = calling_.style == HookStyle::LegoExec || calling_.style == HookStyle::LegoExecRaw;
     return !lego || method == DcvMethod::Dns;
   }
   // certbot's CERTBOT_ALL_DOMAINS / REMAINING_CHALLENGES and dehydrated's HOOK_CHAIN describe a
@@ -318,7 +318,7 @@ class HookPublisher final : public Publisher {
   }
 
  private:
-  bool batched() const { return options_.style == HookStyle::Certbot || options_.style == HookStyle::DehydratedChain; }
+  bool batched() const { return calling_.style == HookStyle::Certbot || calling_.style == HookStyle::DehydratedChain; }
 
   Status single(PublishAction action, const PlanEntry& entry, std::string_view token) {
     if (batched()) {
@@ -329,7 +329,7 @@ class HookPublisher final : public Publisher {
     if (!name) return name.error();
     const bool publish = action == PublishAction::Publish;
     Invocation how;
-    switch (options_.style) {
+    switch (calling_.style) {
       case HookStyle::Dehydrated:
         how.args = {publish ? "deploy_challenge" : "clean_challenge", domain_of(*name), token_place(entry), std::string(token)};
         break;
@@ -361,7 +361,7 @@ class HookPublisher final : public Publisher {
     }
     if (good.empty()) return out;
     const bool publish = action == PublishAction::Publish;
-    if (options_.style == HookStyle::DehydratedChain) {
+    if (calling_.style == HookStyle::DehydratedChain) {
       Invocation how;
       how.args.emplace_back(publish ? "deploy_challenge" : "clean_challenge");
       std::string list;
@@ -403,7 +403,7 @@ class HookPublisher final : public Publisher {
                         "build plan entries with make_plan");
     if (!supports(entry.method))
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
-                        "a " + std::string(to_string(options_.style)) + " hook publishes dns tokens only",
+                        "a " + std::string(to_string(calling_.style)) + " hook publishes dns tokens only",
                         "use --hook-style dcvkit, certbot or dehydrated for http");
     if (options_.command.empty())
       return make_error(ErrorKind::InvalidInput, "publish.hook_missing", "no hook command is configured",
@@ -414,7 +414,7 @@ class HookPublisher final : public Publisher {
   Status run(PublishAction action, const std::string& subject, const PlanEntry* entry, std::string_view name,
              std::string_view token, Invocation how) const {
     const std::string& command =
-        action == PublishAction::Unpublish && !options_.cleanup_command.empty() ? options_.cleanup_command : options_.command;
+        action == PublishAction::Unpublish && !calling_.cleanup_command.empty() ? calling_.cleanup_command : options_.command;
     auto run = run_hook(options_, command, std::move(how.args), hook_environment(action, entry, name, token, how.vars));
     if (!run) return run.error();
     std::string what = "hook for " + std::string(to_string(action)) + " of " + subject;
@@ -436,6 +436,7 @@ class HookPublisher final : public Publisher {
   }
 
   const HookOptions options_;
+  const HookCalling calling_;
 };
 
 constexpr std::pair<HookStyle, std::string_view> kStyles[] = {
@@ -444,8 +445,8 @@ constexpr std::pair<HookStyle, std::string_view> kStyles[] = {
 
 }  // namespace
 
-std::unique_ptr<Publisher> make_hook_publisher(HookOptions options) {
-  return std::make_unique<HookPublisher>(std::move(options));
+std::unique_ptr<Publisher> make_hook_publisher(HookOptions options, HookCalling calling) {
+  return std::make_unique<HookPublisher>(std::move(options), std::move(calling));
 }
 
 std::optional<HookStyle> parse_hook_style(std::string_view text) {

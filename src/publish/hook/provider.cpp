@@ -46,15 +46,16 @@ Result<std::unique_ptr<Publisher>> make(const PublisherSpec& spec) {
   HookOptions hook;
   hook.command = spec.path;
   hook.timeout_seconds = spec.hook_timeout_seconds;
+  HookCalling calling;
   if (auto it = spec.settings.find("hook_style"); it != spec.settings.end()) {
     auto style = parse_hook_style(it->second);
     if (!style)
       return make_error(ErrorKind::InvalidInput, "publish.bad_hook_style", "unknown hook style '" + it->second + "'",
                         "use one of " + hook_style_names());
-    hook.style = *style;
+    calling.style = *style;
   }
-  if (auto it = spec.settings.find("cleanup_hook"); it != spec.settings.end()) hook.cleanup_command = it->second;
-  return make_hook_publisher(std::move(hook));
+  if (auto it = spec.settings.find("cleanup_hook"); it != spec.settings.end()) calling.cleanup_command = it->second;
+  return make_hook_publisher(std::move(hook), std::move(calling));
 }
 
 }  // namespace
