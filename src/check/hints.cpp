@@ -18,6 +18,11 @@ std::string_view hint_for(std::string_view code) {
       {"dns.no_zone", "no zone (SOA) found for the name: is the domain registered and delegated?"},
       {"dns.no_ns", "the zone has no reachable NS records: fix the delegation"},
       {"dns.cname_loop", "the CNAME chain loops: fix the CNAME records"},
+      {"dns.dnssec_bogus",
+       "the zone's DNSSEC signatures do not validate (expired or wrong signatures, or a DS at the parent that matches no key): "
+       "re-sign the zone or fix the DS record; the CA's validating resolver rejects the answer"},
+      {"caa.forbidden", "the name's CAA records do not allow DigiCert: add the CAA record shown (or remove the record that forbids it)"},
+      {"caa.lookup_failed", "the CAA lookup fails (SERVFAIL or no answer): the CA does not issue then; fix the nameservers of the zone shown"},
       {"http.not_found", "fileauth.txt is not there: is .well-known blocked by a rewrite or .htaccess, or is the webroot wrong?"},
       {"http.client_error", "the server refuses the request (e.g. 403): allow /.well-known/pki-validation/ for everyone"},
       {"http.status_5xx", "the server fails on this URL: see its error log"},

@@ -13,7 +13,7 @@ using detail::TextVerdict;
 
 int rank(std::string_view code) {
   if (code == "dns.partial_propagation") return 9;
-  if (code == "token.expired" || code == "token.not_yet_valid") return 8;
+  if (code == "token.expired" || code == "token.not_yet_valid" || code == "dns.dnssec_bogus") return 8;
   if (code == "dns.token_mismatch" || code == "http.token_mismatch" || code == "token.wrong_csr" ||
       code == "http.body_too_large")
     return 7;
@@ -104,7 +104,11 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
       if (f.better_than(worst_server)) worst_server = f;
     }
   }
-  if (lacking.empty()) {
+  if (o.dnssec == "bogus") {
+    // Every server may hold the token: the CA's validating resolver still cannot use the answer.
+    out.failure = {"dns.dnssec_bogus", "the TXT set at " + owner + " fails DNSSEC validation: " + o.dnssec_detail};
+    server_lines.push_back(owner + ": DNSSEC bogus: " + o.dnssec_detail);
+  } else if (lacking.empty()) {
     out.ok = true;
   } else if (!passed.empty()) {
     std::string ok_list, bad_list;

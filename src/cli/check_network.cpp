@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/common.hpp"
+#include "dcvkit/names.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -26,7 +27,13 @@ void add_check_network_options(cxxopts::Options& options, const std::string& gro
       ("http-port", "Connect here for http:// URLs (the URL keeps port 80)", cxxopts::value<std::uint16_t>()->default_value("80"), "PORT")
       ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
       ("connect-address", "Connect to this address for every name (split horizon)", cxxopts::value<std::string>(), "IP")
-      (timeout_flag, "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS");
+      (timeout_flag, "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS")
+      ("caa-identity", "A CA identity CAA records may name (repeatable; default: DigiCert's: digicert.com, its brands)",
+       cxxopts::value<std::vector<std::string>>(), "NAME")
+      ("no-caa", "Do not check CAA records")
+      ("trust-anchor", "DNSSEC trust anchor file (DS or DNSKEY records; default: /usr/share/dns/root.key)",
+       cxxopts::value<std::string>(), "FILE")
+      ("no-dnssec", "Do not validate DNSSEC");
 }
 
 Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchOptions& batch, const std::string& timeout_flag) {
@@ -39,6 +46,21 @@ Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchO
   batch.http.https_port = args["https-port"].as<std::uint16_t>();
   if (args.count("connect-address")) batch.http.connect_address = args["connect-address"].as<std::string>();
   if (batch.dns.timeout_ms <= 0) return usage_error("--" + timeout_flag + " must be positive", "");
+  // What the CA does, by default: CAA for every name, DNSSEC from the IANA root.
+  batch.caa.enabled = args.count("no-caa") == 0;
+  if (args.count("caa-identity")) {
+    batch.caa.identities.clear();
+    for (const auto& id : args["caa-identity"].as<std::vector<std::string>>()) {
+      auto name = normalize_dns_name(id);
+      if (!name) return usage_error("--caa-identity " + id + ": " + name.error().message, "give the CA's domain, e.g. digicert.com");
+      batch.caa.identities.push_back(*name);
+    }
+  }
+  batch.dns.dnssec.enabled = args.count("no-dnssec") == 0;
+  if (args.count("trust-anchor")) {
+    if (!batch.dns.dnssec.enabled) return usage_error("--trust-anchor and --no-dnssec exclude each other", "");
+    batch.dns.dnssec.trust_anchor_file = args["trust-anchor"].as<std::string>();
+  }
   return {};
 }
 
