@@ -3,6 +3,8 @@
 #include <ares.h>
 #include <unbound.h>
 
+#include <fstream>
+
 namespace dcvkit::dns {
 namespace {
 
@@ -10,6 +12,17 @@ constexpr int kDnskey = 48;
 
 Error unbound_error(const std::string& what, int err, const std::string& hint) {
   return make_error(ErrorKind::Usage, "dns.dnssec_unavailable", what + ": " + ub_strerror(err), hint);
+}
+
+// Whether the trust anchor file holds a key of the root ("." DS or DNSKEY, as root.key does).
+bool anchors_root(const std::string& file) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line[start] == '.' && start + 1 < line.size() && (line[start + 1] == ' ' || line[start + 1] == '\t'))
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -30,6 +43,10 @@ Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const Dnss
   if (!ctx) return make_error(ErrorKind::Internal, "dns.dnssec_unavailable", "cannot create a libunbound context");
   std::unique_ptr<Validator> v(new Validator(ctx));
   const std::string forwarder = resolver.host + "@" + std::to_string(resolver.port);
+  const std::string resolver_text = resolver.host + ":" + std::to_string(resolver.port);
+  if (!std::ifstream(options.trust_anchor_file))
+    return make_error(ErrorKind::Usage, "dns.dnssec_unavailable", "cannot read the trust anchor " + options.trust_anchor_file,
+                      "give a file of DS or DNSKEY records (--trust-anchor), or install dns-root-data for the root's");
   // A thread, not libunbound's default forked process: this process has other threads.
   if (int err = ub_ctx_async(ctx, 1); err != 0) return unbound_error("libunbound", err, "");
   // The resolver may be on loopback (a local cache, or a test world).
@@ -39,20 +56,21 @@ Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const Dnss
   for (const char* zone : {"test. transparent", "invalid. transparent", "home.arpa. transparent"})
     if (int err = ub_ctx_set_option(ctx, "local-zone:", zone); err != 0) return unbound_error("libunbound", err, "");
   if (int err = ub_ctx_set_fwd(ctx, forwarder.c_str()); err != 0)
-    return unbound_error("resolver " + forwarder, err, "give --resolver as IP[:PORT]");
+    return unbound_error("resolver " + resolver_text, err, "give --resolver as IP[:PORT]");
   if (int err = ub_ctx_add_ta_file(ctx, options.trust_anchor_file.c_str()); err != 0)
     return unbound_error("trust anchor " + options.trust_anchor_file, err,
                          "give a file of DS or DNSKEY records (--trust-anchor), or install dns-root-data for the root's");
-  // One look at the resolver first: one that strips DNSSEC records would make every answer bogus.
+  // One look at the resolver first: one that strips DNSSEC records, or cannot give the root's keys
+  // when the root is the anchor, would make every answer bogus.
   ub_result* root = nullptr;
   if (int err = ub_resolve(ctx, ".", kDnskey, 1, &root); err != 0)
-    return unbound_error("DNSKEY . through " + forwarder, err, "");
-  const bool bogus = root->bogus != 0;
-  const std::string why = root->why_bogus ? root->why_bogus : "";
+    return unbound_error("DNSKEY . through " + resolver_text, err, "");
+  const bool bogus = root->bogus != 0 || (!root->secure && anchors_root(options.trust_anchor_file));
+  std::string why = root->why_bogus ? root->why_bogus : "the resolver answered " + rcode_text(root->rcode) + " for DNSKEY .";
   ub_resolve_free(root);
   if (bogus)
     return make_error(ErrorKind::Usage, "dns.dnssec_unavailable",
-                      "DNSSEC cannot be checked through resolver " + forwarder + " with trust anchor " +
+                      "DNSSEC cannot be checked through resolver " + resolver_text + " with trust anchor " +
                           options.trust_anchor_file + ": " + why,
                       "use a resolver that passes DNSSEC records (--resolver), the trust anchor of your private root "
                       "(--trust-anchor), or --no-dnssec");
