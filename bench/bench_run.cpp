@@ -68,7 +68,9 @@ int bench_main(int argc, char** argv) {
   o.keys_dir = world.state() + ".keys";
   o.concurrency = static_cast<std::size_t>(args.concurrency);
   const std::string auth_key = test::read_text(world.dir().file("authkey"));
-  o.auth_key = auth_key.substr(0, auth_key.find('\n'));
+  auto engine = TokenEngine::create(auth_key.substr(0, auth_key.find('\n')));
+  if (!engine) throw std::runtime_error(engine.error().message);
+  o.token_engine = std::make_shared<const TokenEngine>(std::move(*engine));
   o.make_client = [&]() {
     certcentral::ClientOptions c;
     c.base_url = world.sandbox().url();

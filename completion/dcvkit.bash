@@ -7,8 +7,8 @@ _dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
-_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --caa-identity --no-caa
-  --trust-anchor --no-dnssec"
+_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses --caa-identity
+  --no-caa --dnssec --trust-anchor --no-dnssec"
 _dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
   --tsig-key-file --ttl --dns-timeout --tcp --webroot --webroot-map --server --hook --print"
 

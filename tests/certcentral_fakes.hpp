@@ -65,8 +65,9 @@ struct FakeApi {
   std::vector<certcentral::HttpRequest> requests;
   std::unique_ptr<certcentral::Client> client;
 
-  explicit FakeApi(FakeTransport::Handler handler, certcentral::RetryPolicy retry = {}) {
+  explicit FakeApi(FakeTransport::Handler handler, certcentral::RetryPolicy retry = {}, long timeout_ms = 90000) {
     certcentral::ClientOptions o;
+    o.timeout_ms = timeout_ms;
     o.throttle = false;
     o.timer = &timer;
     o.clock = &clock;

@@ -1,6 +1,7 @@
 // Chain verification with real certificates made here (root -> intermediate -> leaf): a good
-// chain passes; a wrong key, wrong names, a chain out of order, a bad signature, an expired leaf
-// or an intermediate that is no CA fail with their own codes; files are written as a set.
+// chain passes in any order; a wrong key, wrong names (beyond the CA's automatic www addition),
+// certificates that form no single chain, a bad signature, an expired leaf or an intermediate that
+// is no CA fail with their own codes; files are written as a set; a refused chain is kept aside.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -86,6 +87,12 @@ std::string pem(X509* cert) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return st.st_mode & 0777;
+}
+
 class CertCentralChain : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -154,13 +161,110 @@ TEST_F(CertCentralChain, WrongNames) {
   EXPECT_EQ(code_of({pem(none.get()), pem(inter.get()), pem(root.get())}, expected), "cert.names_mismatch");
 }
 
-TEST_F(CertCentralChain, BrokenSignatureOrder) {
-  EXPECT_EQ(code_of({pem(leaf.get()), pem(root.get()), pem(inter.get())}, expected), "cert.bad_chain");
+TEST_F(CertCentralChain, AnyOrderIsSortedLeafFirst) {
+  const std::string l = pem(leaf.get()), i = pem(inter.get()), r = pem(root.get());
+  const std::vector<std::vector<std::string>> orders = {{l, i, r}, {l, r, i}, {i, l, r}, {i, r, l}, {r, l, i}, {r, i, l}};
+  for (const auto& order : orders) {
+    auto v = verify_chain(order, expected, std::time(nullptr));
+    ASSERT_TRUE(v) << v.error().code << ": " << v.error().message;
+    EXPECT_EQ(v->leaf_pem, l);
+    EXPECT_EQ(v->intermediate_pems, std::vector<std::string>{i});
+    EXPECT_EQ(v->root_pem, r);
+    EXPECT_EQ(v->reordered, order.front() != l || order[1] != i);
+  }
+  // A certificate sent twice is the same certificate.
+  auto twice = verify_chain({r, l, i, l}, expected, std::time(nullptr));
+  ASSERT_TRUE(twice) << twice.error().message;
+  EXPECT_EQ(twice->intermediate_pems.size(), 1u);
+}
+
+TEST_F(CertCentralChain, RefusedOnlyWhenTheyDoNotFormOneChain) {
   EXPECT_EQ(code_of({pem(leaf.get()), pem(root.get())}, expected), "cert.bad_chain") << "intermediate missing";
-  // Same issuer name, signed by another key.
+  auto stray_key = new_key();
+  auto stray_root = make_cert({"Another Root", stray_key.get(), nullptr, nullptr, true});
+  EXPECT_EQ(code_of({pem(leaf.get()), pem(inter.get()), pem(root.get()), pem(stray_root.get())}, expected), "cert.bad_chain")
+      << "a certificate that belongs to no chain here";
+  // Two intermediates that could both have issued the leaf (same name and key): which one is meant?
+  auto twin = make_cert({"Test Intermediate", inter_key.get(), root.get(), root_key.get(), true});
+  EXPECT_EQ(code_of({pem(leaf.get()), pem(inter.get()), pem(twin.get()), pem(root.get())}, expected), "cert.bad_chain");
+  auto r = verify_chain({pem(root.get()), pem(leaf.get())}, expected, std::time(nullptr));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("do not form one chain"), std::string::npos) << r.error().message;
+  // Same issuer name and key identifier, signed by another key: sorted, then the signature fails.
   auto impostor_key = new_key();
   auto forged = make_cert({"shop.example.test", leaf_key.get(), inter.get(), impostor_key.get(), false, names});
-  EXPECT_EQ(code_of({pem(forged.get()), pem(inter.get()), pem(root.get())}, expected), "cert.bad_chain");
+  EXPECT_EQ(code_of({pem(inter.get()), pem(forged.get()), pem(root.get())}, expected), "cert.bad_chain");
+}
+
+TEST_F(CertCentralChain, TheCasAutomaticWwwAdditionIsAcceptedAndReported) {
+  // Ordered: shop.example.test alone; the leaf also carries www.shop.example.test.
+  auto v = verify_chain(good(), {expected.public_key_der, {"shop.example.test"}}, std::time(nullptr));
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->added_names, std::vector<std::string>{"www.shop.example.test"});
+  EXPECT_EQ(v->names, names);
+  auto exact = verify_chain(good(), expected, std::time(nullptr));
+  ASSERT_TRUE(exact);
+  EXPECT_TRUE(exact->added_names.empty());
+  // Anything else still refuses, and says which name is wrong.
+  auto more = make_cert({"shop.example.test", leaf_key.get(), inter.get(), inter_key.get(), false,
+                         {"shop.example.test", "www.shop.example.test", "evil.example.test"}});
+  auto r = verify_chain({pem(more.get()), pem(inter.get()), pem(root.get())}, {expected.public_key_der, {"shop.example.test"}},
+                        std::time(nullptr));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "cert.names_mismatch");
+  EXPECT_NE(r.error().message.find("not ordered and not the CA's automatic www addition: evil.example.test"), std::string::npos)
+      << r.error().message;
+}
+
+// The rule of docs/ca-rules.md ("Names the CA adds on its own"), case by case.
+TEST(LeafNames, TableOfCases) {
+  using V = std::vector<std::string>;
+  struct Case {
+    const char* what;
+    V ordered, leaf, missing, added, unexpected;
+  };
+  const std::vector<Case> cases = {
+      {"exactly the ordered names", {"example.com", "www.example.com"}, {"www.example.com", "example.com"}, {}, {}, {}},
+      {"www added to a bare name", {"example.com"}, {"example.com", "www.example.com"}, {}, {"www.example.com"}, {}},
+      {"bare name added to a www name", {"www.example.com"}, {"www.example.com", "example.com"}, {}, {"example.com"}, {}},
+      {"www added to a subdomain", {"shop.example.test"}, {"shop.example.test", "www.shop.example.test"}, {}, {"www.shop.example.test"}, {}},
+      {"compared case-insensitively", {"Shop.Example.TEST"}, {"shop.example.test", "WWW.shop.example.test"}, {}, {"www.shop.example.test"}, {}},
+      {"only for the first name", {"a.example.com", "b.example.com"}, {"a.example.com", "b.example.com", "www.b.example.com"}, {}, {}, {"www.b.example.com"}},
+      {"first name's partner with several names", {"a.example.com", "b.example.com"}, {"a.example.com", "b.example.com", "www.a.example.com"}, {}, {"www.a.example.com"}, {}},
+      {"once per certificate", {"example.com"}, {"example.com", "www.example.com", "www.www.example.com"}, {}, {"www.example.com"}, {"www.www.example.com"}},
+      {"no other name", {"example.com"}, {"example.com", "mail.example.com"}, {}, {}, {"mail.example.com"}},
+      {"not another domain", {"example.com"}, {"example.com", "www.example.org"}, {}, {}, {"www.example.org"}},
+      {"a wildcard is skipped: the first registrable name counts", {"*.example.com", "shop.example.com"}, {"*.example.com", "shop.example.com", "www.shop.example.com"}, {}, {"www.shop.example.com"}, {}},
+      {"no addition for a wildcard", {"*.example.com"}, {"*.example.com", "www.*.example.com"}, {}, {}, {"www.*.example.com"}},
+      {"no base domain for a wildcard", {"*.example.com"}, {"*.example.com", "example.com"}, {}, {}, {"example.com"}},
+      {"never a public suffix", {"www.co.uk"}, {"www.co.uk", "co.uk"}, {}, {}, {"co.uk"}},
+      {"partner already ordered: nothing more", {"example.com", "www.example.com"}, {"example.com", "www.example.com", "www.www.example.com"}, {}, {}, {"www.www.example.com"}},
+      {"a missing name refuses", {"example.com", "shop.example.com"}, {"example.com", "www.example.com"}, {"shop.example.com"}, {"www.example.com"}, {}},
+      {"the partner does not replace the ordered name", {"example.com"}, {"www.example.com"}, {"example.com"}, {"www.example.com"}, {}},
+      {"a non-DNS name is unexpected", {"example.com"}, {"example.com", "<non-dns:7>"}, {}, {}, {"<non-dns:7>"}},
+      {"no names at all", {"example.com"}, {}, {"example.com"}, {}, {}},
+  };
+  for (const auto& c : cases) {
+    const LeafNameCheck r = check_leaf_names(c.ordered, c.leaf);
+    EXPECT_EQ(r.missing, c.missing) << c.what;
+    EXPECT_EQ(r.added, c.added) << c.what;
+    EXPECT_EQ(r.unexpected, c.unexpected) << c.what;
+    EXPECT_EQ(r.ok(), c.missing.empty() && c.unexpected.empty()) << c.what;
+  }
+}
+
+TEST_F(CertCentralChain, ReceivedButUnverifiedIsKeptAsReceivedUnderItsOwnName) {
+  TempDir dir;
+  const std::vector<std::string> received = {pem(root.get()), pem(leaf.get())};
+  auto path = write_received_unverified(received, dir.file("out"));
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_EQ(*path, dir.file("out") + "/received-unverified.pem");
+  EXPECT_EQ(dcvkit::test::read_text(*path), pem(root.get()) + pem(leaf.get()));
+  EXPECT_EQ(mode_of(*path), 0644u);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out/cert.pem")));
+  // A second failure replaces it (the CA keeps the certificate: it can always be fetched again).
+  ASSERT_TRUE(write_received_unverified({pem(leaf.get())}, dir.file("out")));
+  EXPECT_EQ(dcvkit::test::read_text(*path), pem(leaf.get()));
 }
 
 TEST_F(CertCentralChain, PathValidationFailures) {
@@ -194,12 +298,6 @@ TEST_F(CertCentralChain, SplitsBundles) {
   EXPECT_EQ((*split)[0], pem(leaf.get()));
   EXPECT_TRUE(verify_chain(*split, expected, std::time(nullptr)));
   EXPECT_FALSE(split_pem_certificates("no certificates"));
-}
-
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  ::stat(path.c_str(), &st);
-  return st.st_mode & 0777;
 }
 
 TEST_F(CertCentralChain, WritesTheSetAtomically) {

@@ -350,7 +350,7 @@ TEST(CertCentralOrder, LookupIgnoresOtherCsrsOldCanceledAndOtherProducts) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->adopted) << "no order matches: sent again";
   EXPECT_EQ(w.posts, 2);
-  EXPECT_EQ(api.count("GET", "/order/certificate/50"), 1u) << "only the one candidate's CSR was fetched";
+  EXPECT_GE(api.count("GET", "/order/certificate/50"), 1u) << "only the one candidate's CSR was fetched";
   EXPECT_EQ(api.count("GET", "/order/certificate/4"), 0u);
 }
 
@@ -359,7 +359,7 @@ TEST(CertCentralOrder, StoredCsrRewrappedStillMatches) {
   expect_adopted_after(failure(TransportFailure::Timeout, true), csr_form_bytes(*text, CsrForm::OneLine));
 }
 
-TEST(CertCentralOrder, TimeoutLooksAgainAfterSettling) {
+TEST(CertCentralOrder, TimeoutLooksAgainWhileThePostMayBeInFlight) {
   World w;
   FakeApi* api_ptr = nullptr;
   int lists = 0;
@@ -374,13 +374,107 @@ TEST(CertCentralOrder, TimeoutLooksAgainAfterSettling) {
   });
   api_ptr = &api;
   SubmitOptions o;
-  o.settle = std::chrono::seconds(7);
+  o.first_look = std::chrono::seconds(7);
   auto r = submit_order(*api.client, the_order(), o);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_TRUE(r->adopted);
   EXPECT_EQ(w.posts, 1);
   EXPECT_EQ(lists, 2);
   EXPECT_GE(api.timer.slept(), std::chrono::nanoseconds(std::chrono::seconds(7)));
+}
+
+TEST(CertCentralOrder, InFlightWindowIsTheRequestTimeoutPlusAMargin) {
+  EXPECT_EQ(order_in_flight_window(std::chrono::seconds(90)), std::chrono::seconds(120));
+  EXPECT_EQ(order_in_flight_window(std::chrono::seconds(5)), std::chrono::seconds(35));
+  EXPECT_EQ(order_in_flight_window(std::chrono::milliseconds(4500)), std::chrono::seconds(35));
+  EXPECT_EQ(order_in_flight_window(std::chrono::seconds(300)), std::chrono::seconds(400));
+}
+
+// The POST timed out; the CA, still working on it, stores the order `lands_after` seconds after
+// it was sent. The order is adopted whenever it lands inside the in-flight window (the request
+// timeout plus a margin), and is never sent again before that window has passed.
+struct SlowCa {
+  World w;
+  FakeApi* api = nullptr;
+  double sent_at = -1, lands_after = 0;
+  std::vector<UnixSeconds> announced;  // before_post's in-flight deadlines
+  std::vector<double> post_times, list_times;
+  HttpReply operator()(const HttpRequest& r) {
+    const double now = api->timer.seconds_since_start();
+    if (r.method == "GET" && r.path.rfind("/order/certificate?", 0) == 0) {
+      list_times.push_back(now);
+      if (sent_at >= 0 && now >= sent_at + lands_after && w.orders.empty()) {
+        w.orders = {summary(41, api->clock.now())};
+        w.csrs = {{41, kCsr}};
+      }
+    }
+    if (r.method == "POST") {
+      post_times.push_back(now);
+      if (sent_at < 0) sent_at = now;
+      if (post_times.size() > 1) return reply(201, kPending);  // a second order
+    }
+    return w(r);
+  }
+};
+
+TEST(CertCentralOrder, SlowCaIsNeverSentASecondOrderInsideTheWindow) {
+  for (long timeout_ms : {5'000L, 30'000L}) {
+    SlowCa ca;
+    ca.w.post = [](int) { return failure(TransportFailure::Timeout, true); };
+    ca.lands_after = 31;  // past the old 5 s settle, and past a 5 s timeout: inside both windows
+    FakeApi api(std::ref(ca), {}, timeout_ms);
+    ca.api = &api;
+    SubmitOptions o;
+    o.before_post = [&](UnixSeconds until) {
+      ca.announced.push_back(until);
+      return Status{};
+    };
+    auto r = submit_order(*api.client, the_order(), o);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->adopted) << timeout_ms;
+    EXPECT_EQ(ca.post_times.size(), 1u) << timeout_ms;
+    ASSERT_EQ(ca.announced.size(), 1u);
+    EXPECT_EQ(ca.announced[0], api.clock.now() + order_in_flight_window(std::chrono::milliseconds(timeout_ms)).count());
+  }
+}
+
+TEST(CertCentralOrder, NothingFoundIsResentOnlyAfterALookupPastTheWindow) {
+  SlowCa ca;
+  ca.w.post = [](int) { return failure(TransportFailure::ConnectionLost, true); };
+  ca.lands_after = 1e9;  // never
+  FakeApi api(std::ref(ca), {}, 10'000);
+  ca.api = &api;
+  std::vector<std::string> events;
+  SubmitOptions o;
+  o.on_event = [&](std::string_view e) { events.emplace_back(e); };
+  o.before_post = [&](UnixSeconds until) {
+    ca.announced.push_back(until);
+    return Status{};
+  };
+  auto r = submit_order(*api.client, the_order(), o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->adopted);
+  ASSERT_EQ(ca.post_times.size(), 2u);
+  EXPECT_EQ(ca.announced.size(), 2u) << "every POST announced before it left";
+  const double window = 40;  // 10 s + 30 s
+  EXPECT_GE(ca.post_times[1], ca.post_times[0] + window);
+  ASSERT_GE(ca.list_times.size(), 3u) << "looked up again while waiting";
+  EXPECT_GE(ca.list_times.back(), ca.post_times[0] + window) << "the proof: a lookup after the window";
+  bool told = false;
+  for (const auto& e : events) told = told || (e.find("may still be in flight") != std::string::npos && e.find("until ") != std::string::npos);
+  EXPECT_TRUE(told) << "says why it waits and until when";
+}
+
+TEST(CertCentralOrder, BeforePostFailureSendsNothing) {
+  World w;
+  w.post = [](int) { return reply(201, kPending); };
+  FakeApi api(std::ref(w));
+  SubmitOptions o;
+  o.before_post = [](UnixSeconds) -> Status { return make_error(ErrorKind::Io, "ledger.io", "disk full", ""); };
+  auto r = submit_order(*api.client, the_order(), o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "ledger.io");
+  EXPECT_EQ(w.posts, 0);
 }
 
 TEST(CertCentralOrder, LookupFailureNeverResends) {

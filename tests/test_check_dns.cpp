@@ -182,10 +182,14 @@ TEST(CheckDnsProbe, SeveralRecordsAreSeparateValues) {
     EXPECT_EQ(sorted(a.values), sorted({kToken, kOtherToken, "v=spf1 -all"}));
 }
 
-TEST(CheckDnsProbe, MultiStringRecordIsJoined) {
+// DnsClient.java reads TXT through dnsjava's rdataToString: each string quoted, then a space.
+TEST(CheckDnsProbe, MultiStringRecordIsJoinedAndRenderedAsTheCaReadsIt) {
   const auto obs = probe_one(world().token_split(kToken, 10));
   ASSERT_EQ(obs.owners[0].answers.size(), 2u);
-  for (const auto& a : obs.owners[0].answers) EXPECT_EQ(a.values, std::vector<std::string>{kToken});
+  for (const auto& a : obs.owners[0].answers) {
+    EXPECT_EQ(a.values, std::vector<std::string>{kToken});
+    EXPECT_EQ(a.rendered, std::vector<std::string>{"\"" + kToken.substr(0, 10) + "\" \"" + kToken.substr(10) + "\""});
+  }
 }
 
 TEST(CheckDnsProbe, TokenAtBaseNameIsTheSecondOwner) {

@@ -56,14 +56,15 @@ HttpProbeOptions loopback(std::uint16_t http_port, std::uint16_t https_port) {
   return o;
 }
 
-HttpObservation probe_one(const HttpProbeOptions& options, const std::string& name,
-                          std::function<bool(const std::string&)> accept = nullptr) {
+HttpObservation probe_one(const HttpProbeOptions& options, const std::string& name) {
   auto probe = HttpProbe::create(options);
   EXPECT_TRUE(probe.ok());
   HttpObservation result;
   int calls = 0;
-  (*probe)->submit(
-      name, [&](HttpObservation o) { result = std::move(o); ++calls; }, std::move(accept));
+  (*probe)->submit(name, [&](HttpObservation o) {
+    result = std::move(o);
+    ++calls;
+  });
   (*probe)->run();
   EXPECT_EQ(calls, 1) << "done is called once per name";
   return result;
@@ -87,9 +88,7 @@ class CheckHttpProbe : public ::testing::Test {
     server = nullptr;
   }
   static HttpProbeOptions options() { return loopback(server->http_port(), server->https_port()); }
-  static HttpObservation probe(const std::string& name, std::function<bool(const std::string&)> accept = nullptr) {
-    return probe_one(options(), name, std::move(accept));
-  }
+  static HttpObservation probe(const std::string& name) { return probe_one(options(), name); }
   // Both attempts failed the same way after one hop with `status`.
   static void expect_both_fail(const HttpObservation& o, const std::string& code, long status) {
     ASSERT_EQ(o.attempts.size(), 2u) << "a failed https attempt is followed by http";
@@ -134,25 +133,37 @@ TEST_F(CheckHttpProbe, SendsAPlainGetWithItsUserAgentAndNoCookies) {
   EXPECT_NE(log.find(expected), std::string::npos) << log;
 }
 
-TEST_F(CheckHttpProbe, RejectedHttpsBodyMakesTheHttpAttempt) {
-  server->put_token_file("reject.example.test", "not the token");
-  std::vector<std::string> judged;
-  const auto o = probe("reject.example.test", [&](const std::string& body) {
-    judged.push_back(body);
-    return false;
-  });
-  EXPECT_EQ(judged, std::vector<std::string>{"not the token"}) << "accept judges the https body only";
-  ASSERT_EQ(o.attempts.size(), 2u);
-  EXPECT_EQ(o.attempts[0].error_code, "") << "a 2xx body was read; rejecting it is the caller's verdict";
-  EXPECT_EQ(o.attempts[1].start_url, url("http", "reject.example.test"));
-  EXPECT_EQ(o.attempts[1].error_code, "");
-  EXPECT_EQ(o.attempts[1].body, "not the token");
+// MpicFileService.getPrimaryOnlyFileResponse: the first URL that answers 2xx is the one judged.
+TEST_F(CheckHttpProbe, Https2xxWithoutTheTokenEndsTheNameAndHttpIsNeverAsked) {
+  const std::string name = std::string("stale.") + hosts::kSplitRoots;
+  server->put_https_token_file(name, "not the token");
+  server->put_token_file(name, kToken);  // the right file, on the http document root only
+  const auto o = probe(name);
+  ASSERT_EQ(o.attempts.size(), 1u) << "https answered 200: http:// is not tried";
+  EXPECT_EQ(o.attempts[0].start_url, url("https", name));
+  EXPECT_EQ(o.attempts[0].error_code, "");
+  EXPECT_EQ(o.attempts[0].body, "not the token");
+  const std::string log = server->access_log_containing(name + " \"GET");
+  std::size_t requests = 0;
+  for (auto at = log.find(name + " \"GET"); at != std::string::npos; at = log.find(name + " \"GET", at + 1)) ++requests;
+  EXPECT_EQ(requests, 1u) << log;
 }
 
-TEST_F(CheckHttpProbe, AcceptedHttpsBodyStops) {
-  server->put_token_file("accepted.example.test", kToken);
-  const auto o = probe("accepted.example.test", [](const std::string& body) { return body == kToken; });
-  EXPECT_EQ(o.attempts.size(), 1u);
+TEST_F(CheckHttpProbe, CatchAllHttpsAnswerIsTheOneJudged) {
+  server->put_token_file(hosts::kCatchAll, kToken);
+  const auto o = probe(hosts::kCatchAll);
+  ASSERT_EQ(o.attempts.size(), 1u);
+  EXPECT_EQ(o.attempts[0].body, "welcome\n");
+}
+
+TEST_F(CheckHttpProbe, HttpsWithoutTheFileFallsBackToHttp) {
+  const std::string name = std::string("missing.") + hosts::kSplitRoots;
+  server->put_token_file(name, kToken);
+  const auto o = probe(name);
+  ASSERT_EQ(o.attempts.size(), 2u);
+  EXPECT_EQ(o.attempts[0].error_code, "http.not_found");
+  EXPECT_EQ(o.attempts[1].error_code, "");
+  EXPECT_EQ(o.attempts[1].body, kToken);
 }
 
 TEST_F(CheckHttpProbe, MissingFileIsNotFound) { expect_both_fail(probe("missing.example.test"), "http.not_found", 404); }
@@ -166,16 +177,15 @@ TEST_F(CheckHttpProbe, SeeOtherIsNotFollowed) {
 }
 
 TEST_F(CheckHttpProbe, HttpToHttpsOfTheSameNameIsFollowed) {
-  server->put_token_file(hosts::kToHttps, kToken);
-  const auto o = probe(hosts::kToHttps, [](const std::string&) { return false; });
+  // No file: https answers 404, so http is tried, and its 301 to https is followed.
+  const auto o = probe(hosts::kToHttps);
   ASSERT_EQ(o.attempts.size(), 2u);
   const auto& a = o.attempts[1];
-  EXPECT_EQ(a.error_code, "") << a.error_detail;
-  EXPECT_EQ(statuses(a), (std::vector<long>{301, 200}));
+  EXPECT_EQ(a.error_code, "http.not_found") << a.error_detail;
+  EXPECT_EQ(statuses(a), (std::vector<long>{301, 404}));
   EXPECT_EQ(a.hops[0].url, url("http", hosts::kToHttps));
   EXPECT_EQ(a.hops[0].location, url("https", hosts::kToHttps));
   EXPECT_EQ(a.hops[1].url, url("https", hosts::kToHttps));
-  EXPECT_EQ(a.body, kToken);
 }
 
 TEST_F(CheckHttpProbe, RedirectToAnotherRegistrableDomainIsRefusedUnfetched) {
@@ -265,18 +275,11 @@ TEST_F(CheckHttpProbe, RelativeLocationResolvesAgainstTheCurrentUrl) {
 TEST_F(CheckHttpProbe, BodyIsSplitWhereTheCaStopsReading) {
   const std::string head(5000, 'x');
   server->put_token_file("late.example.test", head + kToken + "\n");
-  int accept_calls = 0;
-  const auto o = probe("late.example.test", [&](const std::string& body) {
-    ++accept_calls;
-    return body.find(kToken) != std::string::npos;
-  });
-  EXPECT_EQ(accept_calls, 1);
-  ASSERT_EQ(o.attempts.size(), 2u) << "a token past byte 5,000 is not seen, so http is tried";
-  for (const auto& a : o.attempts) {
-    EXPECT_EQ(a.error_code, "");
-    EXPECT_EQ(a.body, head);
-    EXPECT_EQ(a.beyond, kToken + "\n");
-  }
+  const auto o = probe("late.example.test");
+  ASSERT_EQ(o.attempts.size(), 1u) << "a 2xx https answer is judged alone, even when the token is past byte 5,000";
+  EXPECT_EQ(o.attempts[0].error_code, "");
+  EXPECT_EQ(o.attempts[0].body, head);
+  EXPECT_EQ(o.attempts[0].beyond, kToken + "\n");
 }
 
 TEST_F(CheckHttpProbe, LongBodyIsCutAtTheDiagnosticLimitWithoutError) {

@@ -20,7 +20,7 @@ const std::string kFuture = token_at("20261201000000");  // not yet valid
 const std::string kOther = token_at("20261120000000", "another CSR");
 
 TxtAnswer answer(const std::string& server, const std::string& rcode, std::vector<std::string> values = {}) {
-  return TxtAnswer{server, "ns-" + server, rcode, std::move(values)};
+  return TxtAnswer{server, "ns-" + server, rcode, std::move(values), {}};
 }
 
 DnsObservation dns(std::vector<TxtAnswer> dnsauth, std::vector<TxtAnswer> apex = {answer("a", "NOERROR")}) {
@@ -95,7 +95,7 @@ TEST(CheckJudgeDns, CsrExpectationMatchesAnyTokenOfThatCsr) {
 HttpAttempt attempt(const std::string& url, std::string error, std::string body = "", std::string beyond = "") {
   HttpAttempt a;
   a.start_url = url;
-  a.hops.push_back({url, error.empty() ? 200 : 0, "", ""});
+  a.hops.push_back({url, error.empty() ? 200 : 0, "", "", ""});
   a.error_code = std::move(error);
   a.error_detail = a.error_code.empty() ? "" : url + " failed";
   a.body = std::move(body);

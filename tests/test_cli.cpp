@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dcvkit/token_time.hpp"
+#include "dcvkit/pipeline.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "support/run.hpp"
@@ -164,6 +166,23 @@ TEST(CliToken, JsonOutputHasTheContractFields) {
   EXPECT_EQ(j["csr_form"], "pem");
   EXPECT_EQ(j["names"], nlohmann::json({"shop.example.com", "www.shop.example.com"}));
   EXPECT_EQ(j["token"].get<std::string>().substr(0, 14), j["timestamp"].get<std::string>());
+}
+
+// One default timestamp for new tokens (token new, publish, run): kTokenClockSkewMargin in the past,
+// because the CA rejects a token dated in its future. And a warning when the clock is unsynchronised.
+TEST(CliToken, DefaultTimestampLeavesTheClockSkewMarginAndUnsyncedClockWarns) {
+  Fixture f;
+  const auto before = dcvkit::system_clock().now();
+  auto r = run_dcvkit({"token", "new", "--csr", f.csr, "--auth-key-file", f.auth_key_file, "--json"});
+  const auto after = dcvkit::system_clock().now();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto t = *dcvkit::parse_compact_timestamp(j["timestamp"].get<std::string>());
+  EXPECT_GE(t, before - dcvkit::kTokenClockSkewMargin);
+  EXPECT_LE(t, after - dcvkit::kTokenClockSkewMargin);
+  EXPECT_EQ(dcvkit::kTokenClockSkewMargin, dcvkit::PipelineOptions{}.token_skew) << "run dates tokens the same way";
+  const auto synced = dcvkit::system_clock_synchronised();
+  EXPECT_EQ(r.err.find("not synchronised") != std::string::npos, synced.has_value() && !*synced) << r.err;
 }
 
 TEST(CliToken, ValidFromAndWarnings) {

@@ -103,6 +103,7 @@ class CliCheck : public RealServersTest {
 };
 
 TEST_F(CliCheck, EveryDnsReasonCode) {
+  const std::string split = dns->token_split(kGood, 30);
   std::vector<Case> cases = {
       {dns->token_on_both({kGood}), "dns", "ok", kGood},
       {dns->token_on_both({kGood}), "dns", "ok", ""},  // any token made from the CSR
@@ -110,7 +111,7 @@ TEST_F(CliCheck, EveryDnsReasonCode) {
       {dns->token_via_cname({kGood}), "dns", "ok", kGood},
       {dns->tokens_in_one_record({kForeign, kExpired, kGood}), "dns", "ok", kGood},
       {dns->token_on_both({kForeign, kGood2}), "dns", "ok", kGood2},
-      {dns->token_split(kGood, 30), "dns", "ok", kGood},
+      {split, "dns", "dns.token_split", kGood},  // the CA reads "abc" "def", not "abcdef"
       {dns->token_on_ns1_only({kGood}), "dns", "dns.partial_propagation", kGood},
       {dns->token_with_dead_ns({kGood}), "dns", "dns.partial_propagation", kGood},
       {dns->token_with_ns2_servfail({kGood}), "dns", "dns.partial_propagation", kGood},
@@ -133,6 +134,9 @@ TEST_F(CliCheck, EveryDnsReasonCode) {
   expect_codes(cases, got);
   EXPECT_EQ(exit_code, 10) << "some names fail";
   EXPECT_EQ(got["#summary"]["total"], cases.size());
+  const std::string split_message = got[split + "/dns-txt-token"]["message"].get<std::string>();
+  EXPECT_NE(split_message.find("split across the TXT record's strings (\"" + kGood.substr(0, 30) + "\" \""), std::string::npos)
+      << split_message;
   // The servers that lack the token are named.
   for (const auto& [key, j] : got) {
     if (j.contains("code") && j["code"] == "dns.partial_propagation") {
@@ -207,6 +211,79 @@ TEST_F(CliCheck, EveryHttpReasonCode) {
   EXPECT_EQ(got["plain.example.test/http-token"]["url"], "https://plain.example.test/.well-known/pki-validation/fileauth.txt");
   EXPECT_EQ(got["foreign.example.test/http-token"]["tokens_found"], nlohmann::json::array({kForeign}));
   EXPECT_NE(nginx->access_log_containing("dcvkit/").find("dcvkit/"), std::string::npos) << "requests say who we are";
+}
+
+// The CA judges the https answer alone once it is 2xx (MpicFileService.getPrimaryOnlyFileResponse):
+// a stale https document root or a catch-all https site fails the name even though http:// serves
+// the right token; only an https fetch that fails makes the CA (and dcvkit) ask http://.
+TEST_F(CliCheck, HttpsAnswering2xxIsJudgedAlone) {
+  namespace h = nginx_hosts;
+  const std::string stale = std::string("stale.") + h::kSplitRoots;
+  const std::string expired = std::string("expired.") + h::kSplitRoots;
+  const std::string fallback = std::string("fallback.") + h::kSplitRoots;
+  for (const auto& name : {stale, expired, fallback, std::string(h::kCatchAll)}) nginx->put_token_file(name, kGood + "\n");
+  nginx->put_https_token_file(stale, kForeign + "\n");
+  nginx->put_https_token_file(expired, kExpired + "\n");
+  std::vector<Case> cases = {
+      {stale, "http", "http.token_mismatch", kGood},
+      {expired, "http", "token.expired", kExpired},
+      {h::kCatchAll, "http", "http.no_token", kGood},
+      {fallback, "http", "ok", kGood},  // https 404: http is asked, and serves the token
+  };
+  int exit_code = 0;
+  double seconds = 0;
+  auto got = run_check(cases, network_flags(nginx->http_port(), nginx->https_port()), exit_code, seconds);
+  expect_codes(cases, got);
+  EXPECT_EQ(exit_code, 10);
+  for (const auto& name : {stale, expired, std::string(h::kCatchAll)}) {
+    const auto& j = got[name + "/http-token"];
+    const std::string https_url = "https://" + name + "/.well-known/pki-validation/fileauth.txt";
+    EXPECT_EQ(j["url"], https_url) << j.dump();
+    EXPECT_NE(j["message"].get<std::string>().find(https_url), std::string::npos) << j.dump();
+    EXPECT_NE(j["message"].get<std::string>().find("http:// was not tried"), std::string::npos) << j.dump();
+    EXPECT_NE(j["hint"].get<std::string>().find("catch-all"), std::string::npos) << j.dump();
+    EXPECT_NE(j["hint"].get<std::string>().find("stale file on the https document root"), std::string::npos) << j.dump();
+  }
+  EXPECT_EQ(got[fallback + "/http-token"]["url"], "http://" + fallback + "/.well-known/pki-validation/fileauth.txt");
+}
+
+// The web servers' addresses come from --resolver (the CA's CustomDnsResolver asks its own DNS
+// client for A records): names only that resolver knows are fetched without --connect-address.
+TEST_F(CliCheck, HttpNamesResolveThroughTheResolver) {
+  const std::string web = "resolved-web.example.test", v6 = "resolved-v6.example.test", none = "resolved-none.example.test";
+  const std::string pool = "resolved-pool.example.test";
+  dns->resolver().update("example.test", {"update add " + web + ". 60 A 127.0.0.1", "update add " + v6 + ". 60 AAAA ::1",
+                                          "update add " + pool + ". 60 A 127.0.0.1", "update add " + pool + ". 60 A 127.0.0.77"});
+  nginx->put_token_file(web, kGood + "\n");
+  nginx->put_token_file(pool, kGood + "\n");
+  auto flags = network_flags(nginx->http_port(), nginx->https_port());
+  flags.erase(std::find(flags.begin(), flags.end(), "--connect-address"), std::find(flags.begin(), flags.end(), "--timeout"));
+  std::vector<Case> cases = {
+      {web, "http", "ok", kGood},
+      {v6, "http", "http.ipv6_only", kGood},
+      {none, "http", "http.no_address", kGood},
+  };
+  int exit_code = 0;
+  double seconds = 0;
+  auto got = run_check(cases, flags, exit_code, seconds);
+  expect_codes(cases, got);
+  EXPECT_EQ(got[web + "/http-token"]["address"], "127.0.0.1") << got[web + "/http-token"].dump();
+  EXPECT_NE(got[v6 + "/http-token"]["message"].get<std::string>().find("IPv4"), std::string::npos);
+  EXPECT_NE(got[none + "/http-token"]["message"].get<std::string>().find(dns->resolver().server()), std::string::npos)
+      << got[none + "/http-token"].dump();
+
+  // --all-addresses: a pool where one node (nothing listens at 127.0.0.77) does not serve the file.
+  flags.push_back("--all-addresses");
+  std::vector<Case> every = {{web, "http", "ok", kGood}, {pool, "http", "http.partial_addresses", kGood}};
+  got = run_check(every, flags, exit_code, seconds);
+  expect_codes(every, got);
+  const auto& p = got[pool + "/http-token"];
+  const std::string address = p["address"].get<std::string>();
+  EXPECT_NE(address.find("127.0.0.1"), std::string::npos) << p.dump();
+  EXPECT_NE(address.find("127.0.0.77"), std::string::npos) << p.dump();
+  EXPECT_NE(p["message"].get<std::string>().find("but not from 127.0.0.77"), std::string::npos) << p.dump();
+  EXPECT_EQ(p["servers"].size(), 2u) << p.dump();
+  EXPECT_EQ(exit_code, 10);
 }
 
 // A server that accepts connections and never answers, and a port where nothing listens.

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dcvkit/validity_limit.hpp"
+#include "dcvkit/clock.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
@@ -104,6 +106,48 @@ TEST(CliOrder, RefusedBeforeAnyRequest) {
   EXPECT_EQ(bad_name.exit_code, 3) << bad_name.all();
   auto precheck = f.order({"--method", "dns", "--precheck"});
   EXPECT_EQ(precheck.exit_code, 2) << "needs the AuthKey or a token: " << precheck.all();
+}
+
+// BR 6.3.2 (ballot SC-081): 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15. A
+// longer order is refused by the CA after it was placed; dcvkit refuses it before any request
+// (kNoApi would make a sent request fail with 14), even with --dry-run.
+TEST(CliOrder, ValidityBeyondTheBaselineRequirementsIsRefusedBeforeAnyRequest) {
+  Files f;
+  const auto limit = max_validity(system_clock().now());
+  for (const bool dry_run : {false, true}) {
+    std::vector<std::string> args = {"--method", "dns", "--validity-days", std::to_string(limit.days + 1), "--json"};
+    if (dry_run) args.push_back("--dry-run");
+    auto r = f.order(args);
+    EXPECT_EQ(r.exit_code, 3) << r.all();
+    const auto j = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r.all();
+    EXPECT_EQ(j["error"]["code"], "order.validity_too_long") << r.out;
+    const std::string message = j["error"]["message"];
+    EXPECT_NE(message.find("at most " + std::to_string(limit.days) + " days"), std::string::npos) << message;
+    if (!limit.since.empty()) {
+      EXPECT_NE(message.find(limit.since), std::string::npos) << message;
+    }
+  }
+  auto at_limit = f.order({"--method", "dns", "--validity-days", std::to_string(limit.days), "--dry-run"});
+  EXPECT_EQ(at_limit.exit_code, 0) << at_limit.all();
+}
+
+TEST(CertcentralValidity, FollowsTheBaselineRequirementsSchedule) {
+  auto at = [](const char* compact) { return *parse_compact_timestamp(compact); };
+  EXPECT_EQ(max_validity(at("20260314235959")).days, 398);
+  EXPECT_EQ(max_validity(at("20260315000000")).days, 200);
+  EXPECT_EQ(max_validity(at("20260315000000")).since, "2026-03-15");
+  EXPECT_EQ(max_validity(at("20270314235959")).days, 200);
+  EXPECT_EQ(max_validity(at("20270315000000")).days, 100);
+  EXPECT_EQ(max_validity(at("20290314235959")).days, 100);
+  EXPECT_EQ(max_validity(at("20290315000000")).days, 47);
+  EXPECT_EQ(max_validity(at("20290315000000")).since, "2029-03-15");
+  const auto refused = check_validity_limit(101, at("20270601000000"), "x: ");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message.rfind("x: asks for 101 days", 0), 0u) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("from 2027-03-15"), std::string::npos);
+  EXPECT_TRUE(check_validity_limit(100, at("20270601000000")).ok());
+  EXPECT_TRUE(check_validity_limit(std::nullopt, at("20290601000000")).ok());
 }
 
 TEST(CliOrder, TokensAreCheckedAgainstTheCsrForm) {

@@ -44,7 +44,7 @@ TEST(Ledger, NewFileIsPrivateAndRecordsEveryStepDurably) {
     ASSERT_TRUE(l->record_token("shop", "20231114221320abc", 1'699'999'000));
     ASSERT_TRUE(l->record_published("shop", R"({"names":1})"));
     ASSERT_TRUE(l->record_checked("shop", R"({"ok":true})"));
-    auto key = l->record_order_intent("shop");
+    auto key = l->record_order_intent("shop", 1'700'000'120);
     ASSERT_TRUE(key.ok());
     EXPECT_EQ(key->size(), 32u);
     clock.advance(5);
@@ -68,6 +68,7 @@ TEST(Ledger, NewFileIsPrivateAndRecordsEveryStepDurably) {
   EXPECT_EQ(entry.order_id, 77);
   EXPECT_EQ(entry.certificate_id, 88);
   EXPECT_EQ(entry.order_sent_at, 1'700'000'000);
+  EXPECT_EQ(entry.order_in_flight_until, 1'700'000'120);
   EXPECT_EQ(entry.updated_at, 1'700'000'005);
   EXPECT_EQ(entry.chain_pem, "-----BEGIN CERTIFICATE-----\n...");
   auto events = l->events("shop");
@@ -123,7 +124,7 @@ TEST(Ledger, CommittedStepSurvivesKill9) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     auto l = Ledger::open(path);
-    if (!l.ok() || !(*l)->upsert("a", "{}") || !(*l)->record_order_intent("a").ok()) _exit(3);
+    if (!l.ok() || !(*l)->upsert("a", "{}") || !(*l)->record_order_intent("a", 42).ok()) _exit(3);
     ::kill(::getpid(), SIGKILL);  // no destructor, no checkpoint: only what was committed
     _exit(4);
   }
@@ -136,6 +137,73 @@ TEST(Ledger, CommittedStepSurvivesKill9) {
   ASSERT_TRUE(e.ok() && e->has_value());
   EXPECT_EQ((*e)->stage, Stage::Ordering);
   EXPECT_EQ((*e)->order_key.size(), 32u);
+  EXPECT_EQ((*e)->order_in_flight_until, 42) << "the in-flight deadline survives the kill";
+}
+
+// A ledger as dcvkit wrote it before the in-flight deadline was recorded (schema 1), holding a
+// certificate whose order POST was sent at 1'700'000'000.
+void write_schema1_ledger(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* sql = R"sql(
+PRAGMA application_id = 1684239921; PRAGMA user_version = 1;
+CREATE TABLE entries(id TEXT PRIMARY KEY, spec TEXT NOT NULL, stage TEXT NOT NULL,
+  key_path TEXT NOT NULL DEFAULT '', csr_path TEXT NOT NULL DEFAULT '', token TEXT NOT NULL DEFAULT '',
+  token_time INTEGER NOT NULL DEFAULT 0, order_key TEXT NOT NULL DEFAULT '', order_sent_at INTEGER NOT NULL DEFAULT 0,
+  order_id INTEGER NOT NULL DEFAULT 0, certificate_id INTEGER NOT NULL DEFAULT 0, chain_pem TEXT NOT NULL DEFAULT '',
+  not_after INTEGER NOT NULL DEFAULT 0, out_dir TEXT NOT NULL DEFAULT '', failed_stage TEXT NOT NULL DEFAULT '',
+  error_code TEXT NOT NULL DEFAULT '', error_message TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL);
+CREATE TABLE events(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX events_by_id ON events(id, seq);
+INSERT INTO entries(id, spec, stage, order_sent_at, updated_at) VALUES('old', '{}', 'ordering', 1700000000, 1700000000);
+INSERT INTO entries(id, spec, stage, updated_at) VALUES('fresh', '{}', 'new', 1700000000);
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+std::int64_t user_version(const std::string& path) {
+  sqlite3* db = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK)
+    sqlite3_exec(
+        db, "PRAGMA user_version",
+        [](void* out, int, char** values, char**) {
+          *static_cast<std::int64_t*>(out) = std::stoll(values[0]);
+          return 0;
+        },
+        &v, nullptr);
+  sqlite3_close(db);
+  return v;
+}
+
+TEST(Ledger, SchemaOneLedgerIsReadAndMigratedWithTheDefaultInFlightWindow) {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  write_schema1_ledger(path);
+  {  // --status on an old ledger: read as it is, not migrated
+    auto reader = Ledger::open_read_only(path);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    auto e = (*reader)->get("old");
+    ASSERT_TRUE(e.ok() && e->has_value()) << (e.ok() ? "" : e.error().message);
+    EXPECT_EQ((*e)->order_in_flight_until, 1'700'000'120);
+  }
+  EXPECT_EQ(user_version(path), 1);
+  {
+    auto l = open_ok(path);
+    ASSERT_TRUE(l);
+    auto e = l->get("old");
+    ASSERT_TRUE(e.ok() && e->has_value());
+    EXPECT_EQ((*e)->stage, Stage::Ordering);
+    EXPECT_EQ((*e)->order_in_flight_until, 1'700'000'120) << "sent with the old default 90 s timeout";
+    EXPECT_EQ((*l->get("fresh"))->order_in_flight_until, 0);
+    ASSERT_TRUE(l->record_order_intent("fresh", 1'800'000'000).ok());
+  }
+  EXPECT_EQ(user_version(path), 2);
+  auto l = open_ok(path);
+  ASSERT_TRUE(l);
+  EXPECT_EQ((*l->get("fresh"))->order_in_flight_until, 1'800'000'000);
 }
 
 TEST(Ledger, RefusesEmptyForeignAndCorruptFilesWithoutTouchingThem) {

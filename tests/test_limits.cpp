@@ -299,11 +299,12 @@ TEST_F(LimitsDns, ThousandsOfRecordsGiveAVerdict) {
   EXPECT_LT(u.rss_growth_kib, rss_bound(64 * kMiB)) << describe(u);
 }
 
-TEST_F(LimitsDns, RecordOfHundredsOfStringsIsJoinedAndScanned) {
+// Read as the CA's library renders it ("..." "..."), the split token is not there: dns.token_split.
+TEST_F(LimitsDns, RecordOfHundredsOfStringsIsRenderedAndScanned) {
   std::size_t values = 0;
   const auto u = run_in_child([&] {
     const auto r = check("long.limits.test", values);
-    return verdict(r.ok && values == 1, r.code + ": " + r.message.substr(0, 300));
+    return verdict(r.code == "dns.token_split" && values == 1, r.code + ": " + r.message.substr(0, 300));
   });
   EXPECT_EQ(u.exit_code, 0) << describe(u);
   EXPECT_LT(u.seconds, 20.0) << describe(u);

@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include "dcvkit/validity_limit.hpp"
+#include "dcvkit/clock.hpp"
 #include "dcvkit/manifest.hpp"
 #include "support/temp_dir.hpp"
 
@@ -74,6 +76,22 @@ TEST(Manifest, EveryMistakeIsNamedWithItsLine) {
     EXPECT_EQ(e.error().message.rfind("m.jsonl:3", 0), 0u) << e.error().message;
     EXPECT_NE(e.error().message.find(expected), std::string::npos) << text << " -> " << e.error().message;
   }
+}
+
+// BR 6.3.2: a validity the CA would refuse today is refused when the manifest is read, with the date.
+TEST(Manifest, ValidityBeyondTodaysBaselineLimitIsRefusedWithItsDate) {
+  const auto limit = max_validity(system_clock().now());
+  auto e = line(R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"validity_days":)" +
+                std::to_string(limit.days + 1) + "}");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "order.validity_too_long");
+  EXPECT_EQ(e.error().message.rfind("m.jsonl:3 (a): asks for", 0), 0u) << e.error().message;
+  if (!limit.since.empty()) {
+    EXPECT_NE(e.error().message.find(limit.since), std::string::npos) << e.error().message;
+  }
+  EXPECT_TRUE(line(R"({"id":"a","names":["a.example"],"method":"dns","publish":{"hook":"x"},"validity_days":)" +
+                   std::to_string(limit.days) + "}")
+                  .ok());
 }
 
 TEST(Manifest, FileSkipsCommentsAndRefusesDuplicateIds) {

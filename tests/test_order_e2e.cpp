@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "support/real_servers_test.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
+#include "support/small_tmpfs.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -35,11 +37,19 @@ int orders_in(const json& stats, const char* status) {
   return stats.contains("orders") && stats["orders"].contains(status) ? stats["orders"][status].get<int>() : 0;
 }
 
+// Names of the entries in a directory, sorted.
+std::vector<std::string> entries_of(const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(path)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 class OrderE2e : public RealServersTest {
  protected:
   // A fresh sandbox per test (its stats count only this test's requests), validating through the
   // fixture's DNS servers and nginx.
-  void start_sandbox(const std::string& faults = {}) {
+  void start_sandbox(const std::string& faults = {}, const std::vector<std::string>& sandbox_flags = {}) {
     SandboxOptions o;
     o.resolver = dns->resolver().server();
     o.ns_port = dns->ns_port();
@@ -47,6 +57,7 @@ class OrderE2e : public RealServersTest {
     o.https_port = nginx->https_port();
     o.faults_json = faults;
     o.extra_args = {"--timeout", "1500"};
+    o.extra_args.insert(o.extra_args.end(), sandbox_flags.begin(), sandbox_flags.end());
     sandbox = std::make_unique<SandboxServer>(o);
   }
 
@@ -213,12 +224,12 @@ TEST_F(OrderE2e, DnsTokensIssueAtOnceWithOneApiCall) {
   EXPECT_EQ(shown.exit_code, 0) << shown.all();
   EXPECT_NE(shown.err.find("\"auth_key\":\"[redacted]\""), std::string::npos) << shown.err;
 
-  // The certificate checked against another CSR's key: exit 16, nothing written.
+  // The certificate checked against another CSR's key: exit 16, nothing installed, what came kept aside.
   const std::string other = new_csr(fresh_name("other"));
   auto mismatch = run({"order", "download", id, "--csr", other, "--out-dir", dir.file("mismatch")});
   EXPECT_EQ(mismatch.exit_code, 16) << mismatch.all();
   EXPECT_NE(mismatch.err.find("public key is not the CSR's"), std::string::npos) << mismatch.err;
-  EXPECT_TRUE(std::filesystem::is_empty(dir.file("mismatch")));
+  EXPECT_EQ(entries_of(dir.file("mismatch")), std::vector<std::string>{"received-unverified.pem"});
   auto again_ok = run({"order", "download", id, "--out-dir", dir.file("again"), "--json"});
   EXPECT_EQ(again_ok.exit_code, 0) << again_ok.all();
   EXPECT_EQ(read_text(dir.file("again/cert.pem")), read_text(out + "/cert.pem"));
@@ -254,6 +265,10 @@ TEST_F(OrderE2e, PendingBeforePublishingThenDownloadWaitIssues) {
   EXPECT_NE(j["reason"].get<std::string>().find(p.names[0]), std::string::npos) << j.dump();
   EXPECT_NE(j["reason"].get<std::string>().find("dns."), std::string::npos) << "the reason names what is missing: " << j.dump();
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("order download"), std::string::npos);
+  // The order's random value, and where each name would carry it: nobody polls without knowing.
+  EXPECT_EQ(j["dcv_random_value"].get<std::string>().size(), 32u) << j.dump();
+  ASSERT_EQ(j["random_value_at"].size(), p.names.size()) << j.dump();
+  EXPECT_EQ(j["random_value_at"][0], "TXT at _dnsauth." + p.names[0]) << j.dump();
   EXPECT_FALSE(std::filesystem::exists(dir.file("o/cert.pem")));
   const auto id = std::to_string(j["order_id"].get<long>());
 
@@ -306,6 +321,8 @@ TEST_F(OrderE2e, ExpiredTokenStaysPendingWithTheReason) {
   EXPECT_NE(r.err.find("warning: --token"), std::string::npos) << "the window is checked before ordering: " << r.err;
   EXPECT_NE(r.all().find("token.expired"), std::string::npos) << r.all();
   EXPECT_NE(r.out.find("pending"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("random value instead of a token"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TXT at _dnsauth." + cn), std::string::npos) << r.out;
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
 }
 
@@ -347,6 +364,42 @@ TEST_F(OrderE2e, TimeoutWhileTheServerStillWorksIsFoundNotResent) {
   EXPECT_EQ(j["adopted"], true) << j.dump();
   EXPECT_EQ(j["posts"], 1);
   EXPECT_NE(j["stderr"].get<std::string>().find("timed out"), std::string::npos) << j.dump();
+}
+
+TEST_F(OrderE2e, SlowCaIsWaitedForWhileThePostMayBeInFlightNotOrderedTwice) {
+  // The client gives up after 2 s, the CA stores the order after 9 s: later than the client's
+  // timeout and than the 5 s it used to wait before sending again, inside 2 s + 30 s.
+  const auto j = expect_one_order_despite(R"({"method":"POST","path":"/order/certificate/","nth":1,"action":"delay","ms":9000})",
+                                          {"--api-timeout", "2"});
+  EXPECT_EQ(j["adopted"], true) << j.dump();
+  EXPECT_EQ(j["posts"], 1);
+  EXPECT_NE(j["stderr"].get<std::string>().find("may still be in flight"), std::string::npos) << j.dump();
+}
+
+TEST_F(OrderE2e, OutDirWithoutRoomOrWriteAccessOrdersNothingAndLeavesNoDirectory) {
+  start_sandbox(R"([{"method":"POST","path":"/order/certificate/","nth":1,"action":"status","status":400}])");
+  auto p = prepare("dns");
+  SmallTmpfs full(dir.file("full"), 64 * 1024);  // far less than the room the files are given
+  SmallTmpfs read_only(dir.file("ro"), 1 << 20, true);
+  if (full.mounted() && read_only.mounted()) {
+    auto r = submit(p, "full/certs");
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.all().find("io.no_space"), std::string::npos) << r.all();
+    EXPECT_FALSE(std::filesystem::exists(dir.file("full/certs")));
+    r = submit(p, "ro/certs");
+    EXPECT_EQ(r.exit_code, 4) << r.all();
+    EXPECT_NE(r.all().find("io.not_writable"), std::string::npos) << r.all();
+  } else {
+    std::cout << "[ skipped ] full and read-only file systems: cannot mount a tmpfs here (" << full.error() << ")\n";
+  }
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 0);
+  // The CA refuses the order: the directories made for it go again.
+  auto refused = submit(p, "new/deep/certs");
+  EXPECT_NE(refused.exit_code, 0) << refused.all();
+  EXPECT_FALSE(std::filesystem::exists(dir.file("new"))) << refused.all();
+  auto ordered = submit(p, "new/deep/certs");
+  EXPECT_EQ(ordered.exit_code, 0) << ordered.all();
+  expect_openssl_verifies(dir.file("new/deep/certs"));
 }
 
 TEST_F(OrderE2e, ServerErrorOnFirstPostIsRetriedIntoOneOrder) {
@@ -482,6 +535,89 @@ TEST_F(OrderE2e, DryRunSendsNothing) {
   EXPECT_EQ(j["body"]["use_auth_key"], true);
   const auto stats = sandbox->stats();
   EXPECT_EQ(count(stats, "orders_total"), 0);
+}
+
+// Issue 19: what a CA legitimately adds or reorders is accepted; what it should not have sent is
+// refused, but never lost.
+
+std::size_t certificates_in(const std::string& pem) {
+  std::size_t n = 0;
+  for (auto at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos; at = pem.find("-----BEGIN", at + 1)) ++n;
+  return n;
+}
+
+TEST_F(OrderE2e, TheCasAutomaticWwwNameIsAcceptedAndReported) {
+  start_sandbox({}, {"--auto-www"});
+  create_auth_key();
+  const std::string cn = "shop.example.test";
+  const std::string csr = new_csr(cn);
+  publish_dns(cn, new_token(csr));
+  const std::string out = dir.file("shop");
+  auto r = run({"order", "submit", "--product", "ssl_dv_geotrust", "--csr", csr, "--method", "dns", "--out-dir", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["added_names"], json::array({"www.shop.example.test"})) << j.dump();
+  EXPECT_EQ(j["names"].get<std::set<std::string>>(), (std::set<std::string>{cn, "www." + cn}));
+  expect_openssl_verifies(out);
+  // Fetched again, the person reading the output is told too.
+  auto again = run({"order", "download", std::to_string(j["order_id"].get<long>()), "--out-dir", dir.file("shop-again")});
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.out.find("added by the CA: www.shop.example.test"), std::string::npos) << again.out;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+}
+
+TEST_F(OrderE2e, AShuffledBundleIsWrittenLeafFirst) {
+  start_sandbox({}, {"--shuffle-chain"});
+  auto p = prepare("dns", false);
+  auto placed = submit(p, "placed");
+  ASSERT_EQ(placed.exit_code, 15) << placed.all();
+  const auto id = std::to_string(parse_json(placed.out)["order_id"].get<long>());
+  for (const auto& n : p.names) publish_dns(n, p.token);
+  const std::string out = dir.file("sorted");
+  auto r = run({"order", "download", id, "--out-dir", out, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["chain_reordered"], true) << j.dump();
+  EXPECT_EQ(j["added_names"], json::array());
+  // What the CA sent is intermediate, root, leaf; what was written is leaf, intermediate, root.
+  const auto bundle = sandbox->call("GET", "/certificate/" + std::to_string(j["certificate_id"].get<long>()) + "/download/format/pem_all");
+  ASSERT_EQ(bundle.status, 200);
+  const std::string leaf = read_text(out + "/cert.pem"), intermediate = read_text(out + "/chain.pem");
+  EXPECT_EQ(bundle.body, intermediate + read_text(out + "/root.pem") + leaf);
+  EXPECT_EQ(read_text(out + "/fullchain.pem"), leaf + intermediate);
+  expect_openssl_verifies(out);
+}
+
+TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
+  start_sandbox(R"([{"method": "POST", "path": "/order/certificate/", "action": "extra_name", "name": "evil.example.test"}])");
+  auto p = prepare("dns");
+  auto r = submit(p, "refused");
+  ASSERT_EQ(r.exit_code, 16) << r.all();
+  const auto j = parse_json(r.out);
+  const std::string id = std::to_string(j["order_id"].get<long>());
+  const std::string kept = dir.file("refused") + "/received-unverified.pem";
+  EXPECT_EQ(j["error"]["code"], "cert.names_mismatch") << j.dump();
+  const std::string message = j["error"]["message"];
+  EXPECT_NE(message.find("evil.example.test"), std::string::npos) << message;
+  EXPECT_NE(message.find(kept), std::string::npos) << message;
+  EXPECT_NE(j["error"]["hint"].get<std::string>().find("dcvkit order download " + id), std::string::npos) << j.dump();
+  EXPECT_EQ(j["received_unverified"], kept);
+  EXPECT_EQ(j["issued"], true);
+  EXPECT_EQ(entries_of(dir.file("refused")), std::vector<std::string>{"received-unverified.pem"}) << "no cert.pem, nothing else";
+  struct stat st {};
+  ASSERT_EQ(::stat(kept.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(certificates_in(read_text(kept)), 3u) << "leaf, intermediate and root as received";
+
+  // order download refuses it the same way, in text, and keeps it too.
+  auto again = run({"order", "download", id, "--out-dir", dir.file("again")});
+  EXPECT_EQ(again.exit_code, 16) << again.all();
+  EXPECT_NE(again.err.find("evil.example.test"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("received-unverified.pem"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("dcvkit order download " + id), std::string::npos) << again.err;
+  EXPECT_EQ(entries_of(dir.file("again")), std::vector<std::string>{"received-unverified.pem"});
+  EXPECT_EQ(read_text(dir.file("again/received-unverified.pem")), read_text(kept));
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "nothing was ordered twice";
 }
 
 class AuthkeyE2e : public OrderE2e {};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dcvkit/publish_webroot.hpp"
+#include "dcvkit/token.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dcvkit {
@@ -140,6 +141,54 @@ TEST(PublishWebroot, UnpublishIsIdempotent) {
   ASSERT_TRUE(publisher->unpublish(http_entry("example.com"), token(2)).ok());
   ASSERT_TRUE(publisher->unpublish(http_entry("example.com"), token(2)).ok());
   EXPECT_FALSE(fs::exists(fileauth(tmp.path())));
+}
+
+TEST(PublishWebroot, ExistingFileKeepsItsOwnerGroupAndMode) {
+  TempDir tmp;
+  const fs::path file = fileauth(tmp.path());
+  write_raw(file, "someone else's line\n");
+  ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
+  const bool root = ::geteuid() == 0;
+  if (root) ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);  // the web server's user, say
+  auto publisher = make_webroot_publisher(tmp.path().string());
+  ASSERT_TRUE(publisher->publish(http_entry("example.com"), token(1)).ok());
+  auto expect_kept = [&] {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u);
+    if (root) {
+      EXPECT_EQ(st.st_uid, 65534u);
+      EXPECT_EQ(st.st_gid, 65534u);
+    }
+  };
+  expect_kept();
+  EXPECT_EQ(read_text(file), token(1) + "\nsomeone else's line\n");
+  ASSERT_TRUE(publisher->unpublish(http_entry("example.com"), token(1)).ok());
+  expect_kept();
+  EXPECT_EQ(read_text(file), "someone else's line\n");
+}
+
+TEST(PublishWebroot, UnpublishCutsTheTokenWhereverTheCaWouldFindIt) {
+  TempDir tmp;
+  const fs::path file = fileauth(tmp.path());
+  const std::string t = token(1), u = token(2);
+  write_raw(file, t + " " + u + "\n" + "prefix" + t + "suffix\r\n" + "\xEF\xBB\xBF" + t + "\n" + "other\n" + u + "\t" + t + "\n");
+  auto publisher = make_webroot_publisher(tmp.path().string());
+  auto changed = publisher->change(PublishAction::Unpublish, http_entry("example.com"), t);
+  ASSERT_TRUE(changed) << changed.error().message;
+  const std::string after = read_text(file);
+  EXPECT_EQ(after, u + "\n" + "prefixsuffix\r\n" + "other\n" + u + "\n");
+  EXPECT_EQ(after.find(t), std::string::npos);
+  for (const auto& candidate : scan_token_candidates(after, 1'704'067'200)) EXPECT_NE(candidate, t);
+  // It says what it changed.
+  EXPECT_NE(changed->find(file.string()), std::string::npos) << *changed;
+  EXPECT_NE(changed->find("removed line 3"), std::string::npos) << *changed;
+  EXPECT_NE(changed->find("cut the token out of line 1, 2, 5, kept the rest"), std::string::npos) << *changed;
+  // Nothing left to remove: nothing to say.
+  auto again = publisher->change(PublishAction::Unpublish, http_entry("example.com"), t);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, "");
+  EXPECT_EQ(read_text(file), after);
 }
 
 TEST(PublishWebroot, OnlyHttpIsSupported) {

@@ -5,42 +5,20 @@
 //     namespace; skipped, saying why, only when neither is available);
 //   - always: an output path that cannot become a directory (a file is in the way).
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/run_world.hpp"
+#include "support/small_tmpfs.hpp"
 
 namespace {
 
 using namespace dcvkit;
 using namespace dcvkit::test;
 namespace fs = std::filesystem;
-
-// A tmpfs of `bytes` at `dir`, unmounted (lazily) when this goes.
-class SmallTmpfs {
- public:
-  SmallTmpfs(const std::string& dir, std::size_t bytes) : dir_(dir) {
-    fs::create_directories(dir);
-    const std::string options = "size=" + std::to_string(bytes) + ",mode=0755";
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0) mounted_ = true;
-    else error_ = std::strerror(errno);
-  }
-  ~SmallTmpfs() {
-    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string dir_, error_;
-  bool mounted_ = false;
-};
 
 // Four certificates run one at a time: k1 writes normally, k2 cannot be written, k3 and k4 come
 // after the stop. `blocked_dir` is k2's out_dir; `unblock` removes the cause.

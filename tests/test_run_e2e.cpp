@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "dcvkit/ledger.hpp"
 #include "support/nginx_server.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
@@ -23,28 +24,30 @@ using json = nlohmann::json;
 
 class RunE2e : public ::testing::Test {
  protected:
-  void start(const std::string& faults) {
+  void start(const std::string& faults, const std::vector<std::string>& sandbox_flags = {}) {
     SandboxOptions o;
     o.http_port = nginx.http_port();
     o.https_port = nginx.https_port();
     o.faults_json = faults;
+    o.extra_args = sandbox_flags;
     sandbox = std::make_unique<SandboxServer>(o);
     auto r = run_dcvkit({"authkey", "create", "--out", dir.file("authkey"), "--api-url", sandbox->url(), "--api-key-file",
                          sandbox->api_key_file(), "--ca-bundle", sandbox->ca_bundle()});
     ASSERT_EQ(r.exit_code, 0) << r.all();
   }
 
-  std::string manifest(int n) {
+  // `extra`: more keys for the first certificate's line.
+  std::string manifest(int n, const json& extra = json::object()) {
     std::string text;
     for (int i = 1; i <= n; ++i) {
       const std::string host = "run" + std::to_string(i) + ".example.test";
       std::filesystem::create_directories(nginx.dir() + "/www/" + host);
-      text += json{{"id", "c" + std::to_string(i)},
+      json line = {{"id", "c" + std::to_string(i)},
                    {"names", {host}},
                    {"method", "http"},
-                   {"publish", {{"webroot", nginx.dir() + "/www/" + host}}}}
-                  .dump() +
-              "\n";
+                   {"publish", {{"webroot", nginx.dir() + "/www/" + host}}}};
+      if (i == 1) line.update(extra);
+      text += line.dump() + "\n";
     }
     return dir.write("manifest.jsonl", text);
   }
@@ -103,6 +106,60 @@ TEST_F(RunE2e, KilledWhileOrderingThenResumedOrdersEachCertificateOnce) {
   EXPECT_EQ(second.all().find(sandbox->api_key()), std::string::npos);
 }
 
+// A manifest's out_dir holding someone else's certificate: not replaced (and nothing bought for
+// it) unless the entry says so; the files of the entry's own earlier issuance are replaced.
+TEST_F(RunE2e, CertificateFilesDcvkitDidNotWriteAreNotReplaced) {
+  start("");
+  const std::string m = manifest(2);
+  const std::string theirs = dir.file("certs/c1/cert.pem");
+  std::filesystem::create_directories(dir.file("certs/c1"));
+  auto made = run_program({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                           "-nodes", "-subj", "/CN=run1.example.test", "-days", "30", "-keyout", dir.file("their.key"),
+                           "-out", theirs});
+  ASSERT_EQ(made.exit_code, 0) << made.all();
+  const std::string their_cert = read_text(theirs);
+
+  auto first = run_dcvkit(run_args(m));
+  EXPECT_NE(first.exit_code, 0) << first.all();
+  EXPECT_NE(first.all().find("io.exists"), std::string::npos) << first.all();
+  EXPECT_NE(first.all().find("replace_files"), std::string::npos) << first.all();
+  EXPECT_EQ(read_text(theirs), their_cert) << "their certificate is untouched";
+  EXPECT_FALSE(std::filesystem::exists(dir.file("certs/c1/fullchain.pem")));
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1) << "nothing bought for c1";
+
+  // The entry allows it: replaced.
+  const std::string allowed = manifest(2, {{"replace_files", true}});
+  auto args = run_args(allowed);
+  args.push_back("--retry-failed");
+  auto second = run_dcvkit(args);
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_NE(read_text(theirs), their_cert);
+  EXPECT_EQ(sandbox->stats()["orders_total"], 2);
+
+  // A renewal replaces the files dcvkit wrote, without being told.
+  args = run_args(manifest(2));
+  args.insert(args.end(), {"--renew-within", "3650d"});
+  const std::string before = read_text(dir.file("certs/c2/cert.pem"));
+  auto renewal = run_dcvkit(args);
+  EXPECT_EQ(renewal.exit_code, 0) << renewal.all();
+  EXPECT_EQ(sandbox->stats()["orders_total"], 4);
+  EXPECT_NE(read_text(dir.file("certs/c2/cert.pem")), before);
+}
+
+TEST_F(RunE2e, KeyDirectoryOthersCanWriteIsRefusedBeforeAnything) {
+  start("");
+  const std::string m = manifest(1);
+  const std::string keys = dir.file("run.db.keys");
+  std::filesystem::create_directories(keys);
+  std::filesystem::permissions(keys, std::filesystem::perms::all);  // 0777
+  auto r = run_dcvkit(run_args(m));
+  EXPECT_NE(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.all().find("io.unsafe_dir"), std::string::npos) << r.all();
+  EXPECT_NE(r.all().find("chmod go-w"), std::string::npos) << r.all();
+  EXPECT_TRUE(std::filesystem::is_empty(keys)) << "no key generated there";
+  EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+}
+
 TEST_F(RunE2e, DamagedLedgerIsRefusedNotReset) {
   start("");
   const std::string m = manifest(1);
@@ -112,6 +169,54 @@ TEST_F(RunE2e, DamagedLedgerIsRefusedNotReset) {
   EXPECT_NE(r.all().find("ledger.corrupt"), std::string::npos) << r.all();
   EXPECT_EQ(read_text(dir.file("run.db")), std::string(8192, 'x'));
   EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+}
+
+// Issue 19 through `dcvkit run`: a leaf with a name nobody ordered is not installed, and the chain
+// the CA sent stays in the ledger (and next to where the files would have gone).
+TEST_F(RunE2e, AnUnexpectedNameFailsTheCertificateButTheLedgerKeepsTheChain) {
+  start(R"([{"method": "POST", "path": "/order/certificate/", "action": "extra_name", "name": "evil.example.test"}])");
+  auto r = run_dcvkit(run_args(manifest(1)));
+  EXPECT_EQ(r.exit_code, 9) << "a certificate of the batch failed: " << r.all();
+  const json result = json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+  ASSERT_TRUE(result.is_object()) << r.out;
+  EXPECT_EQ(result["error"]["code"], "cert.names_mismatch") << result.dump();
+  EXPECT_EQ(result["error"]["stage"], "issued") << result.dump();
+  EXPECT_NE(result["error"]["message"].get<std::string>().find("evil.example.test"), std::string::npos) << result.dump();
+  EXPECT_NE(result["error"]["hint"].get<std::string>().find("dcvkit order download"), std::string::npos) << result.dump();
+
+  const std::string out = dir.file("certs/c1");
+  EXPECT_FALSE(std::filesystem::exists(out + "/cert.pem"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/received-unverified.pem"));
+  auto ledger = dcvkit::Ledger::open_read_only(dir.file("run.db"));
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  auto entry = (*ledger)->get("c1");
+  ASSERT_TRUE(entry && *entry);
+  EXPECT_EQ((*entry)->stage, dcvkit::Stage::Failed);
+  EXPECT_EQ((*entry)->failed_stage, dcvkit::Stage::Issued);
+  EXPECT_GT((*entry)->certificate_id, 0);
+  EXPECT_EQ((*entry)->chain_pem, read_text(out + "/received-unverified.pem")) << "the ledger holds the chain as received";
+  EXPECT_NE((*entry)->chain_pem.find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1);
+}
+
+TEST_F(RunE2e, TheCasAutomaticWwwNameIsReportedEverywhere) {
+  start("", {"--auto-www"});
+  auto args = run_args(manifest(1));
+  args.insert(args.end(), {"--report", dir.file("report.html")});
+  auto r = run_dcvkit(args);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const json result = json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+  EXPECT_EQ(result["added_names"], json::array({"www.run1.example.test"})) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("certs/c1/cert.pem")));
+  EXPECT_NE(read_text(dir.file("report.html")).find("added by the CA: www.run1.example.test"), std::string::npos);
+  auto ledger = dcvkit::Ledger::open_read_only(dir.file("run.db"));
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  auto events = (*ledger)->events("c1");
+  ASSERT_TRUE(events);
+  bool recorded = false;
+  for (const auto& e : *events)
+    if (e.kind == "files") recorded = json::parse(e.detail_json)["added_names"] == json::array({"www.run1.example.test"});
+  EXPECT_TRUE(recorded) << "the ledger's files event names the addition";
 }
 
 }  // namespace

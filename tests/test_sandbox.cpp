@@ -244,8 +244,8 @@ TEST_F(SandboxApi, UnknownRoutesBadJsonAndUnknownThingsUseTheEnvelope) {
   EXPECT_EQ(error_code(sb.call("PATCH", "/product")), "not_found");
   auto bad_json = sb.call("POST", "/order/certificate/ssl_dv_geotrust", "{\"certificate\": ");
   EXPECT_EQ(bad_json.status, 400);
-  EXPECT_EQ(error_code(bad_json), "invalid_json");
-  EXPECT_EQ(error_code(sb.call("POST", "/order/certificate/ssl_dv_geotrust", "[1,2]")), "invalid_json");
+  EXPECT_EQ(error_code(bad_json), "bad_request_format") << "the CertCentral error reference's code";
+  EXPECT_EQ(error_code(sb.call("POST", "/order/certificate/ssl_dv_geotrust", "[1,2]")), "bad_request_format");
   auto product = place_order(sb, order_body(csr, "api.example.test", {}, "dns-txt-token", false), "ev_multi_domain");
   EXPECT_EQ(product.status, 404);
   EXPECT_EQ(error_code(product), "not_found|product");
@@ -309,6 +309,7 @@ TEST_F(SandboxApi, PendingOrderCheckDcvAndCancel) {
   const long id = created["id"];
   EXPECT_FALSE(created.contains("certificate_chain"));
   EXPECT_EQ(created["requests"][0]["status"], "pending");
+  EXPECT_TRUE(std::regex_match(created["dcv_random_value"].get<std::string>(), std::regex("[a-z0-9]{32}"))) << r.body;
   const std::string path = "/order/certificate/" + std::to_string(id);
 
   auto order = parsed(sb.call("GET", path));
@@ -502,7 +503,8 @@ TEST_F(SandboxIssuance, TokenOfAnotherCsrTextStaysPendingUntilTheRightOneIsPubli
   ASSERT_EQ(passed.status, 200) << passed.body;
   const auto dcv = parsed(passed);
   EXPECT_EQ(dcv["order_status"], "issued");
-  EXPECT_EQ(dcv["dcv_status"], "complete");
+  EXPECT_EQ(dcv["dcv_status"], "valid") << "as the check-dcv reference shows it";
+  EXPECT_EQ(dcv["dns_name_validations"], json::array({{{"dns_name", name}, {"status", "approved"}}})) << passed.body;
   order = parsed(sandbox->call("GET", path));
   EXPECT_EQ(order["status"], "issued");
   EXPECT_EQ(order["certificate_id"], dcv["certificate_id"]);
@@ -527,6 +529,23 @@ TEST_F(SandboxIssuance, HttpTokenIssuesAfterARealFetch) {
   EXPECT_EQ(check.status, 400);
   EXPECT_EQ(error_code(check), "file_random_value_not_found");
   EXPECT_NE(error_message(check).find(missing + ": http.not_found"), std::string::npos) << check.body;
+}
+
+// The sandbox validates with dcvkit's checker, so it follows the CA's scheme rule too: a 2xx https
+// answer without the token leaves the order pending, even though http:// serves the right token.
+TEST_F(SandboxIssuance, HttpsAnsweringWithoutTheTokenKeepsTheOrderPending) {
+  const std::string csr = new_csr("scheme.example.test");
+  const std::string host = std::string("sandbox-stale.") + dcvkit::test::nginx_hosts::kSplitRoots;
+  nginx->put_token_file(host, token_for(*auth_key, csr) + "\n");  // http:// serves the right token
+  nginx->put_https_token_file(host, "an old page\n");              // https:// answers 200 without it
+  auto r = place_order(*sandbox, order_body(csr, host, {}, "http-token", true));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(parsed(r).contains("certificate_chain")) << "the CA would not issue: " << r.body;
+  auto check = sandbox->call("PUT", "/order/certificate/" + std::to_string(parsed(r)["id"].get<long>()) + "/check-dcv");
+  EXPECT_EQ(check.status, 400);
+  EXPECT_EQ(error_code(check), "file_random_value_not_found");
+  EXPECT_NE(error_message(check).find(host + ": http.no_token"), std::string::npos) << check.body;
+  EXPECT_NE(error_message(check).find("http:// was not tried"), std::string::npos) << check.body;
 }
 
 TEST_F(SandboxIssuance, UseAuthKeyFalseWaitsForCheckDcv) {
@@ -555,6 +574,50 @@ TEST_F(SandboxIssuance, RsaLeafAlsoEnciphers) {
   expect_valid_chain(chain, csr, {name});
   auto leaf = x509(chain[0]["pem"]);
   EXPECT_TRUE(X509_get_key_usage(leaf.get()) & KU_KEY_ENCIPHERMENT);
+}
+
+TEST_F(SandboxIssuance, AutoWwwShuffleChainAndAnExtraNameFault) {
+  // Its own sandbox over the suite's DNS world, with the behaviours of real DV products switched on
+  // and the second order POST signing a leaf with a name nobody ordered.
+  SandboxOptions options;
+  options.resolver = dns->resolver().server();
+  options.ns_port = dns->ns_port();
+  options.extra_args = {"--timeout", "1500", "--auto-www", "--shuffle-chain"};
+  options.faults_json = R"([{"method": "POST", "path": "/order/certificate/", "nth": 2, "action": "extra_name", "name": "Evil.Example.Test"}])";
+  SandboxServer sb(options);
+  const std::string key = create_auth_key(sb);
+
+  // --auto-www: a single-name order's leaf also carries the www name (the order shows what was ordered).
+  const std::string csr = new_csr("auto.example.test");
+  const std::string name = dns->token_on_both({token_for(key, csr)});
+  auto r = place_order(sb, order_body(csr, name, {}, "dns-txt-token", true));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto chain = parsed(r)["certificate_chain"];
+  expect_valid_chain(chain, csr, {name, "www." + name});
+  const long id = parsed(r)["id"], certificate_id = parsed(r)["certificate_id"];
+  EXPECT_EQ(parsed(sb.call("GET", "/order/certificate/" + std::to_string(id)))["certificate"]["dns_names"], json::array({name}));
+
+  // --shuffle-chain: downloads come intermediate, root, leaf (the order's answer stays leaf first).
+  const std::string leaf = chain[0]["pem"], intermediate = chain[1]["pem"], root = chain[2]["pem"];
+  const std::string base = "/certificate/" + std::to_string(certificate_id) + "/download/format/";
+  EXPECT_EQ(sb.call("GET", base + "pem_all").body, intermediate + root + leaf);
+  EXPECT_EQ(sb.call("GET", base + "pem_noroot").body, intermediate + leaf);
+
+  // The fault: the leaf also carries evil.example.test.
+  const std::string csr2 = new_csr("fault.example.test");
+  const std::string name2 = dns->token_on_both({token_for(key, csr2)});
+  auto faulted = place_order(sb, order_body(csr2, name2, {}, "dns-txt-token", true));
+  ASSERT_EQ(faulted.status, 201) << faulted.body;
+  auto leaf2 = x509(parsed(faulted)["certificate_chain"][0]["pem"]);
+  ASSERT_TRUE(leaf2);
+  EXPECT_EQ(dns_sans(leaf2.get()), (std::vector<std::string>{name2, "www." + name2, "evil.example.test"}));
+
+  // Several names: no automatic addition.
+  const std::string csr3 = new_csr("multi.example.test");
+  const std::string name3 = dns->token_on_both({token_for(key, csr3)});
+  auto multi = place_order(sb, order_body(csr3, name3, {"*." + name3}, "dns-txt-token", true), "wildcard_dv_geotrust");
+  ASSERT_EQ(multi.status, 201) << multi.body;
+  expect_valid_chain(parsed(multi)["certificate_chain"], csr3, {name3, "*." + name3});
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -712,7 +775,8 @@ TEST(SandboxRateLimits, RetryAfterSaysWhenTheWindowHasRoom) {
 
 TEST(SandboxFaults, BadPlanIsAUsageError) {
   TempDir dir;
-  for (const char* plan : {"{", R"([{"action": "explode"}])", R"([{"action": "status"}])", R"([{"action": "delay", "nth": 0, "ms": 1}])"}) {
+  for (const char* plan : {"{", R"([{"action": "explode"}])", R"([{"action": "status"}])", R"([{"action": "delay", "nth": 0, "ms": 1}])",
+                           R"([{"action": "extra_name"}])", R"([{"action": "extra_name", "name": "not a name"}])"}) {
     auto r = run_program({SandboxServer::binary(), "--listen", "127.0.0.1:0", "--data-dir", dir.file("data"), "--faults",
                           dir.write("faults.json", plan)});
     EXPECT_EQ(r.exit_code, 2) << plan << ": " << r.all();

@@ -1,5 +1,6 @@
-// An issued certificate and its chain: checked before anything is written, then written as a
-// set (cert.pem, chain.pem, fullchain.pem, root.pem) with each file replaced atomically.
+// An issued certificate and its chain: put in order, checked before anything is written, then
+// written as a set (cert.pem, chain.pem, fullchain.pem, root.pem) with each file replaced
+// atomically. A chain that fails the checks is kept aside (received-unverified.pem), never lost.
 #pragma once
 
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace dcvkit {
 
-// What the leaf must be: the CSR's key, exactly the ordered names.
+// What the leaf must be: the CSR's key, the ordered names (plus what check_leaf_names accepts).
 struct ChainExpectation {
   std::string public_key_der;      // SubjectPublicKeyInfo (DER) of the CSR
   std::vector<std::string> names;  // canonical names ordered (CN + SANs)
@@ -23,22 +24,38 @@ Result<std::string> csr_public_key_der(std::string_view csr_text);
 // Every "-----BEGIN CERTIFICATE-----" block of a bundle, in order (InvalidInput when none).
 Result<std::vector<std::string>> split_pem_certificates(std::string_view bundle);
 
+// The names rule (docs/ca-rules.md, "Names the CA adds on its own"): the leaf must carry every
+// ordered name; a name beyond them is accepted only as the CA's documented automatic addition for
+// the order's first registrable name N (the first ordered name that is not a wildcard): "www.N",
+// or, when N is "www.M", the bare "M" — at most one such name per certificate, and never a public
+// suffix. Anything else the leaf carries is unexpected. Names compare case-insensitively.
+struct LeafNameCheck {
+  std::vector<std::string> missing;     // ordered, not in the leaf
+  std::vector<std::string> added;       // in the leaf, not ordered: the accepted automatic addition
+  std::vector<std::string> unexpected;  // in the leaf, not ordered, not acceptable
+  bool ok() const { return missing.empty() && unexpected.empty(); }
+};
+LeafNameCheck check_leaf_names(const std::vector<std::string>& ordered, const std::vector<std::string>& leaf_names);
+
 struct VerifiedChain {
   std::string leaf_pem;
   std::vector<std::string> intermediate_pems;
   std::string root_pem;            // "" when the API sent no self-signed root (then the system CAs anchored it)
   std::vector<std::string> names;  // the leaf's DNS SANs, lowercase, as in the certificate
+  std::vector<std::string> added_names;  // of those, the ones the CA added on its own (not ordered)
+  bool reordered = false;          // the certificates came in another order than leaf first
   std::string serial_hex;
   std::string issuer;              // one-line RFC 2253
   UnixSeconds not_before = 0, not_after = 0;
 };
 
-// `pems`: leaf first, then each issuer, the root last (when sent). Checks, in this order, with
-// CertVerify errors: every entry is one certificate ("cert.malformed"); the leaf's key is the
-// CSR's ("cert.key_mismatch"); the leaf's DNS SANs are exactly the ordered names
-// ("cert.names_mismatch"); each certificate is issued and signed by the next ("cert.bad_chain");
-// OpenSSL's X509_verify_cert from the leaf to the root sent (trusted alone; intermediates
-// untrusted), TLS server purpose, at `now` ("cert.untrusted").
+// `pems`: the certificates as the CA sent them, in any order. Checks, in this order, with
+// CertVerify errors: every entry is one certificate ("cert.malformed"); they form one chain —
+// sorted leaf, intermediates, root by subject/issuer names and key identifiers, exact duplicates
+// dropped ("cert.bad_chain" when they do not); the leaf's key is the CSR's ("cert.key_mismatch");
+// the leaf's names pass check_leaf_names ("cert.names_mismatch"); each certificate is signed by
+// the next ("cert.bad_chain"); OpenSSL's X509_verify_cert from the leaf to the root sent (trusted
+// alone; intermediates untrusted), TLS server purpose, at `now` ("cert.untrusted").
 Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const ChainExpectation& expected,
                                    UnixSeconds now);
 
@@ -56,5 +73,11 @@ Status prepare_chain_dir(const std::string& dir, bool overwrite);
 // overwrite an existing file is an error and any file already renamed is removed again, so
 // there is never a partial set; with overwrite each file is replaced atomically.
 Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite);
+
+// After a chain the CA issued failed verify_chain: the certificates exactly as received, in
+// DIR/received-unverified.pem (0644, replaced atomically; never one of the names a server loads),
+// so a paid certificate is never lost. Returns the path.
+inline constexpr const char* kReceivedUnverifiedFile = "received-unverified.pem";
+Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir);
 
 }  // namespace dcvkit

@@ -182,6 +182,7 @@ class Client {
 
   const ClientStats& stats() const { return stats_; }
   const RetryPolicy& retry_policy() const { return options_.retry; }
+  std::chrono::milliseconds request_timeout() const { return std::chrono::milliseconds(options_.timeout_ms); }
   Timer& timer() const { return *timer_; }
   const Clock& clock() const { return *clock_; }
   const std::function<double()>& random() const { return random_; }
@@ -197,11 +198,22 @@ class Client {
 };
 
 // --- Ordering without ever buying twice -----------------------------------------------------
+
+// How long after an order POST was sent the CA may still create the order when its answer was
+// lost (the client gave up, the connection broke, a gateway timed out): the client's own request
+// timeout plus a margin for the CA's side (a third of the timeout, at least 30 s). Before then a
+// lookup that finds nothing proves nothing; after it, it proves that sending again is safe.
+std::chrono::seconds order_in_flight_window(std::chrono::milliseconds request_timeout);
+
 struct SubmitOptions {
   int max_posts = 4;  // POSTs at most (resends only after "not there"); never more than the retry policy allows
   std::chrono::seconds lookup_slack{300};           // an order created this long before our POST still counts
-  std::chrono::seconds settle{5};                   // after a timeout: look again this much later
+  std::chrono::seconds first_look{2};               // while a lost POST may be in flight: first pause between lookups
   std::function<void(std::string_view)> on_event;   // what happened, for a person (-v)
+  // Called before each POST with the wall-clock time until which that POST may be in flight at
+  // the CA (now + order_in_flight_window): a caller keeps it where a later run finds it (the
+  // ledger). An error stops the submission before that POST is sent.
+  std::function<Status(UnixSeconds in_flight_until)> before_post;
 };
 
 struct SubmitResult {
@@ -214,12 +226,22 @@ struct SubmitResult {
 // retried or returned as it is; after an ambiguous failure (timeout or connection lost after
 // sending, 5xx, 408, a 201 that cannot be read) the order is looked up — recent orders for the
 // common name whose CSR, names and product equal ours — and adopted when found; only when it is
-// not there is the POST sent again. When the lookup itself fails nothing is resent: the error
+// not there is the POST sent again. When no answer came from the API itself (timeout, connection
+// lost after sending, 408, 502, 504) the POST may still be at work in the CA: it is not sent again
+// before its in-flight window (order_in_flight_window) has passed, looking up until then. When the lookup itself fails nothing is resent: the error
 // ("api.order_unknown") says an order may exist.
 Result<SubmitResult> submit_order(Client& client, const OrderRequest& order, const SubmitOptions& options = {});
 
 // The lookup on its own: the newest order matching `order` created at or after `created_since`.
 Result<std::optional<OrderInfo>> find_matching_order(Client& client, const OrderRequest& order,
                                                      UnixSeconds created_since);
+
+// The order an earlier POST may have created, looked up (pausing `first_look` doubling to 15 s,
+// on the client's timer) until `in_flight_until` (the client's timer) has passed: the order when
+// found; nullopt only when a lookup that started after that time found nothing, which is the
+// proof that sending again is safe. `on_event` says why it waits and until when.
+Result<std::optional<OrderInfo>> await_lost_order(Client& client, const OrderRequest& order, UnixSeconds created_since,
+                                                  Timer::TimePoint in_flight_until, std::chrono::seconds first_look,
+                                                  const std::function<void(std::string_view)>& on_event);
 
 }  // namespace dcvkit::certcentral

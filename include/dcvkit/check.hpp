@@ -40,8 +40,9 @@ struct CheckResult {
   std::string code;     // "ok" or a reason: dns.*, http.*, token.*
   std::string message;  // what was seen, where
   std::string hint;     // what to do about it
-  std::vector<std::string> servers;       // DNS: one line per authoritative server and owner
+  std::vector<std::string> servers;       // DNS: one line per authoritative server and owner; HTTP: per address
   std::string url;                        // HTTP: the URL whose answer decided
+  std::string address;                    // HTTP: the IP address that answered it (all of them: --all-addresses)
   std::vector<std::string> tokens_found;  // every candidate seen (for mismatches)
   std::string token_found;                // the token that matched, if any
   UnixSeconds valid_until = 0;            // of token_found

@@ -36,6 +36,9 @@ struct TxtAnswer {
   std::string ns_name;              // "ns1.example.test"
   std::string rcode;                // "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", ..., or "TIMEOUT"
   std::vector<std::string> values;  // each TXT record with its strings joined, in answer order
+  // The same records as the CA's library renders them ("s1" "s2": each string quoted, separated by
+  // a space), which is the text it scans. Empty: judge `values` (observations made by hand).
+  std::vector<std::string> rendered;
 };
 
 struct OwnerObservation {

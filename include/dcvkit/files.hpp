@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dcvkit/error.hpp"
 
@@ -49,5 +51,30 @@ void remove_staged_leftovers(const std::string& path);
 
 // Fails when the path exists (for "never overwrite unless --force" checks done before any work).
 Status ensure_absent(const std::string& path, std::string_view what);
+
+// Before work that cannot be undone (an order): `dir`, or the nearest existing directory above it
+// when it is still to be created, is writable and its file system has `bytes` free. Creates
+// nothing. Errors: "io.not_writable", "io.no_space" (naming the directory).
+Status ensure_room_for(const std::string& dir, std::uintmax_t bytes, std::string_view what);
+
+// Notes which of `dir` and its parents do not exist yet; when it goes, removes those (deepest
+// first, only while empty) unless keep() was called: a command that stops before it has anything
+// to write leaves no empty directory behind.
+class MadeDirectories {
+ public:
+  explicit MadeDirectories(const std::string& dir);
+  ~MadeDirectories();
+  MadeDirectories(const MadeDirectories&) = delete;
+  MadeDirectories& operator=(const MadeDirectories&) = delete;
+  void keep() { missing_.clear(); }
+
+ private:
+  std::vector<std::string> missing_;  // deepest first
+};
+
+// A directory for private keys, as ssh wants its own: created 0700 when missing; refused
+// ("io.unsafe_dir") when it (or what a symlink there points to) is not a directory, belongs to
+// another user, or is writable by group or others — anyone who can write there can swap a key.
+Status ensure_private_dir(const std::string& dir, std::string_view what);
 
 }  // namespace dcvkit

@@ -43,6 +43,9 @@ struct LedgerEntry {
   UnixSeconds token_time = 0;
   std::string order_key;  // idempotency key of the order request (set before it is sent)
   UnixSeconds order_sent_at = 0;
+  // Until then the order POST may still be at work in the CA, its answer lost: a lookup that
+  // finds no order proves nothing before this time (see certcentral::order_in_flight_window).
+  UnixSeconds order_in_flight_until = 0;
   std::int64_t order_id = 0, certificate_id = 0;
   std::string chain_pem;  // exactly as received, leaf first
   UnixSeconds not_after = 0;
@@ -81,13 +84,17 @@ class Ledger {
   virtual Status record_token(std::string_view id, std::string_view token, UnixSeconds token_time) = 0;
   virtual Status record_published(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_checked(std::string_view id, std::string_view detail_json) = 0;
-  // Before the order POST is sent: a fresh idempotency key and the time, committed to disk.
-  virtual Result<std::string> record_order_intent(std::string_view id) = 0;
+  // Before each order POST is sent: a fresh idempotency key, the time, and the time until which
+  // that POST may be in flight at the CA, committed to disk.
+  virtual Result<std::string> record_order_intent(std::string_view id, UnixSeconds in_flight_until) = 0;
   virtual Status record_order(std::string_view id, std::int64_t order_id) = 0;
   // The chain as received, committed before anything else is done with it.
   virtual Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id,
                               std::string_view chain_pem, UnixSeconds not_after) = 0;
-  virtual Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after) = 0;
+  // `added_names`: names the leaf carries beyond those ordered (the CA's automatic www addition),
+  // kept in the "files" event.
+  virtual Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after,
+                                const std::vector<std::string>& added_names) = 0;
   virtual Status record_done(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) = 0;
   // Back to a stage to redo the work from there (a failure retried, a token expired, a renewal).

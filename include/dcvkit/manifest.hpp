@@ -33,6 +33,9 @@ struct ManifestEntry {
   KeyType key_type = KeyType::P256;
   std::string csr_path, key_path;  // given: use them; empty: generated under the state dir
   std::string out_dir;             // default: certs/<id> next to the manifest
+  // Certificate files in out_dir that dcvkit did not write may be replaced (default: refused
+  // before ordering; files of this entry's earlier issuance are always replaced).
+  bool replace_files = false;
   std::optional<int> validity_days;
   std::string spec_json;           // the line, normalised (what the ledger keeps for renewals)
   std::size_t line = 0;            // 1-based line in the manifest

@@ -19,6 +19,8 @@
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
+#include "dcvkit/token.hpp"
+#include "dcvkit/token_time.hpp"
 
 namespace dcvkit {
 
@@ -32,18 +34,24 @@ struct PipelineResult {
   std::string out_dir;
   UnixSeconds not_after = 0;
   bool reused = false;       // already done in an earlier run: nothing was sent this time
+  // Names the leaf written in this run carries beyond those ordered: the CA's automatic www
+  // addition (check_leaf_names). Also in the ledger's "files" event.
+  std::vector<std::string> added_names;
 };
 
 struct PipelineOptions {
   std::string keys_dir;                  // generated keys and CSRs go here (created 0700)
   std::size_t concurrency = 8;           // certificates in progress at once
-  std::string auth_key;                  // the account's AuthKey (never stored, never printed)
+  // The account's AuthKey as a keyed token engine: the key bytes are not copied around (nor
+  // stored, nor printed). Shared by the workers, each making its own clone (an engine is not
+  // thread-safe).
+  std::shared_ptr<const TokenEngine> token_engine;
   // One client per worker: clients are not thread-safe. They share one throttle per API key.
   std::function<Result<std::unique_ptr<certcentral::Client>>()> make_client;
   CheckBatchOptions check;               // how names are checked (resolver, ports, ...)
   std::chrono::seconds check_deadline{600};  // keep re-checking failing names this long
   std::chrono::seconds issue_deadline{600};  // a pending order is polled this long
-  UnixSeconds token_skew = 300;          // tokens are dated this far in the past (clock skew at the CA)
+  UnixSeconds token_skew = kTokenClockSkewMargin;  // tokens are dated this far in the past (clock skew at the CA)
   UnixSeconds token_min_left = 86400;    // a ledger token with less validity left is made anew
   bool keep_tokens = false;              // leave the tokens published after issuance
   bool retry_failed = false;             // start failed certificates again from where they failed
@@ -51,6 +59,9 @@ struct PipelineOptions {
   const Clock* clock = nullptr;          // null: the system clock
   // Called from worker threads, one call at a time: one line about a certificate's progress.
   std::function<void(const std::string& id, Stage stage, const std::string& detail)> on_progress;
+  // Called from worker threads, one call at a time: something a person should see even without
+  // progress lines (a certificate held back, why, and until when).
+  std::function<void(const std::string& id, const std::string& text)> on_notice;
   // Called once per certificate when it ends, one call at a time, in the order they end; also for
   // each certificate left alone because the run stopped. Results are not kept otherwise: a run of a
   // million certificates holds only the ones in progress.

@@ -27,6 +27,10 @@ class Publisher {
   virtual bool supports(DcvMethod method) const = 0;
   virtual Status publish(const PlanEntry& entry, std::string_view token) = 0;
   virtual Status unpublish(const PlanEntry& entry, std::string_view token) = 0;
+  // publish() or unpublish(), saying what changed when there is more to say than "done" (a token
+  // cut out of a line that keeps the rest, an owner kept): "" otherwise. run_publish_batch uses
+  // it for backends that do not batch.
+  virtual Result<std::string> change(PublishAction action, const PlanEntry& entry, std::string_view token);
 
   // Several entries at once, one status per item. Backends that save round trips this way
   // (RFC 2136: one UPDATE message per zone) override it; the default goes one by one.
@@ -43,6 +47,7 @@ struct PublishItem {
 struct PublishOutcome {
   const PublishItem* item = nullptr;
   Status status;
+  std::string note;  // what changed, when the backend says more than "done" (Publisher::change)
   double elapsed_ms = 0;
 };
 

@@ -1,13 +1,12 @@
-// The certificate chain the API returned, checked against the order before a file is written:
-// the CSR's key, exactly the ordered names, each certificate issued and signed by the next, and
-// OpenSSL's path validation to the root that came with it.
+// The certificate chain the API returned, put in order and checked against the order before a
+// file is written: the CSR's key, the ordered names (check_leaf_names), each certificate issued
+// and signed by the next, and OpenSSL's path validation to the root that came with it.
 #include <openssl/pem.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <optional>
-#include <set>
 
 #include "csr/der.hpp"
 #include "dcvkit/cert_chain.hpp"
@@ -109,10 +108,76 @@ bool self_signed(X509* cert) {
   return X509_check_issued(cert, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(cert)) == 1;
 }
 
-std::string list(const std::set<std::string>& names) {
+std::string list(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out.empty() ? "(none)" : out;
+}
+
+std::string describe(const std::vector<ossl::X509Ptr>& certs, std::size_t i) {
+  return "certificate " + std::to_string(i + 1) + " of " + std::to_string(certs.size()) + " (" + subject_of(certs[i].get()) + ")";
+}
+
+// Leaf first, then each issuer, the root last, whatever order they came in: `pem_all` is a bundle,
+// not a promise of order. X509_check_issued matches names and key identifiers (AKI/SKI) and the
+// issuer's key usage; signatures are checked after. The one certificate that issued none of the
+// others is the leaf; from it each next one must be the only remaining issuer. Refused
+// ("cert.bad_chain") when they do not form one chain: two candidates for the leaf, a certificate
+// whose issuer is missing while others are left over, or two possible issuers.
+Result<std::vector<ossl::X509Ptr>> into_chain_order(std::vector<ossl::X509Ptr> certs, bool& reordered) {
+  for (std::size_t i = 0; i < certs.size(); ++i)
+    for (std::size_t j = certs.size(); j-- > i + 1;)
+      if (X509_cmp(certs[i].get(), certs[j].get()) == 0) certs.erase(certs.begin() + static_cast<std::ptrdiff_t>(j));
+  const std::size_t n = certs.size();
+  std::vector<std::vector<std::size_t>> issuers(n);  // issuers[i]: the others that could have issued i
+  std::vector<bool> issues_some(n, false);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      if (i != j && X509_check_issued(certs[j].get(), certs[i].get()) == X509_V_OK) {
+        issuers[i].push_back(j);
+        issues_some[j] = true;
+      }
+  ERR_clear_error();
+  std::vector<std::size_t> leaves;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!issues_some[i]) leaves.push_back(i);
+  const std::string sent = "the " + std::to_string(n) + " certificates sent do not form one chain: ";
+  if (leaves.size() != 1) {
+    std::string which;
+    for (auto i : leaves) which += (which.empty() ? "" : "; ") + describe(certs, i);
+    return verify_error("cert.bad_chain", sent + (leaves.empty() ? "every one issued another (a loop)"
+                                                                 : std::to_string(leaves.size()) + " of them issued none of the others: " + which));
+  }
+  std::vector<std::size_t> order{leaves.front()};
+  std::vector<bool> used(n, false);
+  used[leaves.front()] = true;
+  while (order.size() < n) {
+    const std::size_t at = order.back();
+    std::vector<std::size_t> next;
+    for (auto j : issuers[at])
+      if (!used[j]) next.push_back(j);
+    if (next.size() != 1)
+      return verify_error("cert.bad_chain", sent + (next.empty() ? "the issuer of " + describe(certs, at) + ", " +
+                                                                       subject_of(certs[at].get(), true) + ", is not among them"
+                                                                 : describe(certs, at) + " has " + std::to_string(next.size()) +
+                                                                       " possible issuers among them"));
+    used[next.front()] = true;
+    order.push_back(next.front());
+  }
+  std::vector<ossl::X509Ptr> sorted;
+  sorted.reserve(order.size());
+  for (auto i : order) sorted.push_back(std::move(certs[i]));
+  reordered = false;
+  for (std::size_t i = 0; i < n; ++i) reordered = reordered || order[i] != i;
+  return sorted;
+}
+
+std::string names_error(const LeafNameCheck& check, const std::vector<std::string>& leaf_names,
+                        const std::vector<std::string>& ordered) {
+  std::string out = "the certificate is for " + list(leaf_names) + ", the order was for " + list(ordered);
+  if (!check.missing.empty()) out += "; missing: " + list(check.missing);
+  if (!check.unexpected.empty()) out += "; not ordered and not the CA's automatic www addition: " + list(check.unexpected);
+  return out;
 }
 
 Status x509_path_check(const std::vector<ossl::X509Ptr>& certs, bool has_root, UnixSeconds now) {
@@ -171,15 +236,19 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view bundle)
 
 Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const ChainExpectation& expected, UnixSeconds now) {
   if (pems.empty()) return verify_error("cert.malformed", "the API sent no certificate");
-  std::vector<ossl::X509Ptr> certs;
+  std::vector<ossl::X509Ptr> received;
   for (std::size_t i = 0; i < pems.size(); ++i) {
     auto blocks = split_pem_certificates(pems[i]);
     ossl::X509Ptr cert = blocks && blocks->size() == 1 ? parse_pem_certificate(blocks->front()) : nullptr;
     if (!cert)
       return verify_error("cert.malformed", "certificate " + std::to_string(i + 1) + " of " + std::to_string(pems.size()) +
                                                 " is not exactly one readable PEM certificate");
-    certs.push_back(std::move(cert));
+    received.push_back(std::move(cert));
   }
+  bool reordered = false;
+  auto sorted = into_chain_order(std::move(received), reordered);
+  if (!sorted) return sorted.error();
+  const std::vector<ossl::X509Ptr>& certs = *sorted;
   X509* leaf = certs.front().get();
 
   const auto leaf_key = public_key_der(X509_get0_pubkey(leaf));
@@ -187,11 +256,8 @@ Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const C
     return verify_error("cert.key_mismatch", "the certificate's public key is not the CSR's (" + subject_of(leaf) + ")");
 
   const auto sans = san_names(leaf);
-  const std::set<std::string> got(sans.begin(), sans.end());
-  std::set<std::string> want;
-  for (const auto& n : expected.names) want.insert(lower(n));
-  if (got != want)
-    return verify_error("cert.names_mismatch", "the certificate is for " + list(got) + ", the order was for " + list(want));
+  const LeafNameCheck names = check_leaf_names(expected.names, sans);
+  if (!names.ok()) return verify_error("cert.names_mismatch", names_error(names, sans, expected.names));
 
   for (std::size_t i = 0; i + 1 < certs.size(); ++i) {
     X509* issuer = certs[i + 1].get();
@@ -214,6 +280,8 @@ Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const C
       v.intermediate_pems.push_back(to_pem(certs[i].get()));
   }
   v.names = sans;
+  v.added_names = names.added;
+  v.reordered = reordered;
   v.serial_hex = serial_hex(leaf);
   v.issuer = subject_of(leaf, true);
   v.not_before = unix_time(X509_get0_notBefore(leaf));
@@ -273,6 +341,19 @@ Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& di
     files.root.clear();
   }
   return files;
+}
+
+Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir) {
+  std::string bundle;
+  for (const auto& p : pems) {
+    bundle += p;
+    if (!p.empty() && p.back() != '\n') bundle += '\n';
+  }
+  const std::string path = (dir.empty() ? std::string(".") : dir) + "/" + kReceivedUnverifiedFile;
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (auto st = write_file_atomic(path, bundle, kCertMode, true); !st) return st.error();
+  return path;
 }
 
 }  // namespace dcvkit

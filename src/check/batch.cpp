@@ -4,7 +4,6 @@
 #include <mutex>
 #include <thread>
 
-#include "check/text_verdict.hpp"
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/names.hpp"
 
@@ -235,15 +234,10 @@ class Batch {
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
         drive(*p, http_.queue, limit, [&](Work w, const std::function<void()>& finished) {
           auto expected = w.request.expected;
-          p->submit(
-              std::move(w.request.name),
-              [this, expected, join = w.join, finished](const HttpObservation& o) {
-                deliver(join, judge_http(o, *expected, clock_.now()));
-                finished();
-              },
-              [this, expected](const std::string& body) {
-                return detail::judge_text(body, *expected, clock_.now()).kind == detail::TextVerdict::Valid;
-              });
+          p->submit(std::move(w.request.name), [this, expected, join = w.join, finished](const HttpObservation& o) {
+            deliver(join, judge_http(o, *expected, clock_.now()));
+            finished();
+          });
         });
       });
     return {};

@@ -159,9 +159,33 @@ std::string Message::txt(const RecordRef& r) const {
   std::size_t total = 0;
   for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) total += wire_[p];
   joined.reserve(total);
-  // Character-strings are length-prefixed; the CA concatenates them, so must we, byte for byte.
   for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) joined.append(reinterpret_cast<const char*>(wire_ + p + 1), wire_[p]);
   return joined;
+}
+
+std::string Message::txt_rendered(const RecordRef& r) const {
+  std::string out;
+  if (r.type != RrType::TXT) return out;
+  const std::size_t end = std::size_t{r.rdata} + r.rdlength;
+  for (std::size_t p = r.rdata; p < end; p += 1 + wire_[p]) {
+    if (!out.empty()) out += ' ';
+    out += '"';
+    for (std::size_t i = p + 1; i <= p + wire_[p]; ++i) {
+      const unsigned char c = wire_[i];
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20 || c >= 0x7f) {
+        const char digits[] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
+                               static_cast<char>('0' + c % 10)};
+        out.append(digits, sizeof digits);
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
+  }
+  return out;
 }
 
 std::string Message::address(const RecordRef& r) const {

@@ -45,8 +45,12 @@ class Message {
   bool owner_is(const RecordRef& r, std::string_view expected) const;
   // NS and CNAME: the name in the rdata.
   std::string target(const RecordRef& r) const;
-  // TXT: the record's strings joined, as the CA reads them.
+  // TXT: the record's strings joined, byte for byte.
   std::string txt(const RecordRef& r) const;
+  // TXT as the CA's library reads it (dnsjava TXTRecord.rdataToString, DnsClient.java): each
+  // string quoted ('"' and '\' escaped, other bytes outside 0x20-0x7e as \DDD), separated by a
+  // space. A token split across two strings is not found in it.
+  std::string txt_rendered(const RecordRef& r) const;
   // A and AAAA: the address as text.
   std::string address(const RecordRef& r) const;
   // CAA (RFC 8659 4.1): the flags octet, the tag and the value, as on the wire.

@@ -153,8 +153,10 @@ class DnsProbeImpl final : public DnsProbe {
       const Message& m = *r.message;
       a.rcode = dns::rcode_text(m.rcode());
       for (const RecordRef& rec : m.records())
-        if (rec.section == Section::Answer && rec.type == RrType::TXT && m.owner_is(rec, o->current))
+        if (rec.section == Section::Answer && rec.type == RrType::TXT && m.owner_is(rec, o->current)) {
           a.values.push_back(m.txt(rec));
+          a.rendered.push_back(m.txt_rendered(rec));
+        }
     }
     if (--o->answers_left == 0) finish_owner(o);
   }

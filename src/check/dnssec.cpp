@@ -73,7 +73,7 @@ Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const Dnss
                       "DNSSEC cannot be checked through resolver " + resolver_text + " with trust anchor " +
                           options.trust_anchor_file + ": " + why,
                       "use a resolver that passes DNSSEC records (--resolver), the trust anchor of your private root "
-                      "(--trust-anchor), or --no-dnssec");
+                      "(--trust-anchor), or leave out --dnssec");
   Validator* raw = v.get();
   loop.attach(ub_fd(ctx), [raw] { raw->process(); }, [raw] { return !raw->live_.empty(); });
   return v;

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "check/curl_handles.hpp"
+#include "check/host_resolver.hpp"
 #include "check/http_transfer.hpp"
 #include "check/redirect_rules.hpp"
 #include "check/registrable_domain.hpp"
@@ -23,7 +24,6 @@ constexpr const char* kPath = "/.well-known/pki-validation/fileauth.txt";
 struct Request {
   std::string name;
   std::function<void(HttpObservation)> done;
-  std::function<bool(const std::string&)> accept;
 };
 
 struct Job {
@@ -34,7 +34,17 @@ struct Job {
   Clock::time_point started;
   std::unordered_set<std::string> seen;  // URLs asked in the current attempt
   std::string url, url_host;             // the hop in flight
+  std::string address;                   // where it connects ("": libcurl resolves)
+  std::string pinned;                    // all_addresses: the address `host` is fetched from
   std::unique_ptr<HttpTransfer> transfer;
+};
+
+// all_addresses: one name fetched from each of its addresses, answered once all are done.
+struct Fan {
+  HttpObservation observation;
+  std::size_t pending = 0;
+  std::function<void(HttpObservation)> done;
+  Clock::time_point started;
 };
 
 // Anything else would change what the URL means (a '/', '@' or ':' in a "name").
@@ -67,16 +77,16 @@ void judge_status(HttpAttempt& attempt, const std::string& url, long status) {
 
 class MultiHttpProbe final : public HttpProbe {
  public:
-  MultiHttpProbe(const HttpProbeOptions& options, curl::Multi multi) : options_(options), multi_(std::move(multi)) {}
+  MultiHttpProbe(const HttpProbeOptions& options, curl::Multi multi, std::unique_ptr<dns::HostResolver> resolver)
+      : options_(options), multi_(std::move(multi)), resolver_(std::move(resolver)) {}
 
   ~MultiHttpProbe() override {
     for (auto& [key, job] : active_)
       if (job->transfer) curl_multi_remove_handle(multi_.get(), job->transfer->easy());
   }
 
-  void submit(std::string name, std::function<void(HttpObservation)> done,
-              std::function<bool(const std::string& body)> accept) override {
-    queue_.push_back(Request{std::move(name), std::move(done), std::move(accept)});
+  void submit(std::string name, std::function<void(HttpObservation)> done) override {
+    queue_.push_back(Request{std::move(name), std::move(done)});
   }
 
   void run() override {
@@ -86,7 +96,8 @@ class MultiHttpProbe final : public HttpProbe {
         queue_.pop_front();
         start(std::move(r));  // may finish at once, and its callback may queue more
       }
-      if (active_.empty()) {
+      const bool resolving = resolver_ && resolver_->busy();
+      if (active_.empty() && !resolving) {
         if (queue_.empty()) return;
         continue;
       }
@@ -95,19 +106,57 @@ class MultiHttpProbe final : public HttpProbe {
       if (mc != CURLM_OK) abort_all(std::string("libcurl multi: ") + curl_multi_strerror(mc));
       collect();
       const bool room_for_more = !queue_.empty() && active_.size() < options_.max_in_flight;
-      if (!active_.empty() && !room_for_more) curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+      fds_.clear();
+      const int wait_ms = resolver_ ? resolver_->prepare(fds_, 1000) : 1000;
+      if ((!active_.empty() || resolving) && !room_for_more)
+        curl_multi_poll(multi_.get(), fds_.data(), static_cast<unsigned>(fds_.size()), wait_ms, nullptr);
+      if (resolver_) resolver_->process(fds_);  // may start transfers, finish names, queue more
     }
   }
 
  private:
+  bool resolves() const { return resolver_ && options_.connect_address.empty(); }
+
   void start(Request r) {
+    std::string host = lower(r.name);
+    while (!host.empty() && host.back() == '.') host.pop_back();
+    if (!options_.all_addresses || !resolves() || !is_host_name(host)) return start_job(std::move(r), std::move(host), "");
+    // Every A record of the name, each fetched as the CA would if it had picked that one.
+    auto fan = std::make_shared<Fan>();
+    fan->started = Clock::now();
+    fan->observation.name = r.name;
+    resolver_->resolve(host, [this, fan, host, r = std::move(r)](const dns::HostAddresses& found) mutable {
+      if (found.ipv4.size() < 2) return start_job(std::move(r), std::move(host), "");  // one address, or the failure
+      fan->done = std::move(r.done);
+      fan->pending = found.ipv4.size();
+      fan->observation.per_address.resize(found.ipv4.size());
+      for (std::size_t i = 0; i < found.ipv4.size(); ++i) {
+        Request part{r.name, [this, fan, i](HttpObservation o) {
+                       fan->observation.per_address[i] = std::move(o);
+                       if (--fan->pending == 0) finish_fan(*fan);
+                     }};
+        start_job(std::move(part), host, found.ipv4[i]);
+      }
+    });
+  }
+
+  void finish_fan(Fan& fan) {
+    fan.observation.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - fan.started).count();
+    for (const auto& part : fan.observation.per_address)
+      fan.observation.address += (fan.observation.address.empty() ? "" : ", ") + part.address;
+    auto done = std::move(fan.done);
+    if (done) done(std::move(fan.observation));
+  }
+
+  void start_job(Request r, std::string host, std::string pinned) {
     auto job = std::make_unique<Job>();
     Job* j = job.get();
     j->request = std::move(r);
-    j->host = lower(j->request.name);
-    while (!j->host.empty() && j->host.back() == '.') j->host.pop_back();
+    j->host = std::move(host);
     j->site = registrable_domain(j->host);
+    j->pinned = std::move(pinned);
     j->observation.name = j->request.name;
+    j->observation.address = j->pinned;
     j->started = Clock::now();
     active_.emplace(j, std::move(job));
     begin_attempt(*j, "https");
@@ -128,11 +177,26 @@ class MultiHttpProbe final : public HttpProbe {
     job.seen.insert(url);
     job.url = std::move(url);
     job.url_host = std::move(host);
-    job.transfer = std::make_unique<HttpTransfer>(options_, job.url, job.url_host, &job);
+    if (!options_.connect_address.empty()) return connect_hop(job, options_.connect_address);
+    if (!resolves()) return connect_hop(job, "");
+    if (!job.pinned.empty() && job.url_host == job.host) return connect_hop(job, job.pinned);
+    // The job stays in active_ while its host is looked up (a broken multi handle does not end it).
+    resolver_->resolve(job.url_host, [this, j = &job](const dns::HostAddresses& found) {
+      if (!found.ipv4.empty()) return connect_hop(*j, found.ipv4.front());
+      auto& attempt = j->observation.attempts.back();
+      attempt.hops.push_back(HttpHop{j->url, 0, "", found.error_detail, ""});
+      fail(attempt, found.error_code, j->url + ": " + found.error_detail);
+      end_attempt(*j);
+    });
+  }
+
+  void connect_hop(Job& job, const std::string& address) {
+    job.address = address;
+    job.transfer = std::make_unique<HttpTransfer>(options_, job.url, job.url_host, address, &job);
     if (job.transfer->ready() && curl_multi_add_handle(multi_.get(), job.transfer->easy()) == CURLM_OK) return;
     job.transfer.reset();
     auto& attempt = job.observation.attempts.back();
-    attempt.hops.push_back(HttpHop{job.url, 0, "", "libcurl refused the transfer setup"});
+    attempt.hops.push_back(HttpHop{job.url, 0, "", "libcurl refused the transfer setup", job.address});
     fail(attempt, "http.connect_failed", job.url + ": libcurl refused the transfer setup");
     end_attempt(job);
   }
@@ -153,7 +217,7 @@ class MultiHttpProbe final : public HttpProbe {
     HttpResponse r = job.transfer->finish(code);
     job.transfer.reset();
     auto& attempt = job.observation.attempts.back();
-    auto& hop = attempt.hops.emplace_back(HttpHop{job.url, r.status, "", r.error});
+    auto& hop = attempt.hops.emplace_back(HttpHop{job.url, r.status, "", r.error, r.address.empty() ? job.address : r.address});
     if (!r.error.empty()) {
       // Connected and then nothing in time: the server is there but does not answer.
       if (r.timed_out && r.connected)
@@ -183,13 +247,11 @@ class MultiHttpProbe final : public HttpProbe {
     end_attempt(job);
   }
 
+  // The CA tries http:// only when the https fetch failed (transport, or no 2xx in the end): a 2xx
+  // https body is judged alone, even when http:// would serve the right token.
   void end_attempt(Job& job) {
     auto& attempts = job.observation.attempts;
-    if (attempts.size() == 1) {
-      const auto& https = attempts.front();
-      const bool accepted = https.error_code.empty() && (!job.request.accept || job.request.accept(https.body));
-      if (!accepted) return begin_attempt(job, "http");
-    }
+    if (attempts.size() == 1 && !attempts.front().error_code.empty()) return begin_attempt(job, "http");
     finish(job);
   }
 
@@ -203,12 +265,13 @@ class MultiHttpProbe final : public HttpProbe {
 
   void abort_all(const std::string& why) {
     std::vector<Job*> jobs;
-    for (auto& [key, job] : active_) jobs.push_back(key);
+    for (auto& [key, job] : active_)
+      if (job->transfer) jobs.push_back(key);  // a job waiting for an address is ended by its lookup
     for (Job* j : jobs) {
       if (j->transfer) curl_multi_remove_handle(multi_.get(), j->transfer->easy());
       j->transfer.reset();
       auto& attempt = j->observation.attempts.back();
-      attempt.hops.push_back(HttpHop{j->url, 0, "", why});
+      attempt.hops.push_back(HttpHop{j->url, 0, "", why, j->address});
       fail(attempt, "http.connect_failed", j->url + ": " + why);
       finish(*j);  // no second attempt: the multi handle itself is broken
     }
@@ -216,6 +279,8 @@ class MultiHttpProbe final : public HttpProbe {
 
   HttpProbeOptions options_;
   curl::Multi multi_;  // declared before the jobs: their easy handles go first
+  std::unique_ptr<dns::HostResolver> resolver_;
+  std::vector<curl_waitfd> fds_;  // the resolver's sockets, polled with curl's
   std::deque<Request> queue_;
   std::unordered_map<Job*, std::unique_ptr<Job>> active_;
 };
@@ -231,7 +296,13 @@ Result<std::unique_ptr<HttpProbe>> HttpProbe::create(const HttpProbeOptions& opt
   if (!multi) return make_error(ErrorKind::Internal, "http.curl_init", "libcurl could not create a multi handle");
   // Names rarely share a host, so idle connections are of little use beyond a redirect chain.
   curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(std::min<std::size_t>(options.max_in_flight, 1000)));
-  return std::unique_ptr<HttpProbe>(std::make_unique<MultiHttpProbe>(options, std::move(multi)));
+  std::unique_ptr<dns::HostResolver> resolver;
+  if (!options.resolver.host.empty() && options.connect_address.empty()) {
+    auto created = dns::HostResolver::create(options.resolver, options.resolve_timeout_ms);
+    if (!created) return created.error();
+    resolver = std::move(*created);
+  }
+  return std::unique_ptr<HttpProbe>(std::make_unique<MultiHttpProbe>(options, std::move(multi), std::move(resolver)));
 }
 
 }  // namespace dcvkit

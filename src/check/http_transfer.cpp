@@ -19,7 +19,8 @@ void HttpTransfer::set(CURLoption option, T value) {
   if (curl_easy_setopt(easy_.get(), option, value) != CURLE_OK) ready_ = false;
 }
 
-HttpTransfer::HttpTransfer(const HttpProbeOptions& options, const std::string& url, const std::string& host, void* owner)
+HttpTransfer::HttpTransfer(const HttpProbeOptions& options, const std::string& url, const std::string& host,
+                           const std::string& address, void* owner)
     : easy_(curl_easy_init()),
       body_limit_(options.body_limit),
       read_limit_(std::max(options.body_limit, options.diagnostic_limit)) {
@@ -28,7 +29,7 @@ HttpTransfer::HttpTransfer(const HttpProbeOptions& options, const std::string& u
     return;
   }
   // URLs keep the default ports (the redirect rules look at them); only the connection moves.
-  const std::string to = bracketed(options.connect_address);
+  const std::string to = bracketed(address);
   for (const auto& [port, target] : {std::pair{80, options.http_port}, std::pair{443, options.https_port}}) {
     const std::string entry = bracketed(host) + ":" + std::to_string(port) + ":" + to + ":" + std::to_string(target);
     curl_slist* grown = curl_slist_append(connect_to_.get(), entry.c_str());
@@ -47,6 +48,7 @@ HttpTransfer::HttpTransfer(const HttpProbeOptions& options, const std::string& u
   set(CURLOPT_PROXY, "");  // ignore http_proxy & co.: the CA connects directly
   set(CURLOPT_NOPROXY, "*");
   set(CURLOPT_PROTOCOLS_STR, "http,https");
+  if (address.empty()) set(CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));  // the CA fetches over IPv4
   set(CURLOPT_FOLLOWLOCATION, 0L);
   set(CURLOPT_HTTPGET, 1L);
   set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
@@ -93,6 +95,8 @@ HttpResponse HttpTransfer::finish(CURLcode code) {
   long local_port = 0;
   curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
   r.connected = local_port > 0 || r.status != 0;
+  char* ip = nullptr;
+  if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != nullptr) r.address = ip;
   const bool deliberate = code == CURLE_WRITE_ERROR && (cut_ || discarded_);
   if (code != CURLE_OK && !deliberate) {
     r.error = error_[0] != '\0' ? std::string(error_) : std::string(curl_easy_strerror(code));

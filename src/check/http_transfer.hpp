@@ -1,6 +1,7 @@
 // One GET of one URL, set up the way the CA fetches it: no redirect followed by curl, no
 // certificate check, no proxy, no cookies, no HSTS upgrade; the connection pinned by
-// CURLOPT_CONNECT_TO; the body cut where the probe stops reading.
+// CURLOPT_CONNECT_TO (to the address the probe resolved, or --connect-address); the body cut where
+// the probe stops reading.
 #pragma once
 
 #include <curl/curl.h>
@@ -18,13 +19,16 @@ struct HttpResponse {
   std::string error;        // curl's text when the transfer failed (a deliberate cut is no failure)
   bool timed_out = false;
   bool connected = false;   // the TCP connection was made (tells a slow server from an absent one)
+  std::string address;      // the IP address connected to (or tried), when curl knows it
   std::string body, beyond;
 };
 
 class HttpTransfer {
  public:
   // `owner` is stored as CURLOPT_PRIVATE. Check ready() before adding easy() to a multi handle.
-  HttpTransfer(const HttpProbeOptions& options, const std::string& url, const std::string& host, void* owner);
+  // `address`: connect there for `host` (empty: libcurl resolves it, IPv4 only).
+  HttpTransfer(const HttpProbeOptions& options, const std::string& url, const std::string& host,
+               const std::string& address, void* owner);
   HttpTransfer(const HttpTransfer&) = delete;  // curl holds pointers into this object
   HttpTransfer& operator=(const HttpTransfer&) = delete;
 

@@ -1,6 +1,7 @@
 // Observations -> verdicts. When a name fails in several ways (two owners, several servers, https
 // and http), the report names the failure closest to success: that is the one a person fixes.
 #include <algorithm>
+#include <optional>
 
 #include "check/text_verdict.hpp"
 #include "dcvkit/check.hpp"
@@ -11,17 +12,25 @@ namespace {
 
 using detail::TextVerdict;
 
+// MpicFileService.getPrimaryOnlyFileResponse: the first URL that answers 2xx is the one judged.
+constexpr const char* kHttpsJudgedAlone =
+    "the CA judged this https answer alone and does not try http:// once https answers 2xx: a default https "
+    "vhost or a catch-all app answering 200 for every path, or a stale file on the https document root, hides the "
+    "http file; serve the token over https too";
+
 int rank(std::string_view code) {
   if (code == "dns.partial_propagation") return 9;
   if (code == "token.expired" || code == "token.not_yet_valid" || code == "dns.dnssec_bogus") return 8;
-  if (code == "dns.token_mismatch" || code == "http.token_mismatch" || code == "token.wrong_csr" ||
+  if (code == "dns.token_mismatch" || code == "http.token_mismatch" || code == "token.wrong_csr" || code == "dns.token_split" ||
       code == "http.body_too_large")
     return 7;
   if (code == "http.no_token") return 6;
   if (code == "dns.timeout" || code == "dns.servfail" || code == "dns.refused") return 5;
-  if (code.substr(0, 5) == "http." && code != "http.timeout" && code != "http.connect_failed") return 5;
+  const bool unreachable = code == "http.timeout" || code == "http.connect_failed" || code == "http.no_address" ||
+                           code == "http.ipv6_only";
+  if (code.substr(0, 5) == "http." && !unreachable) return 5;
   if (code == "dns.no_zone" || code == "dns.no_ns" || code == "dns.cname_loop") return 4;
-  if (code == "dns.no_txt" || code == "http.timeout" || code == "http.connect_failed") return 3;
+  if (code == "dns.no_txt" || unreachable) return 3;
   return 2;  // dns.nxdomain
 }
 
@@ -53,6 +62,20 @@ Failure text_failure(const TextVerdict& v, const TokenExpectation& expected, con
   }
 }
 
+// A token that only appears once a record's strings are joined: the CA reads the strings
+// separately ("abc" "def"), so it never sees that token.
+std::optional<Failure> split_token(const TxtAnswer& a, const TokenExpectation& expected, UnixSeconds now,
+                                   const std::string& where) {
+  for (std::size_t i = 0; i < a.values.size() && i < a.rendered.size(); ++i) {
+    auto joined = detail::judge_text(a.values[i], expected, now);
+    if (joined.kind == TextVerdict::Valid)
+      return Failure{"dns.token_split", "the token at " + where + " is split across the TXT record's strings (" +
+                                            a.rendered[i].substr(0, 160) +
+                                            "): the CA reads each string apart and does not join them"};
+  }
+  return std::nullopt;
+}
+
 std::string server_label(const TxtAnswer& a) { return a.ns_name.empty() ? a.server : a.ns_name + " (" + a.server + ")"; }
 
 struct OwnerVerdict {
@@ -81,8 +104,10 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
     Failure f;
     TextVerdict v;
     if (a.rcode == "NOERROR" && !a.values.empty()) {
-      for (const auto& value : a.values) keep_best(v, detail::judge_text(value, expected, now));
+      const auto& scanned = a.rendered.empty() ? a.values : a.rendered;  // what the CA's library scans
+      for (const auto& value : scanned) keep_best(v, detail::judge_text(value, expected, now));
       if (v.kind != TextVerdict::Valid) f = text_failure(v, expected, where, true);
+      if (v.kind != TextVerdict::Valid) f = split_token(a, expected, now, where).value_or(f);
     } else if (a.rcode == "NOERROR") {
       f = {"dns.no_txt", "no TXT record at " + where};
     } else if (a.rcode == "NXDOMAIN") {
@@ -163,13 +188,61 @@ CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation&
   return r;
 }
 
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// --all-addresses: the CA corroborates from several network perspectives, each of which may reach
+// another node of a pool, so the name passes only when every address serves the token.
+CheckResult judge_every_address(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
+  std::vector<CheckResult> parts;
+  std::vector<std::string> served, lacking;
+  const CheckResult* worst = nullptr;
+  const CheckResult* passed = nullptr;
+  for (const auto& part : observation.per_address) {
+    auto& p = parts.emplace_back(judge_http(part, expected, now));
+    p.address = part.address;
+    (p.ok ? served : lacking).push_back(p.ok ? part.address : part.address + " (" + p.code + ")");
+  }
+  for (const auto& p : parts) {
+    if (p.ok && passed == nullptr) passed = &p;
+    if (!p.ok && (worst == nullptr || Failure{p.code, ""}.better_than(Failure{worst->code, ""}))) worst = &p;
+  }
+  CheckResult r = worst != nullptr ? *worst : *passed;
+  r.name = observation.name;
+  r.address = observation.address;
+  r.elapsed_ms = observation.elapsed_ms;
+  for (const auto& p : parts) r.servers.push_back(p.address + ": " + (p.ok ? "valid token at " + p.url : p.code + " " + p.message));
+  if (worst == nullptr) {
+    r.message = "a valid token is served from all " + std::to_string(parts.size()) + " addresses (" + join(served, ", ") + ")";
+  } else if (passed != nullptr) {
+    r.code = "http.partial_addresses";
+    r.message = "the token is served from " + join(served, ", ") + " but not from " + join(lacking, "; ") +
+                "; from " + worst->address + ": " + worst->message;
+    r.hint = std::string(hint_for(r.code));
+    r.token_found = passed->token_found;
+    r.valid_until = passed->valid_until;
+  } else {
+    r.message = "from every address (" + join(lacking, "; ") + "); from " + worst->address + ": " + worst->message;
+  }
+  return r;
+}
+
+}  // namespace
+
 CheckResult judge_http(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
+  if (!observation.per_address.empty()) return judge_every_address(observation, expected, now);
   CheckResult r;
   r.name = observation.name;
   r.method = DcvMethod::Http;
   r.elapsed_ms = observation.elapsed_ms;
   Failure best_failure;
   std::string failure_url;
+  bool https_body_judged = false;  // the failure is about a 2xx https body: http was never asked
   TextVerdict best;
   for (const auto& attempt : observation.attempts) {
     const std::string url = attempt.hops.empty() ? attempt.start_url : attempt.hops.back().url;
@@ -181,6 +254,7 @@ CheckResult judge_http(const HttpObservation& observation, const TokenExpectatio
       if (v.kind == TextVerdict::Valid) {
         r.ok = true;
         r.url = url;
+        r.address = attempt.hops.empty() ? "" : attempt.hops.back().address;
         r.token_found = v.token;
         r.valid_until = v.window.valid_until;
         r.message = "a valid token is at " + url;
@@ -197,6 +271,8 @@ CheckResult judge_http(const HttpObservation& observation, const TokenExpectatio
     if (f.better_than(best_failure)) {
       best_failure = f;
       failure_url = url;
+      r.address = attempt.hops.empty() ? "" : attempt.hops.back().address;
+      https_body_judged = attempt.error_code.empty() && attempt.start_url.rfind("https://", 0) == 0;
     }
   }
   r.tokens_found = best.candidates;
@@ -211,6 +287,10 @@ CheckResult judge_http(const HttpObservation& observation, const TokenExpectatio
     r.valid_until = best.window.valid_until;
   }
   finish(r, best_failure);
+  if (https_body_judged) {
+    r.message += " (https answered 2xx, so http:// was not tried)";
+    r.hint += std::string(r.hint.empty() ? "" : "; ") + kHttpsJudgedAlone;
+  }
   return r;
 }
 

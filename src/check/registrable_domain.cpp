@@ -25,18 +25,30 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-}  // namespace
-
-std::string registrable_domain(std::string_view host) {
+std::string canonical_host(std::string_view host) {
   std::string h(host);
   for (auto& c : h)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   while (!h.empty() && h.back() == '.') h.pop_back();
+  return h;
+}
+
+}  // namespace
+
+std::string registrable_domain(std::string_view host) {
+  const std::string h = canonical_host(host);
   // libpsl would happily call "0.1" the registrable domain of 127.0.0.1.
   if (h.empty() || is_ip_literal(h)) return h;
   const psl_ctx_t* ctx = psl_context();
   const char* r = ctx != nullptr ? psl_registrable_domain(ctx, h.c_str()) : nullptr;
   return r != nullptr ? std::string(r) : h;
+}
+
+bool is_public_suffix(std::string_view host) {
+  const std::string h = canonical_host(host);
+  if (h.empty() || is_ip_literal(h)) return false;
+  const psl_ctx_t* ctx = psl_context();
+  return ctx != nullptr && psl_is_public_suffix(ctx, h.c_str()) != 0;
 }
 
 }  // namespace dcvkit

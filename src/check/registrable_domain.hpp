@@ -13,4 +13,8 @@ namespace dcvkit {
 // host compares equal.
 std::string registrable_domain(std::string_view host);
 
+// Whether the host is itself a public suffix ("com", "co.uk", and under the default "*" rule any
+// single label such as "test"): no one can register it, so no CA issues for it.
+bool is_public_suffix(std::string_view host);
+
 }  // namespace dcvkit

@@ -21,14 +21,14 @@ std::string report_head(const CheckSummary& summary, UnixSeconds generated_at) {
        std::to_string(summary.total) + " names pass: the CA would issue immediately for them.</p>\n<h2>Reasons</h2>\n";
   h += html::bar_chart("reasons", {summary.by_code.begin(), summary.by_code.end()}, {"ok"});
   h += "<table id=\"results\" class=\"sortable\"><thead><tr><th>Name</th><th>Method</th><th>Result</th><th>Message</th>"
-       "<th>What to do</th><th>Valid until</th><th>ms</th></tr></thead><tbody>\n";
+       "<th>What to do</th><th>Address</th><th>Valid until</th><th>ms</th></tr></thead><tbody>\n";
   return h;
 }
 
 std::string report_row(const CheckResult& r) {
   return std::string("<tr class=\"") + (r.ok ? "pass" : "fail") + "\"><td>" + html::escape(r.name) + "</td><td>" +
          html::escape(api_name(r.method)) + "</td><td class=\"code\">" + html::escape(r.code) + "</td><td class=\"msg\">" + html::escape(r.message) +
-         "</td><td>" + html::escape(r.hint) + "</td><td>" + (r.valid_until ? format_iso8601(r.valid_until) : "") +
+         "</td><td>" + html::escape(r.hint) + "</td><td>" + html::escape(r.address) + "</td><td>" + (r.valid_until ? format_iso8601(r.valid_until) : "") +
          "</td><td data-v=\"" + std::to_string(static_cast<long long>(r.elapsed_ms)) + "\">" +
          std::to_string(static_cast<long long>(r.elapsed_ms)) + "</td></tr>\n";
 }

@@ -1,6 +1,6 @@
 // How the check library reaches the names' DNS and web servers: the flags `dcvkit check` and
 // `dcvkit order submit --precheck` share (--resolver, --ns-port, --http-port, --https-port,
-// --connect-address, --timeout, --caa-identity, --no-caa, --trust-anchor, --no-dnssec).
+// --connect-address, --all-addresses, --timeout, --caa-identity, --no-caa, --dnssec, --trust-anchor).
 #pragma once
 
 #include <cxxopts.hpp>

@@ -23,10 +23,13 @@ using SteadyClock = std::chrono::steady_clock;
 nlohmann::json result_json(const CheckResult& r) {
   nlohmann::json j = {{"name", r.name}, {"method", api_name(r.method)}, {"ok", r.ok},      {"code", r.code},
                       {"message", r.message}, {"hint", r.hint},       {"elapsed_ms", static_cast<long long>(r.elapsed_ms)}};
-  if (r.method == DcvMethod::Dns)
+  if (r.method == DcvMethod::Dns) {
     j["servers"] = r.servers;
-  else
+  } else {
     j["url"] = r.url;
+    j["address"] = r.address;
+    if (!r.servers.empty()) j["servers"] = r.servers;  // --all-addresses: one line per address
+  }
   j["token_found"] = r.token_found.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.token_found);
   j["valid_until"] = r.valid_until ? nlohmann::json(format_iso8601(r.valid_until)) : nlohmann::json(nullptr);
   if (!r.tokens_found.empty()) j["tokens_found"] = r.tokens_found;

@@ -91,8 +91,8 @@ int cmd_order_download(int argc, char** argv) {
   }
   std::vector<std::string> names{info->common_name};
   names.insert(names.end(), info->dns_names.begin(), info->dns_names.end());
-  auto delivery = download_and_deliver(**client, certificate_id, ChainExpectation{*key, names}, dir);
-  if (!delivery) return out.fail(delivery.error());
+  auto delivery = download_and_deliver(**client, certificate_id, ChainExpectation{*key, names}, dir, *id);
+  if (!delivery) return report_delivery_failure(out, delivery.error(), *id, dir);
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
     j["order_id"] = *id;

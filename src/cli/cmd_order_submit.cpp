@@ -12,12 +12,18 @@
 #include "cli/order_delivery.hpp"
 #include "cli/order_precheck.hpp"
 #include "cli/token_report.hpp"
+#include "dcvkit/files.hpp"
 #include "dcvkit/names.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/validity_limit.hpp"
 
 namespace dcvkit::cli {
 namespace {
+
+// Room the certificate files need (cert, chain, fullchain, root, and their staged copies), with
+// a wide margin: a few kilobytes each.
+constexpr std::uintmax_t kCertificateRoom = std::uintmax_t{1} << 20;
 
 using certcentral::OrderRequest;
 
@@ -67,6 +73,8 @@ Result<OrderRequest> order_from_args(const cxxopts::ParseResult& args, const Csr
   if (*days && *years) return usage_error("--validity-days and --validity-years both given", "give one");
   order.validity_days = *days;
   order.validity_years = *years;
+  if (auto limit = check_validity_limit(order.validity_days, system_clock().now()); !limit)
+    return limit.error();
   // The plan refuses what the CA cannot validate (a wildcard with http-token).
   if (auto plan = make_plan(order.names(), PlanOptions{method, DnsLocation::DnsAuth}); !plan) return plan.error();
   return order;
@@ -170,14 +178,14 @@ int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const O
 int finish(const Output& out, certcentral::Client& client, const certcentral::SubmitResult& submitted,
            const ChainExpectation& expected, const OutDir& dir, std::int64_t certificate_id) {
   const auto& order = submitted.order;
-  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir)
-                                     : download_and_deliver(client, certificate_id, expected, dir);
+  auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir, order.id)
+                                     : download_and_deliver(client, certificate_id, expected, dir, order.id);
   if (!delivery) {
     Error e = delivery.error();
     e.message = "order " + std::to_string(order.id) + " was issued, but " + e.message;
     if (e.kind != ErrorKind::CertVerify)
       e.hint = "fetch it again: dcvkit order download " + std::to_string(order.id) + " --out-dir DIR";
-    return out.fail(e);
+    return report_delivery_failure(out, e, order.id, dir);
   }
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
@@ -195,6 +203,23 @@ int finish(const Output& out, certcentral::Client& client, const certcentral::Su
     print_delivery(*delivery);
   }
   return kExitOk;
+}
+
+// A pending order's random value is the other thing the CA accepts (instead of a token): say what
+// it is and where each name would carry it, so nobody polls without knowing what to publish.
+void print_random_value(const Output& out, const std::string& value, const certcentral::OrderRequest& order, bool dns,
+                        nlohmann::json& extra) {
+  if (value.empty()) return;
+  std::vector<std::string> places;
+  for (const auto& name : order.names()) {
+    const std::string base = name.rfind("*.", 0) == 0 ? name.substr(2) : name;
+    places.push_back(dns ? "TXT at _dnsauth." + base : "http://" + base + "/.well-known/pki-validation/fileauth.txt");
+  }
+  extra["dcv_random_value"] = value;
+  extra["random_value_at"] = places;
+  if (out.json()) return;
+  std::cout << "The CA also accepts its random value instead of a token: " << shown(value) << "\n";
+  for (const auto& p : places) std::cout << "  " << p << "\n";
 }
 
 }  // namespace
@@ -259,6 +284,9 @@ int cmd_order_submit(int argc, char** argv) {
   if (args->count("dry-run")) return dry_run(*args, *order, out);
 
   const OutDir dir = out_dir_from(*args);
+  // Before anything is bought: a certificate that cannot be written helps nobody.
+  if (auto ok = ensure_room_for(dir.dir, kCertificateRoom, "--out-dir"); !ok) return out.fail(ok.error());
+  MadeDirectories made(dir.dir);
   if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
@@ -267,6 +295,7 @@ int cmd_order_submit(int argc, char** argv) {
   submit_options.on_event = [](std::string_view text) { std::cerr << "dcvkit: " << text << "\n"; };
   auto submitted = certcentral::submit_order(**client, *order, submit_options);
   if (!submitted) return out.fail(submitted.error());
+  made.keep();  // an order exists: its certificate goes there, now or after `order download`
   const auto& created = submitted->order;
   if (created.immediate() || created.certificate_id)
     return finish(out, **client, *submitted, expected, dir, created.certificate_id);
@@ -284,10 +313,12 @@ int cmd_order_submit(int argc, char** argv) {
   }
   if (state->certificate_id) return finish(out, **client, *submitted, expected, dir, state->certificate_id);
   const std::string id = std::to_string(created.id);
+  nlohmann::json extra = {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}};
+  print_random_value(out, created.dcv_random_value, *order, *method == DcvMethod::Dns, extra);
   return report_not_issued(out, created.id, *state,
                            "publish the tokens (dcvkit check shows what the CA sees), then: dcvkit order download " + id +
                                " --wait --out-dir " + dir.dir + " (do not submit again: that is a second order)",
-                           {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}});
+                           std::move(extra));
 }
 
 }  // namespace dcvkit::cli

@@ -56,6 +56,7 @@ nlohmann::json outcome_json(const PublishOutcome& o, PublishAction action) {
                       {"action", to_string(action)},
                       {"ok", o.status.ok()},
                       {"elapsed_ms", static_cast<long long>(o.elapsed_ms)}};
+  if (!o.note.empty()) j["changed"] = o.note;
   if (!o.status.ok()) {
     j["code"] = o.status.error().code;
     j["message"] = o.status.error().message;
@@ -112,6 +113,9 @@ int run(int argc, char** argv, PublishAction action) {
                                           } else if (!o.status.ok()) {
                                             std::cerr << (live ? "\r" : "") << "FAIL " << o.item->entry.record << ": "
                                                       << o.status.error().message << " (" << o.status.error().hint << ")\n";
+                                          } else if (!o.note.empty()) {
+                                            std::cout << (live ? "\r" : "") << "ok   " << o.item->entry.record << ": "
+                                                      << shown(o.note) << "\n";
                                           } else if (items->size() <= 20) {
                                             std::cout << "ok   " << o.item->entry.record << "\n";
                                           }

@@ -104,7 +104,9 @@ int cmd_run(int argc, char** argv) {
   }
   auto auth_key = read_auth_key(args, out);
   if (!auth_key) return out.fail(auth_key.error());
-  o.auth_key = std::string(auth_key->view());
+  auto engine = TokenEngine::create(auth_key->view());
+  if (!engine) return out.fail(engine.error());
+  o.token_engine = std::make_shared<const TokenEngine>(std::move(*engine));
   auto settings = api_settings(args);
   if (!settings) return out.fail(settings.error());
   auto api_key = read_api_key(args, out);
@@ -141,6 +143,10 @@ int cmd_run(int argc, char** argv) {
   } else if (!out.json() && !jsonl) {
     o.on_progress = [](const std::string& id, Stage stage, const std::string& detail) { log_finished(std::cerr, id, stage, detail); };
   }
+  // Stderr in every mode: --json and --jsonl keep stdout to themselves.
+  o.on_notice = [&](const std::string& id, const std::string& text) {
+    std::cerr << (bar ? "\r\033[K" : "") << "dcvkit: " << shown(id) << ": " << shown(text) << "\n";
+  };
   // Each result is written (--jsonl) or kept in bounds as it comes: a run holds no list of them,
   // except --json, whose one object is the list.
   RunListing listing;

@@ -4,6 +4,7 @@
 #include "cli/common.hpp"
 #include "cli/csr_input.hpp"
 #include "cli/token_report.hpp"
+#include "dcvkit/token_time.hpp"
 #include "dcvkit/names.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
@@ -58,6 +59,9 @@ int cmd_token_new(int argc, char** argv) {
   }
   const TokenInspection info = inspect_token(*timestamp, system_clock().now());
   if (auto w = window_warning(info); !w.empty()) out.warn(w);
+  if (system_clock_synchronised() == false)
+    out.warn("the system clock is not synchronised (NTP): tokens are dated by it, and the CA rejects a token dated in "
+             "its future; synchronise the clock (timedatectl set-ntp true) or pass --valid-from");
   const auto names = csr->info.names();
 
   if (out.json()) {

@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "dcvkit/files.hpp"
+#include "dcvkit/token.hpp"
+#include "dcvkit/token_time.hpp"
 #include "dcvkit/time.hpp"
 #include "util/display.hpp"
 
@@ -194,7 +196,7 @@ Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args) {
     return usage_error("--timestamp and --valid-from both given", "give the token's start time once");
   if (args.count("timestamp")) return parse_compact_timestamp(args["timestamp"].as<std::string>());
   if (args.count("valid-from")) return parse_time_option(args, "valid-from", system_clock());
-  return system_clock().now();
+  return default_token_timestamp(system_clock().now());
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {

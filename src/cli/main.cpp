@@ -54,7 +54,7 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
         "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n"
         "10 some names fail the check, 11 API refused the request, 12 API key missing/wrong or no permission,\n"
         "13 rate limited, 14 network/TLS/timeout/server error, 15 order not issued (yet), 16 certificate\n"
-        "verification failed (nothing written).\n";
+        "verification failed (nothing installed; what arrived is in received-unverified.pem).\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {

@@ -1,5 +1,6 @@
 #include "cli/order_delivery.hpp"
 
+#include <filesystem>
 #include <iostream>
 
 #include "dcvkit/time.hpp"
@@ -43,21 +44,35 @@ void print_order(const certcentral::OrderInfo& o) {
   for (const auto& r : o.dcv_status.reasons) std::cout << "    " << shown(r) << "\n";
 }
 
-Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out) {
+Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
+                         std::int64_t order_id) {
   auto chain = verify_chain(pems, expected, system_clock().now());
-  if (!chain) return chain.error();
+  if (!chain) {
+    // The CA issued (and was paid): whatever failed, what it sent is kept, never under a name a
+    // server would load.
+    Error e = chain.error();
+    const std::string again = "dcvkit order download " + std::to_string(order_id) + " --out-dir " + (out.dir.empty() ? "." : out.dir);
+    if (auto kept = write_received_unverified(pems, out.dir)) {
+      e.message += "; nothing was installed: the certificates as received are in " + *kept + " (not verified: do not install them)";
+    } else {
+      e.message += "; nothing was installed, and the certificates as received could not be kept: " + kept.error().message;
+    }
+    e.hint = "the certificate is issued and paid for: look at what failed, then fetch it again with " + again +
+             " (or ask the CA to reissue it)";
+    return e;
+  }
   auto files = write_chain(*chain, out.dir, out.force);
   if (!files) return files.error();
   return Delivery{std::move(*chain), std::move(*files)};
 }
 
 Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,
-                                      const ChainExpectation& expected, const OutDir& out) {
+                                      const ChainExpectation& expected, const OutDir& out, std::int64_t order_id) {
   auto bundle = client.download(certificate_id, "pem_all");
   if (!bundle) return bundle.error();
   auto pems = split_pem_certificates(*bundle);
   if (!pems) return pems.error();
-  return deliver(*pems, expected, out);
+  return deliver(*pems, expected, out, order_id);
 }
 
 Result<certcentral::PendingState> wait_until_issued(certcentral::Client& client, std::int64_t order_id,
@@ -86,11 +101,24 @@ int report_not_issued(const Output& out, std::int64_t order_id, const certcentra
   return Output(false).fail(e);
 }
 
+int report_delivery_failure(const Output& out, const Error& error, std::int64_t order_id, const OutDir& dir) {
+  if (!out.json()) return out.fail(error);
+  nlohmann::json j = {{"error", {{"code", error.code}, {"message", error.message}, {"hint", error.hint}}},
+                      {"order_id", order_id}, {"issued", true}};
+  const std::string kept = (dir.dir.empty() ? std::string(".") : dir.dir) + "/" + kReceivedUnverifiedFile;
+  std::error_code ec;
+  if (error.kind == ErrorKind::CertVerify && std::filesystem::exists(kept, ec)) j["received_unverified"] = kept;
+  out.print(j);
+  return exit_code_for(error.kind);
+}
+
 nlohmann::json delivery_json(const Delivery& d) {
   nlohmann::json files = {{"cert", d.files.cert}, {"chain", d.files.chain}, {"fullchain", d.files.fullchain},
                           {"root", d.files.root.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.files.root)}};
   return {{"files", files},
           {"names", d.chain.names},
+          {"added_names", d.chain.added_names},
+          {"chain_reordered", d.chain.reordered},
           {"serial", d.chain.serial_hex},
           {"issuer", d.chain.issuer},
           {"not_before", format_iso8601(d.chain.not_before)},
@@ -100,8 +128,11 @@ nlohmann::json delivery_json(const Delivery& d) {
 void print_delivery(const Delivery& d) {
   std::cout << "Certificate for " << join(shown(d.chain.names), ", ") << " (serial " << d.chain.serial_hex << "),\n"
             << "  valid " << format_iso8601(d.chain.not_before) << " to " << format_iso8601(d.chain.not_after)
-            << ", issued by " << shown(d.chain.issuer) << "\n"
-            << "  verified: CSR key, names, chain" << (d.chain.root_pem.empty() ? " to a system CA" : " to the root sent") << "\n"
+            << ", issued by " << shown(d.chain.issuer) << "\n";
+  if (!d.chain.added_names.empty())
+    std::cout << "  added by the CA: " << join(shown(d.chain.added_names), ", ") << " (its automatic www addition; not ordered)\n";
+  std::cout << "  verified: CSR key, names, chain" << (d.chain.root_pem.empty() ? " to a system CA" : " to the root sent")
+            << (d.chain.reordered ? " (sent out of order: written leaf first)" : "") << "\n"
             << "Written:\n"
             << "  " << d.files.cert << "\n  " << d.files.chain << "\n  " << d.files.fullchain << "\n";
   if (!d.files.root.empty()) std::cout << "  " << d.files.root << "\n";

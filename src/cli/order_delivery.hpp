@@ -31,11 +31,14 @@ struct Delivery {
   ChainFiles files;
 };
 
-// Verifies `pems` (leaf first) against `expected`, then writes the set.
-Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out);
+// Verifies `pems` (any order) against `expected`, then writes the set. When verification fails
+// the certificates are kept as DIR/received-unverified.pem and the error says so, what failed,
+// and how to fetch them again (order `order_id`).
+Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
+                         std::int64_t order_id);
 // GET .../download/format/pem_all, then deliver().
 Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,
-                                      const ChainExpectation& expected, const OutDir& out);
+                                      const ChainExpectation& expected, const OutDir& out, std::int64_t order_id);
 
 // --wait: the library's wait, telling a person (stderr, not with --json) when it checks again.
 Result<certcentral::PendingState> wait_until_issued(certcentral::Client& client, std::int64_t order_id,
@@ -43,6 +46,10 @@ Result<certcentral::PendingState> wait_until_issued(certcentral::Client& client,
 // Exit 15 for a pending order: text on stdout + the error on stderr, or one JSON object.
 int report_not_issued(const Output& out, std::int64_t order_id, const certcentral::PendingState& state, const std::string& hint,
                       nlohmann::json extra = nlohmann::json::object());
+
+// A delivery that failed: the error, and with --json also the order id and, for a chain that
+// failed verification, where the certificates as received were kept ("received_unverified").
+int report_delivery_failure(const Output& out, const Error& error, std::int64_t order_id, const OutDir& dir);
 
 nlohmann::json delivery_json(const Delivery& d);
 void print_delivery(const Delivery& d);

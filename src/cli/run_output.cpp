@@ -24,6 +24,7 @@ nlohmann::json result_json(const PipelineResult& r) {
   if (!r.out_dir.empty()) j["out_dir"] = r.out_dir;
   if (r.not_after) j["not_after"] = format_iso8601(r.not_after);
   if (r.reused) j["reused"] = true;
+  if (!r.added_names.empty()) j["added_names"] = r.added_names;
   if (!r.error_code.empty()) {
     j["error"] = {{"code", r.error_code}, {"message", r.error_message}, {"hint", r.hint}};
     if (r.stage == Stage::Failed) j["error"]["stage"] = to_string(r.failed_at);
@@ -85,7 +86,9 @@ std::vector<PipelineResult> RunListing::listed() const {
 void print_summary(std::ostream& out, const PipelineSummary& s, const RunListing& listing) {
   for (const auto& r : listing.listed()) {
     if (r.stage == Stage::Done) {
-      out << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir) << "\n";
+      out << "OK   " << shown(r.id) << (r.reused ? " (already done)" : "") << "  " << shown(r.out_dir);
+      if (!r.added_names.empty()) out << "  (added by the CA: " << join(shown(r.added_names), ", ") << ")";
+      out << "\n";
     } else if (r.stage == Stage::Failed) {
       out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << to_string(r.failed_at) << "] "
           << shown(r.error_message) << "\n";

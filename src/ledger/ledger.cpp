@@ -17,7 +17,8 @@ namespace dcvkit {
 namespace {
 
 constexpr std::int64_t kApplicationId = 0x64637631;  // "dcv1": tells our files from other SQLite files
-constexpr std::int64_t kSchemaVersion = 1;
+// 1: the first schema. 2: entries.order_in_flight_until (migrated in place, see migrate()).
+constexpr std::int64_t kSchemaVersion = 2;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE entries(
@@ -30,6 +31,7 @@ CREATE TABLE entries(
   token_time INTEGER NOT NULL DEFAULT 0,
   order_key TEXT NOT NULL DEFAULT '',
   order_sent_at INTEGER NOT NULL DEFAULT 0,
+  order_in_flight_until INTEGER NOT NULL DEFAULT 0,
   order_id INTEGER NOT NULL DEFAULT 0,
   certificate_id INTEGER NOT NULL DEFAULT 0,
   chain_pem TEXT NOT NULL DEFAULT '',
@@ -51,9 +53,23 @@ CREATE TABLE events(
 CREATE INDEX events_by_id ON events(id, seq);
 )sql";
 
+// Schema 1 had no in-flight deadline: its ledgers were written by a dcvkit whose order requests
+// timed out after 90 s unless told otherwise, so the window of that default stands in for it.
+constexpr std::int64_t kSchema1InFlight = 120;
+
 constexpr std::string_view kColumns =
     "id, spec, stage, key_path, csr_path, token, token_time, order_key, order_sent_at, order_id, certificate_id, "
-    "chain_pem, not_after, out_dir, failed_stage, error_code, error_message, attempts, updated_at";
+    "chain_pem, not_after, out_dir, failed_stage, error_code, error_message, attempts, updated_at, "
+    "order_in_flight_until";
+
+// What a read-only view of a schema 1 ledger (which it cannot migrate) selects instead.
+std::string columns_for(std::int64_t version) {
+  if (version >= 2) return std::string(kColumns);
+  std::string c(kColumns);
+  c.replace(c.rfind("order_in_flight_until"), std::string_view("order_in_flight_until").size(),
+            "CASE WHEN order_sent_at > 0 THEN order_sent_at + " + std::to_string(kSchema1InFlight) + " ELSE 0 END");
+  return c;
+}
 
 LedgerEntry entry_from(const sqlite::Row& r) {
   LedgerEntry e;
@@ -76,6 +92,7 @@ LedgerEntry entry_from(const sqlite::Row& r) {
   e.error_message = r.text(16);
   e.attempts = static_cast<int>(r.integer(17));
   e.updated_at = r.integer(18);
+  e.order_in_flight_until = r.integer(19);
   return e;
 }
 
@@ -100,13 +117,13 @@ std::string random_key() {
 
 class SqliteLedger final : public Ledger {
  public:
-  SqliteLedger(posix::Fd lock, std::unique_ptr<sqlite::Db> db, const Clock& clock)
-      : lock_(std::move(lock)), db_(std::move(db)), clock_(clock) {}
+  SqliteLedger(posix::Fd lock, std::unique_ptr<sqlite::Db> db, const Clock& clock, std::int64_t version)
+      : lock_(std::move(lock)), db_(std::move(db)), clock_(clock), columns_(columns_for(version)) {}
 
   Result<std::optional<LedgerEntry>> get(std::string_view id) override {
     std::lock_guard guard(mutex_);
     std::optional<LedgerEntry> found;
-    auto st = db_->query("SELECT " + std::string(kColumns) + " FROM entries WHERE id = ?", {std::string(id)},
+    auto st = db_->query("SELECT " + columns_ + " FROM entries WHERE id = ?", {std::string(id)},
                          [&](const sqlite::Row& r) { found = entry_from(r); });
     if (!st) return st.error();
     return found;
@@ -115,7 +132,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<LedgerEntry>> all() override {
     std::lock_guard guard(mutex_);
     std::vector<LedgerEntry> out;
-    auto st = db_->query("SELECT " + std::string(kColumns) + " FROM entries ORDER BY rowid", {},
+    auto st = db_->query("SELECT " + columns_ + " FROM entries ORDER BY rowid", {},
                          [&](const sqlite::Row& r) { out.push_back(entry_from(r)); });
     if (!st) return st.error();
     return out;
@@ -157,11 +174,12 @@ class SqliteLedger final : public Ledger {
     return update(id, Stage::Checked, "", {}, "check", std::string(detail_json));
   }
 
-  Result<std::string> record_order_intent(std::string_view id) override {
+  Result<std::string> record_order_intent(std::string_view id, UnixSeconds in_flight_until) override {
     std::string key = random_key();
     if (key.empty()) return make_error(ErrorKind::Internal, "ledger.random", "cannot read /dev/urandom", "");
-    auto st = update(id, Stage::Ordering, "order_key = ?, order_sent_at = ?, order_id = 0", {key, clock_.now()},
-                     "order_sent", nlohmann::json{{"order_key", key}}.dump());
+    auto st = update(id, Stage::Ordering, "order_key = ?, order_sent_at = ?, order_in_flight_until = ?, order_id = 0",
+                     {key, clock_.now(), in_flight_until}, "order_sent",
+                     nlohmann::json{{"order_key", key}, {"in_flight_until", in_flight_until}}.dump());
     if (!st) return st.error();
     return key;
   }
@@ -177,9 +195,11 @@ class SqliteLedger final : public Ledger {
                   nlohmann::json{{"order_id", order_id}, {"certificate_id", certificate_id}, {"not_after", not_after}}.dump());
   }
 
-  Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after) override {
-    return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files",
-                  nlohmann::json{{"out_dir", out_dir}, {"not_after", not_after}}.dump());
+  Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after,
+                        const std::vector<std::string>& added_names) override {
+    nlohmann::json detail = {{"out_dir", out_dir}, {"not_after", not_after}};
+    if (!added_names.empty()) detail["added_names"] = added_names;
+    return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files", detail.dump());
   }
 
   Status record_done(std::string_view id, std::string_view detail_json) override {
@@ -240,6 +260,7 @@ class SqliteLedger final : public Ledger {
   posix::Fd lock_;  // declared first: closed after SQLite, so its POSIX locks are not dropped early
   std::unique_ptr<sqlite::Db> db_;
   const Clock& clock_;
+  const std::string columns_;  // of this file's schema
   mutable std::mutex mutex_;
   std::int64_t writes_ = 0;
 };
@@ -252,27 +273,44 @@ Status configure(sqlite::Db& db, bool writable) {
   return db.exec("PRAGMA synchronous = FULL");
 }
 
-// Refuses anything that is not an intact ledger of a schema we know.
-Status validate(sqlite::Db& db) {
+// Refuses anything that is not an intact ledger of a schema we know; its schema version.
+Result<std::int64_t> validate(sqlite::Db& db) {
   std::int64_t application_id = -1, version = -1;
   std::string check;
   if (auto st = db.query("PRAGMA application_id", {}, [&](const sqlite::Row& r) { application_id = r.integer(0); }); !st)
-    return st;
+    return st.error();
   if (application_id != kApplicationId)
     return make_error(ErrorKind::InvalidInput, "ledger.foreign",
                       db.path() + " is an SQLite database, but not a dcvkit ledger",
                       "give the --state file of a dcvkit run, or a new path to start one");
-  if (auto st = db.query("PRAGMA user_version", {}, [&](const sqlite::Row& r) { version = r.integer(0); }); !st) return st;
+  if (auto st = db.query("PRAGMA user_version", {}, [&](const sqlite::Row& r) { version = r.integer(0); }); !st)
+    return st.error();
   if (version > kSchemaVersion)
     return make_error(ErrorKind::InvalidInput, "ledger.newer",
                       db.path() + " was written by a newer dcvkit (ledger schema " + std::to_string(version) + ")",
                       "use that dcvkit version or newer");
   if (auto st = db.query("PRAGMA quick_check", {}, [&](const sqlite::Row& r) { if (check.empty()) check = r.text(0); }); !st)
-    return st;
+    return st.error();
   if (check != "ok")
     return make_error(ErrorKind::InvalidInput, "ledger.corrupt",
                       "the state file " + db.path() + " is damaged (SQLite integrity check: " + check + ")",
                       "restore it from a backup or give a new --state file; dcvkit never resets a ledger itself");
+  return version;
+}
+
+// Brings an older schema up to this one in one transaction (all or nothing, like every write).
+Status migrate(sqlite::Db& db, std::int64_t from) {
+  if (from >= kSchemaVersion) return {};
+  std::string steps = "BEGIN IMMEDIATE; ";
+  if (from < 2)
+    steps += "ALTER TABLE entries ADD COLUMN order_in_flight_until INTEGER NOT NULL DEFAULT 0; "
+             "UPDATE entries SET order_in_flight_until = order_sent_at + " + std::to_string(kSchema1InFlight) +
+             " WHERE order_sent_at > 0; ";
+  steps += "PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; COMMIT;";
+  if (auto st = db.exec(steps); !st) {
+    (void)db.exec("ROLLBACK");
+    return st;
+  }
   return {};
 }
 
@@ -323,8 +361,13 @@ Result<std::unique_ptr<Ledger>> open_ledger(const std::string& path, const Clock
   auto db = sqlite::Db::open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (!db) return db.error();
   if (auto st = configure(**db, writable); !st) return st.error();
-  if (auto st = validate(**db); !st) return st.error();
-  return std::unique_ptr<Ledger>(new SqliteLedger(std::move(lock), std::move(*db), clock));
+  auto version = validate(**db);
+  if (!version) return version.error();
+  if (writable) {
+    if (auto st = migrate(**db, *version); !st) return st.error();
+    *version = kSchemaVersion;
+  }
+  return std::unique_ptr<Ledger>(new SqliteLedger(std::move(lock), std::move(*db), clock, *version));
 }
 
 }  // namespace

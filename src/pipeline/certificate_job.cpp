@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -32,6 +33,34 @@ std::string join_pems(const std::vector<std::string>& pems) {
 // already issued: a later run always resumes them, --retry-failed or not.
 bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
 
+// The certificates of a PEM text, each as its base64 body without line breaks (so re-wrapped
+// text still compares equal); empty when there are none.
+std::set<std::string> certificate_bodies(std::string_view text) {
+  std::set<std::string> out;
+  auto pems = split_pem_certificates(text);
+  if (!pems) return out;
+  for (const auto& pem : *pems) {
+    // Between the BEGIN and END lines (split_pem_certificates gives one block each).
+    const auto begin = pem.find('\n');
+    const auto end = pem.find("-----END");
+    std::string body;
+    if (begin != std::string::npos && end != std::string::npos && end > begin)
+      for (char c : std::string_view(pem).substr(begin, end - begin))
+        if (std::isspace(static_cast<unsigned char>(c)) == 0) body += c;
+    if (!body.empty()) out.insert(std::move(body));
+  }
+  return out;
+}
+
+// dcvkit wrote `path` when every certificate in it is one of the chain the ledger holds.
+bool written_from(const std::string& path, const std::set<std::string>& ledger_chain) {
+  auto text = read_file(path, std::size_t{1} << 20, "certificate file");
+  if (!text) return false;
+  const auto bodies = certificate_bodies(*text);
+  if (bodies.empty()) return false;
+  return std::all_of(bodies.begin(), bodies.end(), [&](const std::string& b) { return ledger_chain.count(b) > 0; });
+}
+
 }  // namespace
 
 Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
@@ -43,7 +72,18 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   auto pems = split_pem_certificates(entry.chain_pem);
   if (!pems) return pems.error();
   auto verified = verify_chain(*pems, ChainExpectation{*key, spec.names}, now);
-  if (!verified) return verified.error();
+  if (!verified) {
+    // Issued and paid: the chain stays in the ledger whatever happens; a copy next to where the
+    // files would go lets a person look at it without the ledger.
+    Error e = verified.error();
+    const std::string order = std::to_string(entry.order_id);
+    auto kept = write_received_unverified(*pems, spec.out_dir);
+    e.message = "order " + order + " was issued, but " + e.message + "; nothing was installed: the chain as received is kept in the ledger" +
+                (kept ? " and in " + *kept + " (not verified: do not install it)" : "");
+    e.hint = "the certificate is paid for: look at what failed, then fetch it again with dcvkit order download " + order +
+             " --out-dir DIR (or ask the CA to reissue it)";
+    return e;
+  }
   if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
   const ChainFiles files = chain_files_in(spec.out_dir);
   // A run killed while writing these left temporary files: they go before the files are rewritten.
@@ -54,13 +94,18 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
 }
 
 CertificateJob::CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
-                               certcentral::Client& client)
-    : ledger_(ledger), spec_(spec), options_(options), client_(client) {}
+                               certcentral::Client& client, PublisherCache& publishers)
+    : ledger_(ledger), spec_(spec), options_(options), client_(client), publishers_(publishers) {}
 
 UnixSeconds CertificateJob::now() const { return (options_.clock ? *options_.clock : system_clock()).now(); }
 
 void CertificateJob::progress(Stage stage, const std::string& detail) const {
   if (options_.on_progress) options_.on_progress(spec_.id, stage, detail);
+}
+
+void CertificateJob::notice(Stage stage, const std::string& text) const {
+  progress(stage, text);
+  if (options_.on_notice) options_.on_notice(spec_.id, text);
 }
 
 Status CertificateJob::reload() {
@@ -143,6 +188,7 @@ PipelineResult CertificateJob::run() {
   result.certificate_id = entry_.certificate_id;
   result.out_dir = entry_.out_dir;
   result.not_after = entry_.not_after;
+  result.added_names = added_names_;
   return result;
 }
 
@@ -155,7 +201,7 @@ Status CertificateJob::make_csr() {
     progress(Stage::CsrReady, "using " + spec_.csr_path);
     return ledger_.record_csr(spec_.id, spec_.key_path, spec_.csr_path);
   }
-  ::mkdir(options_.keys_dir.c_str(), 0700);
+  if (auto st = ensure_private_dir(options_.keys_dir, "key directory"); !st) return st;
   CsrRequest request;
   request.common_name = spec_.names.front();
   request.sans.assign(spec_.names.begin() + 1, spec_.names.end());
@@ -189,7 +235,11 @@ Status CertificateJob::make_token() {
   auto csr = load_csr_file(entry_.csr_path);
   if (!csr) return csr.error();
   const UnixSeconds at = now() - options_.token_skew;
-  auto token = compute_token(options_.auth_key, csr->bytes, at);
+  if (!options_.token_engine)
+    return make_error(ErrorKind::Internal, "run.no_auth_key", "no AuthKey to make request tokens with", "");
+  auto engine = options_.token_engine->clone();
+  if (!engine) return engine.error();
+  auto token = engine->compute(csr->bytes, at);
   if (!token) return token.error();
   progress(Stage::TokenReady, "token dated " + std::to_string(at));
   return ledger_.record_token(spec_.id, *token, at);
@@ -199,7 +249,7 @@ Status CertificateJob::publish() {
   did_work_ = true;
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
   if (!plan) return plan.error();
-  auto publisher = make_publisher(spec_.publish, spec_.method);
+  auto publisher = publishers_.get(spec_.publish, spec_.method);
   if (!publisher) return publisher.error();
   std::vector<PublishItem> items;
   for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});
@@ -262,14 +312,39 @@ Result<certcentral::OrderRequest> CertificateJob::order_request() const {
   return r;
 }
 
+Status CertificateJob::out_dir_replaceable() const {
+  if (spec_.replace_files) return {};
+  const auto ours = certificate_bodies(entry_.chain_pem);
+  const ChainFiles files = chain_files_in(spec_.out_dir);
+  for (const auto* path : {&files.cert, &files.fullchain, &files.chain, &files.root}) {
+    struct stat info {};
+    if (::lstat(path->c_str(), &info) != 0) continue;
+    if (written_from(*path, ours)) continue;
+    return make_error(ErrorKind::Io, "io.exists",
+                      *path + " already exists and dcvkit did not write it (it holds no certificate of this entry's "
+                              "ledger): not ordering a certificate that would replace it",
+                      "move the file away, or add \"replace_files\": true to the manifest entry " + spec_.id +
+                          " to let dcvkit replace it");
+  }
+  return {};
+}
+
 Status CertificateJob::order() {
   did_work_ = true;
+  // Before anything is bought: files someone else owns are not replaced.
+  if (auto st = out_dir_replaceable(); !st) return st;
   auto request = order_request();
   if (!request) return request.error();
-  // Committed before the POST leaves: a run killed from here on looks the order up first.
-  if (auto key = ledger_.record_order_intent(spec_.id); !key) return key.error();
   progress(Stage::Ordering, "ordering " + spec_.product);
-  auto submitted = certcentral::submit_order(client_, *request);
+  certcentral::SubmitOptions submit;
+  // Committed before each POST leaves: a run killed from here on looks the order up first, and
+  // does not send again before that POST's in-flight window has passed.
+  submit.before_post = [&](UnixSeconds in_flight_until) -> Status {
+    if (auto key = ledger_.record_order_intent(spec_.id, in_flight_until); !key) return key.error();
+    return {};
+  };
+  submit.on_event = [&](std::string_view text) { notice(Stage::Ordering, std::string(text)); };
+  auto submitted = certcentral::submit_order(client_, *request, submit);
   if (!submitted) return submitted.error();
   const auto& created = submitted->order;
   if (created.immediate()) {
@@ -286,17 +361,13 @@ Status CertificateJob::resume_order() {
   auto request = order_request();
   if (!request) return request.error();
   const UnixSeconds since = entry_.order_sent_at - 300;
-  auto found = certcentral::find_matching_order(client_, *request, since);
+  // The POST of the interrupted run may still be on its way through the CA until its in-flight
+  // window (recorded with it) has passed: until then "not found" only means "look again".
+  const UnixSeconds left = std::max<UnixSeconds>(0, entry_.order_in_flight_until - now());
+  auto found = certcentral::await_lost_order(
+      client_, *request, since, client_.timer().now() + std::chrono::seconds(left), std::chrono::seconds(2),
+      [&](std::string_view text) { notice(Stage::Ordering, "interrupted order: " + std::string(text)); });
   if (!found) return found.error();
-  // A POST sent just before the interruption may still be on its way through the CA: give it
-  // time to land before concluding that it never did.
-  constexpr UnixSeconds kSettle = 15;
-  if (!found->has_value() && now() - entry_.order_sent_at < kSettle) {
-    progress(Stage::Ordering, "the interrupted order is not visible yet: looking again shortly");
-    std::this_thread::sleep_for(std::chrono::seconds(kSettle - (now() - entry_.order_sent_at)));
-    found = certcentral::find_matching_order(client_, *request, since);
-    if (!found) return found.error();
-  }
   if (!found->has_value()) {
     progress(Stage::Ordering, "the interrupted order never reached the CA: ordering again");
     if (!token_usable()) return ledger_.rewind(spec_.id, Stage::CsrReady);
@@ -336,8 +407,9 @@ Status CertificateJob::write_files() {
   did_work_ = true;
   auto verified = write_ledger_chain(entry_, spec_, options_.overwrite_files, now());
   if (!verified) return verified.error();
-  progress(Stage::Written, spec_.out_dir);
-  return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after);
+  added_names_ = verified->added_names;
+  progress(Stage::Written, spec_.out_dir + (added_names_.empty() ? "" : " (the CA added " + added_names_.front() + ")"));
+  return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after, added_names_);
 }
 
 Status CertificateJob::finish() {
@@ -345,7 +417,7 @@ Status CertificateJob::finish() {
   did_work_ = true;
   nlohmann::json detail = {{"tokens", "removed"}};
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
-  auto publisher = make_publisher(spec_.publish, spec_.method);
+  auto publisher = publishers_.get(spec_.publish, spec_.method);
   if (plan && publisher) {
     std::vector<PublishItem> items;
     for (auto& p : *plan) items.push_back(PublishItem{std::move(p), entry_.token});

@@ -9,6 +9,7 @@
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/pipeline.hpp"
+#include "pipeline/publisher_cache.hpp"
 
 namespace dcvkit::pipeline {
 
@@ -18,7 +19,8 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
 
 class CertificateJob {
  public:
-  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client);
+  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client,
+                 PublisherCache& publishers);
   PipelineResult run();
 
  private:
@@ -28,6 +30,7 @@ class CertificateJob {
   Status publish();
   Status check();
   Status order();
+  Status out_dir_replaceable() const;  // certificate files already in out_dir may be replaced
   Status resume_order();
   Status wait_for_issue(std::int64_t order_id);
   Status take_chain(std::int64_t order_id, std::int64_t certificate_id, const std::vector<std::string>& pems);
@@ -38,15 +41,18 @@ class CertificateJob {
   bool token_usable() const;
   Result<certcentral::OrderRequest> order_request() const;
   void progress(Stage stage, const std::string& detail) const;
+  void notice(Stage stage, const std::string& text) const;  // progress, also shown as a notice
   UnixSeconds now() const;
 
   Ledger& ledger_;
   const ManifestEntry& spec_;
   const PipelineOptions& options_;
   certcentral::Client& client_;
+  PublisherCache& publishers_;
   LedgerEntry entry_;
   Stage failing_ = Stage::New;  // the stage being worked towards (for the failure record)
   bool did_work_ = false;
+  std::vector<std::string> added_names_;  // names the CA added on its own to the leaf written in this run
 };
 
 }  // namespace dcvkit::pipeline

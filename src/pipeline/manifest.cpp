@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "dcvkit/validity_limit.hpp"
+#include "dcvkit/clock.hpp"
 #include "dcvkit/names.hpp"
 
 namespace dcvkit {
@@ -118,7 +120,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   if (j.is_discarded() || !j.is_object())
     return bad(where, "not a JSON object", R"(one object per line: {"id": "shop", "names": [...], ...})");
   if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
-                              "validity_days"},
+                              "replace_files", "validity_days"},
                           where, "");
       !st)
     return st.error();
@@ -184,11 +186,19 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   auto out = string_field(j, "out_dir", where, false);
   if (!out) return out.error();
   e.out_dir = resolve(base_dir, out->empty() ? "certs/" + e.id : *out);
+  if (j.contains("replace_files")) {
+    if (!j["replace_files"].is_boolean()) return bad(at, "\"replace_files\" must be true or false", "");
+    e.replace_files = j["replace_files"].get<bool>();
+  }
   if (j.contains("validity_days")) {
     if (!j["validity_days"].is_number_unsigned() || j["validity_days"].get<std::uint64_t>() == 0 ||
         j["validity_days"].get<std::uint64_t>() > 398)
       return bad(at, "\"validity_days\" must be 1..398", "");
     e.validity_days = j["validity_days"].get<int>();
+    // The manifest is read when a run starts: the limit of that day is the one the orders meet.
+    if (auto limit = check_validity_limit(e.validity_days, system_clock().now(), at + ": ");
+        !limit)
+      return limit.error();
   }
   e.spec_json = j.dump();
   return e;

@@ -40,7 +40,9 @@ std::string run_report_head(const PipelineSummary& summary, UnixSeconds generate
 
 std::string run_report_row(const PipelineResult& r, const ManifestEntry& spec, const LedgerEntry* e) {
   const bool ok = r.stage == Stage::Done;
-  return std::string("<tr class=\"") + (ok ? "pass" : "fail") + "\">" + cell(r.id) + cell(joined(spec.names)) +
+  const std::string names =
+      joined(spec.names) + (r.added_names.empty() ? "" : " (added by the CA: " + joined(r.added_names) + ")");
+  return std::string("<tr class=\"") + (ok ? "pass" : "fail") + "\">" + cell(r.id) + cell(names) +
          cell(outcome_of(r), "code") + cell(e ? std::string(to_string(e->stage)) : "new") +
          id_cell(e ? e->order_id : r.order_id) + id_cell(e ? e->certificate_id : r.certificate_id) +
          cell(e && e->not_after ? format_iso8601(e->not_after) : "") + cell(e ? e->out_dir : r.out_dir) +

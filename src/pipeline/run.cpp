@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -6,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "dcvkit/files.hpp"
 #include "dcvkit/pipeline.hpp"
 #include "pipeline/certificate_job.hpp"
 
@@ -50,6 +53,10 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
                                      const PipelineOptions& options) {
   if (!options.make_client)
     return make_error(ErrorKind::Internal, "run.no_client", "no API client to order with", "");
+  // Keys (and CSRs) made in an earlier run are used from there: a directory others can write to
+  // stops the run before anything is read from it or ordered.
+  if (struct stat st {}; !options.keys_dir.empty() && ::lstat(options.keys_dir.c_str(), &st) == 0)
+    if (auto ok = ensure_private_dir(options.keys_dir, "key directory"); !ok) return ok.error();
   const auto started = std::chrono::steady_clock::now();
   PipelineSummary summary;
   summary.total = total;
@@ -62,6 +69,11 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
     shared.on_progress = [&](const std::string& id, Stage stage, const std::string& detail) {
       std::lock_guard lock(output_mutex);
       options.on_progress(id, stage, detail);
+    };
+  if (options.on_notice)
+    shared.on_notice = [&](const std::string& id, const std::string& text) {
+      std::lock_guard lock(output_mutex);
+      options.on_notice(id, text);
     };
   auto record = [&](const PipelineResult& r, const ManifestEntry& spec) {
     std::lock_guard lock(output_mutex);
@@ -94,6 +106,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
     if (*spec) ++taken;
     return std::move(*spec);
   };
+  pipeline::PublisherCache publishers;  // one publisher per distinct spec, for the whole run
   auto worker = [&] {
     auto client = shared.make_client();
     if (!client) {
@@ -102,7 +115,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
       return;
     }
     while (auto spec = take()) {
-      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client).run();
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client, publishers).run();
       record(r, *spec);
       if (stops_the_run(r)) fail_run(stop_error(r));
     }

@@ -17,6 +17,12 @@ std::vector<Status> Publisher::apply(PublishAction action, const std::vector<con
   return out;
 }
 
+Result<std::string> Publisher::change(PublishAction action, const PlanEntry& entry, std::string_view token) {
+  Status st = action == PublishAction::Publish ? publish(entry, token) : unpublish(entry, token);
+  if (!st) return st.error();
+  return std::string();
+}
+
 std::size_t run_publish_batch(Publisher& publisher, PublishAction action, const std::vector<PublishItem>& items,
                               std::size_t concurrency, const std::function<void(const PublishOutcome&)>& on_done) {
   concurrency = std::max<std::size_t>(1, concurrency);
@@ -31,12 +37,20 @@ std::size_t run_publish_batch(Publisher& publisher, PublishAction action, const 
       std::vector<const PublishItem*> slice;
       for (std::size_t i = begin; i < end; ++i) slice.push_back(&items[i]);
       const auto start = std::chrono::steady_clock::now();
-      auto statuses = publisher.apply(action, slice);
+      std::vector<Status> statuses;
+      std::vector<std::string> notes(slice.size());
+      if (publisher.batch_size() == 1) {  // one item per slice
+        auto changed = publisher.change(action, slice[0]->entry, slice[0]->token);
+        if (changed) notes[0] = std::move(*changed);
+        statuses.push_back(changed ? Status{} : Status(changed.error()));
+      } else {
+        statuses = publisher.apply(action, slice);
+      }
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       std::lock_guard lock(report);
       for (std::size_t i = 0; i < slice.size(); ++i) {
         if (!statuses[i]) ++failed;
-        if (on_done) on_done(PublishOutcome{slice[i], std::move(statuses[i]), ms});
+        if (on_done) on_done(PublishOutcome{slice[i], std::move(statuses[i]), std::move(notes[i]), ms});
       }
     }
   };

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -26,6 +27,7 @@ constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kPkiValidation = "pki-validation";
 constexpr const char* kFileAuth = "fileauth.txt";
 constexpr std::string_view kRelPath = ".well-known/pki-validation/fileauth.txt";
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // The CA reads 5000 characters; a file far beyond that is not ours to rewrite.
 constexpr std::size_t kMaxFileBytes = 1u << 20;
 
@@ -76,12 +78,18 @@ Result<Fd> open_subdir(int parent, const char* name, bool create, const std::str
                     "is another program replacing it?");
 }
 
-Result<std::string> read_existing(int dir_fd, const std::string& webroot) {
+// The file as it is, and who owns it (so a rewrite keeps its owner, group and mode).
+struct Existing {
+  std::string data;
+  std::optional<struct stat> info;  // absent: no file yet
+};
+
+Result<Existing> read_existing(int dir_fd, const std::string& webroot) {
   // O_NONBLOCK: a FIFO planted here must not hang us; it is refused below as not a regular file.
   Fd fd(::openat(dir_fd, kFileAuth, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
     int err = errno;
-    if (err == ENOENT) return std::string();
+    if (err == ENOENT) return Existing{};
     if (err == ELOOP) return symlink_error(webroot, kRelPath);
     return io_error("publish.read_failed", "cannot open '" + webroot + "/" + std::string(kRelPath) + "'", err);
   }
@@ -106,7 +114,7 @@ Result<std::string> read_existing(int dir_fd, const std::string& webroot) {
           "the CA reads only the first 5000 characters; remove stale tokens");
     data.append(buf, static_cast<std::size_t>(n));
   }
-  return data;
+  return Existing{std::move(data), st};
 }
 
 std::string_view trim(std::string_view s) {
@@ -129,15 +137,23 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 // Temp file beside the target, fsync, renameat, fsync the directory: a reader (the web server)
-// sees the old file or the new one, never a torn one, even across a crash.
-Status replace_file(int dir_fd, std::string_view data, const std::string& webroot) {
+// sees the old file or the new one, never a torn one, even across a crash. A file that was there
+// keeps its owner, group and mode (a file of the web user at 0640 stays one); a new one is 0644
+// so the web server can read it whatever our umask is.
+Status replace_file(int dir_fd, std::string_view data, const std::string& webroot, const std::optional<struct stat>& was) {
   std::string temp = std::string(".") + kFileAuth + ".tmp-" + posix::random_suffix();
-  Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid())
     return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/.well-known/pki-validation'",
                     errno, "check that the directory is writable by this user");
-  ::fchmod(fd.get(), 0644);  // the web server must read it whatever our umask is
-  bool ok = posix::write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
+  bool ok = true;
+  int chown_err = 0;
+  if (was && (was->st_uid != ::geteuid() || was->st_gid != ::getegid()) && ::fchown(fd.get(), was->st_uid, was->st_gid) != 0) {
+    chown_err = errno;  // replacing it would take the file from its owner: refused below
+    ok = false;
+  }
+  ok = ok && ::fchmod(fd.get(), was ? was->st_mode & 07777 : 0644) == 0;
+  ok = ok && posix::write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
   int err = errno;
   fd.reset();
   if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, kFileAuth) != 0) {
@@ -146,6 +162,11 @@ Status replace_file(int dir_fd, std::string_view data, const std::string& webroo
   }
   if (!ok) {
     ::unlinkat(dir_fd, temp.c_str(), 0);
+    if (chown_err != 0)
+      return io_error("publish.write_failed",
+                      "cannot keep the owner (uid " + std::to_string(was->st_uid) + ", gid " + std::to_string(was->st_gid) +
+                          ") of '" + webroot + "/" + std::string(kRelPath) + "'",
+                      chown_err, "run as that user (or root), so the web server can still read the file afterwards");
     return io_error("publish.write_failed", "cannot write '" + webroot + "/" + std::string(kRelPath) + "'", err,
                     "check free space and permissions");
   }
@@ -170,8 +191,17 @@ class WebrootPublisher final : public Publisher {
   std::string_view kind() const override { return "webroot"; }
   bool supports(DcvMethod method) const override { return method == DcvMethod::Http; }
 
-  Status publish(const PlanEntry& entry, std::string_view token) override { return edit(entry, token, true); }
-  Status unpublish(const PlanEntry& entry, std::string_view token) override { return edit(entry, token, false); }
+  Status publish(const PlanEntry& entry, std::string_view token) override {
+    auto done = edit(entry, token, true);
+    return done ? Status{} : Status(done.error());
+  }
+  Status unpublish(const PlanEntry& entry, std::string_view token) override {
+    auto done = edit(entry, token, false);
+    return done ? Status{} : Status(done.error());
+  }
+  Result<std::string> change(PublishAction action, const PlanEntry& entry, std::string_view token) override {
+    return edit(entry, token, action == PublishAction::Publish);
+  }
 
  private:
   Result<std::string> webroot_for(const PlanEntry& entry) const {
@@ -189,7 +219,8 @@ class WebrootPublisher final : public Publisher {
     return std::move(*dir);
   }
 
-  Status edit(const PlanEntry& entry, std::string_view token, bool add) const {
+  // What changed (for unpublish: where the token was cut out), or "".
+  Result<std::string> edit(const PlanEntry& entry, std::string_view token, bool add) const {
     if (entry.method != DcvMethod::Http)
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
                         "the webroot publisher serves http-token only, not '" + std::string(api_name(entry.method)) +
@@ -214,48 +245,94 @@ class WebrootPublisher final : public Publisher {
     }
     auto well_known = open_subdir(root.get(), kWellKnown, add, *webroot, kWellKnown);
     if (!well_known) return well_known.error();
-    if (!well_known->valid()) return {};  // nothing published here, so nothing to remove
+    if (!well_known->valid()) return std::string();  // nothing published here, so nothing to remove
     auto pki = open_subdir(well_known->get(), kPkiValidation, add, *webroot, ".well-known/pki-validation");
     if (!pki) return pki.error();
-    if (!pki->valid()) return {};
+    if (!pki->valid()) return std::string();
 
-    if (auto locked = lock_dir(pki->get(), *webroot); !locked) return locked;
+    if (auto locked = lock_dir(pki->get(), *webroot); !locked) return locked.error();
     auto existing = read_existing(pki->get(), *webroot);
     if (!existing) return existing.error();
-    return add ? add_line(pki->get(), *existing, token, *webroot)
-               : remove_lines(pki->get(), *existing, token, *webroot);
+    if (add) {
+      if (auto st = add_line(pki->get(), *existing, token, *webroot); !st) return st.error();
+      return std::string();
+    }
+    return remove_token(pki->get(), *existing, token, *webroot);
   }
 
-  static Status add_line(int dir_fd, const std::string& existing, std::string_view token, const std::string& webroot) {
-    for (auto line : split_lines(existing))
+  static Status add_line(int dir_fd, const Existing& existing, std::string_view token, const std::string& webroot) {
+    for (auto line : split_lines(existing.data))
       if (trim(line) == token) return {};  // already there: publishing is idempotent
     // The newest token goes first: the CA reads only the first 5,000 characters of the file, so a
     // token appended below ~76 older ones would never be seen.
     std::string updated(token);
     updated += '\n';
-    updated += existing;
-    return replace_file(dir_fd, updated, webroot);
+    updated += existing.data;
+    return replace_file(dir_fd, updated, webroot, existing.info);
   }
 
-  static Status remove_lines(int dir_fd, const std::string& existing, std::string_view token,
-                             const std::string& webroot) {
+  // The CA finds a token anywhere in the body (scan_token_candidates), so it is cut out wherever
+  // it stands — alone on a line, next to another token, inside other text, after a byte order
+  // mark — with one separating blank, keeping the rest of the line; a line left with nothing
+  // but blanks (or a BOM) goes. Success only once the file no longer holds the token.
+  static Result<std::string> remove_token(int dir_fd, const Existing& existing, std::string_view token,
+                                          const std::string& webroot) {
+    const std::string path = webroot + "/" + std::string(kRelPath);
     std::string updated;
-    bool removed = false;
     bool has_content = false;
-    for (auto line : split_lines(existing)) {
-      if (trim(line) == token) {
-        removed = true;
+    std::vector<std::string> cut, dropped;
+    std::size_t number = 0;
+    for (auto line : split_lines(existing.data)) {
+      ++number;
+      if (line.find(token) == std::string_view::npos) {
+        updated += line;
+        if (!trim(line).empty()) has_content = true;
         continue;
       }
-      updated += line;
-      if (!trim(line).empty()) has_content = true;
+      std::string rest(line);
+      for (auto pos = rest.find(token); pos != std::string::npos; pos = rest.find(token, pos)) {
+        std::size_t from = pos, to = pos + token.size();
+        auto blank = [](char c) { return c == ' ' || c == '\t'; };
+        if (to < rest.size() && blank(rest[to])) ++to;
+        else if (from > 0 && blank(rest[from - 1])) --from;
+        rest.erase(from, to - from);
+        pos = from;
+      }
+      std::string_view left = trim(rest);
+      if (left.starts_with(kBom)) left = trim(left.substr(kBom.size()));
+      if (left.empty()) {
+        dropped.push_back(std::to_string(number));
+        continue;
+      }
+      cut.push_back(std::to_string(number));
+      updated += rest;
+      has_content = true;
     }
-    if (!removed) return {};
-    if (has_content) return replace_file(dir_fd, updated, webroot);
-    if (::unlinkat(dir_fd, kFileAuth, 0) != 0 && errno != ENOENT)
-      return io_error("publish.write_failed", "cannot remove '" + webroot + "/" + std::string(kRelPath) + "'", errno);
-    ::fsync(dir_fd);
-    return {};
+    if (cut.empty() && dropped.empty()) return std::string();
+    if (has_content) {
+      if (auto st = replace_file(dir_fd, updated, webroot, existing.info); !st) return st.error();
+    } else {
+      if (::unlinkat(dir_fd, kFileAuth, 0) != 0 && errno != ENOENT)
+        return io_error("publish.write_failed", "cannot remove '" + path + "'", errno);
+      ::fsync(dir_fd);
+    }
+    // Read back: what counts is what the web server will serve.
+    auto now = read_existing(dir_fd, webroot);
+    if (!now) return now.error();
+    if (now->data.find(token) != std::string::npos)
+      return make_error(ErrorKind::Io, "publish.token_remains", "the token is still in '" + path + "' after removing it",
+                        "is another program writing the file? remove the token by hand");
+    auto list = [](const std::vector<std::string>& numbers) {
+      std::string out;
+      for (const auto& n : numbers) out += (out.empty() ? "" : ", ") + n;
+      return out;
+    };
+    std::string note = path + ": ";
+    if (!has_content) return note + "removed the file (the token was all it held)";
+    if (!dropped.empty()) note += "removed line " + list(dropped);
+    if (!cut.empty())
+      note += std::string(dropped.empty() ? "" : "; ") + "cut the token out of line " + list(cut) + ", kept the rest of it";
+    return note;
   }
 
   const std::variant<std::string, WebrootMap> where_;

@@ -3,6 +3,7 @@
 #include <cstdio>  // renameat2 (glibc >= 2.28)
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -151,6 +152,65 @@ Status ensure_absent(const std::string& path, std::string_view what) {
   if (::lstat(path.c_str(), &st) == 0)
     return make_error(ErrorKind::Io, "io.exists", std::string(what) + " '" + path + "' already exists",
                       "choose another path, or pass --force to replace it");
+  return {};
+}
+
+Status ensure_room_for(const std::string& dir, std::uintmax_t bytes, std::string_view what) {
+  std::filesystem::path existing = dir.empty() ? "." : dir;
+  std::error_code ec;
+  while (!std::filesystem::exists(existing, ec) && existing.has_relative_path() && existing != existing.parent_path())
+    existing = existing.parent_path().empty() ? std::filesystem::path(".") : existing.parent_path();
+  const std::string at = existing.string();
+  const std::string where = at == dir ? std::string(what) + " '" + dir + "'" : "'" + at + "' (where " + std::string(what) +
+                                                                                    " '" + dir + "' would be created)";
+  if (!std::filesystem::is_directory(existing, ec))
+    return make_error(ErrorKind::Io, "io.not_writable", where + " is not a directory", "choose another directory");
+  if (::access(at.c_str(), W_OK | X_OK) != 0)
+    return io_error("io.not_writable", where + " is not writable", errno, "choose a directory this user can write to");
+  struct statvfs fs {};
+  if (::statvfs(at.c_str(), &fs) == 0) {
+    const auto free_bytes = static_cast<std::uintmax_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes < bytes)
+      return make_error(ErrorKind::Io, "io.no_space",
+                        where + " has " + std::to_string(free_bytes) + " bytes free; " + std::to_string(bytes) +
+                            " are needed",
+                        "free some space there, or choose another directory");
+  }
+  return {};
+}
+
+MadeDirectories::MadeDirectories(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::path p = dir; !p.empty() && !std::filesystem::exists(p, ec) && p != p.parent_path();
+       p = p.parent_path())
+    missing_.push_back(p.string());
+}
+
+MadeDirectories::~MadeDirectories() {
+  for (const auto& d : missing_)
+    if (::rmdir(d.c_str()) != 0) break;  // not empty (or not made): it, and what is above it, stay
+}
+
+Status ensure_private_dir(const std::string& dir, std::string_view what) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return io_error("io.mkdir_failed", "cannot create the " + std::string(what) + " '" + dir + "'", errno,
+                    "check the parent directory's permissions");
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    return io_error("io.unsafe_dir", "cannot read the " + std::string(what) + " '" + dir + "'", errno);
+  const std::string where = std::string(what) + " '" + dir + "'";
+  if (!S_ISDIR(st.st_mode))
+    return make_error(ErrorKind::Io, "io.unsafe_dir", where + " is not a directory", "move it away");
+  if (st.st_uid != ::geteuid())
+    return make_error(ErrorKind::Io, "io.unsafe_dir",
+                      where + " belongs to user " + std::to_string(st.st_uid) + ", not to this user (" +
+                          std::to_string(::geteuid()) + "): private keys are not kept there",
+                      "use a directory of your own (chown it, or give another path)");
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return make_error(ErrorKind::Io, "io.unsafe_dir",
+                      where + " is writable by " + ((st.st_mode & S_IWOTH) != 0 ? "everyone" : "its group") +
+                          ": private keys are not kept there",
+                      "chmod go-w '" + dir + "' (0700 is best)");
   return {};
 }
 

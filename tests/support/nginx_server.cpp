@@ -120,6 +120,10 @@ void NginxServer::put_file(const std::string& host, const std::string& path, con
   write_file(dir_ + "/www/" + host + "/" + path, body);
 }
 
+void NginxServer::put_https_token_file(const std::string& host, const std::string& body) const {
+  write_file(dir_ + "/www-https/" + host + "/" + std::string(kWellKnown + 1) + "fileauth.txt", body);
+}
+
 std::string NginxServer::access_log() const { return read_file(dir_ + "/access.log"); }
 
 std::string NginxServer::access_log_containing(const std::string& needle, int timeout_ms) const {
@@ -190,6 +194,8 @@ void NginxServer::write_config() const {
   c += host_block(both, h::kSeeOther, www, redirect_at(fileauth, 303, wk + "other.txt"));
   c += host_block(both, h::kStatus500, www, "    return 500;\n");
   c += host_block(both, h::kForbidden, www, "    return 403;\n");
+  c += "  server {\n" + listen_https + ";\n    server_name " + h::kSplitRoots + " *." + h::kSplitRoots + ";\n    root " + www + "-https/$host;\n  }\n";
+  c += "  server {\n" + listen_https + ";\n    server_name " + h::kCatchAll + ";\n    return 200 \"welcome\\n\";\n  }\n";
   c += "}\n";
   write_file(dir_ + "/nginx.conf", c);
 }

@@ -27,6 +27,11 @@ inline constexpr const char* kRelative = "relative.example.test";      // 302 "m
 inline constexpr const char* kSeeOther = "see-other.example.test";     // 303: a redirect the CA does not follow
 inline constexpr const char* kStatus500 = "status500.example.test";    // 500
 inline constexpr const char* kForbidden = "forbidden.example.test";    // 403
+// https served from another document root (put_https_file) than http (put_file): a stale or
+// missing file on the https side of a host whose http side is right. Its subdomains too.
+inline constexpr const char* kSplitRoots = "split-roots.example.test";
+// https: a catch-all answering 200 "welcome" for every path; http: the webroot.
+inline constexpr const char* kCatchAll = "catch-all.example.test";
 // Any other host is served from its webroot: no file there is a plain 404.
 }  // namespace nginx_hosts
 
@@ -51,6 +56,9 @@ class NginxServer {
   void put_token_file(const std::string& host, const std::string& body) const;
   // `body` at http(s)://host/<path> (path without the leading '/').
   void put_file(const std::string& host, const std::string& path, const std::string& body) const;
+  // `body` at https://host/.well-known/pki-validation/fileauth.txt for the hosts whose https side
+  // has its own document root (kSplitRoots).
+  void put_https_token_file(const std::string& host, const std::string& body) const;
   // One line per request: host "request line" "User-Agent" "Cookie" status.
   std::string access_log() const;
   // nginx logs a request after it has sent the response: wait (up to timeout_ms) for `needle`.

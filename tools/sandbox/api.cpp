@@ -24,8 +24,9 @@ Reply no_content() {
 
 nlohmann::json Call::json_body() const {
   auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) throw ApiError(400, "invalid_json", "the request body is not valid JSON");
-  if (!j.is_object()) throw ApiError(400, "invalid_json", "the request body must be a JSON object");
+  // The CertCentral error reference: a malformed body is 400 bad_request_format.
+  if (j.is_discarded()) throw ApiError(400, "bad_request_format", "the request body is not valid JSON");
+  if (!j.is_object()) throw ApiError(400, "bad_request_format", "the request body must be a JSON object");
   return j;
 }
 

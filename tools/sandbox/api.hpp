@@ -40,6 +40,7 @@ struct Call {
   const std::string& body;
   Id account = 0;
   std::vector<std::string> args;  // the route's captures
+  std::string extra_leaf_name;    // fault plan "extra_name": a leaf signed for this call also carries it
 
   // The body as a JSON object; 400 invalid_json otherwise.
   nlohmann::json json_body() const;

@@ -1,4 +1,4 @@
-// GET /certificate/{id}/download/format/{pem_all|pem_noroot}.
+// GET /certificate/{id}/download/format/{pem_all|pem_noroot}: leaf first, unless --shuffle-chain.
 #include "api.hpp"
 
 namespace dcvkit::sandbox {
@@ -13,8 +13,10 @@ void add_certificate_routes(Router& router) {
     if (!certificate) throw ApiError(404, "not_found|certificate", "no certificate " + std::to_string(id));
     Reply r;
     r.content_type = "text/plain";
-    r.body = certificate->leaf_pem + certificate->intermediate_pem;
-    if (format == "pem_all") r.body += certificate->root_pem;
+    const std::string root = format == "pem_all" ? certificate->root_pem : "";
+    // Shuffled: intermediate, root, leaf — neither leaf first nor simply reversed: a client must sort.
+    r.body = sb.issuance.shuffle_chain ? certificate->intermediate_pem + root + certificate->leaf_pem
+                                       : certificate->leaf_pem + certificate->intermediate_pem + root;
     return r;
   });
 }

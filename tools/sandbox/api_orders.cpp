@@ -1,4 +1,6 @@
 // /order/certificate: order (with immediate issuance), details, list, check-dcv, cancel.
+#include <openssl/rand.h>
+
 #include <charconv>
 
 #include "api.hpp"
@@ -21,6 +23,16 @@ OrderRecord find_order(Sandbox& sb, const Call& call) {
   return std::move(*order);
 }
 
+// 32 characters of [a-z0-9], as CertCentral's random values look. Never validated by the sandbox.
+std::string random_value() {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  std::string out;
+  for (unsigned char b : bytes) out += kAlphabet[b % 36];
+  return out;
+}
+
 Reply issued_reply(Sandbox& sb, const Call& call, Id order_id, Id certificate_id) {
   auto certificate = sb.store.certificate(call.account, certificate_id);
   if (!certificate) throw std::runtime_error("issued certificate " + std::to_string(certificate_id) + " not found");
@@ -37,15 +49,24 @@ Reply create_order(Sandbox& sb, const Call& call) {
   order.id = sb.store.insert_order(order);
   if (order.use_auth_key && is_token_method(order.dcv_method)) {
     if (auto auth_key = sb.store.auth_key(call.account)) {
-      auto outcome = validate_and_issue(sb, order, auth_key->key);
+      auto outcome = validate_and_issue(sb, order, auth_key->key, call.extra_leaf_name);
       if (outcome.issued) return issued_reply(sb, call, order.id, outcome.certificate_id);
     }
   }
-  return json_reply(201, {{"id", order.id}, {"requests", nlohmann::json::array({{{"id", order.id}, {"status", "pending"}}})}});
+  // As documented for a pending DV order: its random value, the other thing the CA would accept.
+  return json_reply(201, {{"id", order.id},
+                          {"requests", nlohmann::json::array({{{"id", order.id}, {"status", "pending"}}})},
+                          {"dcv_random_value", random_value()}});
 }
 
-Reply dcv_complete(Id certificate_id) {
-  return json_reply(200, {{"order_status", "issued"}, {"certificate_id", certificate_id}, {"dcv_status", "complete"}});
+// check-dcv as documented: dcv_status "valid", and one dns_name_validations entry per name.
+Reply dcv_complete(const OrderRecord& order, Id certificate_id) {
+  auto names = nlohmann::json::array();
+  for (const auto& n : order.names) names.push_back({{"dns_name", n}, {"status", "approved"}});
+  return json_reply(200, {{"order_status", "issued"},
+                          {"certificate_id", certificate_id},
+                          {"dcv_status", "valid"},
+                          {"dns_name_validations", names}});
 }
 
 std::string joined(const std::vector<std::string>& reasons) {
@@ -56,14 +77,14 @@ std::string joined(const std::vector<std::string>& reasons) {
 
 Reply check_dcv(Sandbox& sb, const Call& call) {
   const OrderRecord order = find_order(sb, call);
-  if (order.status == "issued" && order.certificate_id) return dcv_complete(*order.certificate_id);
+  if (order.status == "issued" && order.certificate_id) return dcv_complete(order, *order.certificate_id);
   if (order.status != "pending") throw ApiError(400, "invalid_status", "order " + std::to_string(order.id) + " is " + order.status);
   if (!is_token_method(order.dcv_method))
     throw ApiError(400, "invalid_dcv_method", "the sandbox validates only dns-txt-token and http-token orders, not " + order.dcv_method);
   auto auth_key = sb.store.auth_key(call.account);
   if (!auth_key) throw ApiError(400, "auth_key_not_setup", "this account has no AuthKey: POST /account/auth-key first");
-  auto outcome = validate_and_issue(sb, order, auth_key->key);
-  if (outcome.issued) return dcv_complete(outcome.certificate_id);
+  auto outcome = validate_and_issue(sb, order, auth_key->key, call.extra_leaf_name);
+  if (outcome.issued) return dcv_complete(order, outcome.certificate_id);
   throw ApiError(400, order.dcv_method == "http-token" ? "file_random_value_not_found" : "invalid_dns_txt", joined(outcome.reasons));
 }
 

@@ -36,7 +36,7 @@ const Id* ApiServer::account_of(const httplib::Request& request) const {
 }
 
 Reply ApiServer::dispatch(const httplib::Request& request, const std::string& body, const std::string& method,
-                          const std::string& path) {
+                          const std::string& path, const std::string& extra_leaf_name) {
   const Id* account = account_of(request);
   if (account == nullptr) return error_reply(401, "invalid_api_key", "missing or unknown X-DC-DEVKEY");
   std::chrono::milliseconds wait{0};
@@ -50,7 +50,7 @@ Reply ApiServer::dispatch(const httplib::Request& request, const std::string& bo
   auto route = router_.match(method, path);
   if (!route) return not_found();
   try {
-    return (*route->handler)(sandbox_, Call{request, body, *account, std::move(route->args)});
+    return (*route->handler)(sandbox_, Call{request, body, *account, std::move(route->args), extra_leaf_name});
   } catch (const ApiError& e) {
     return error_reply(e.status, e.code, e.what());
   } catch (const std::exception& e) {
@@ -82,10 +82,12 @@ ApiServer::Outcome ApiServer::process(const httplib::Request& request, const std
         sandbox_.stop.sleep_for(std::chrono::milliseconds(fault->ms));
         break;
       case FaultKind::CloseAfterStore:
+      case FaultKind::ExtraName:
         break;
     }
   }
-  Outcome outcome{dispatch(request, body, method, sub)};
+  const bool extra_name = fault && fault->kind == FaultKind::ExtraName;
+  Outcome outcome{dispatch(request, body, method, sub, extra_name ? fault->name : std::string())};
   outcome.drop = fault && fault->kind == FaultKind::CloseAfterStore;
   return outcome;
 }

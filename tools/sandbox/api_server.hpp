@@ -41,7 +41,8 @@ class ApiServer {
     bool drop = false;  // close the connection instead of answering
   };
   Outcome process(const httplib::Request& request, const std::string& body, const std::string& method, const std::string& path);
-  Reply dispatch(const httplib::Request& request, const std::string& body, const std::string& method, const std::string& path);
+  Reply dispatch(const httplib::Request& request, const std::string& body, const std::string& method, const std::string& path,
+                 const std::string& extra_leaf_name);
   const Id* account_of(const httplib::Request& request) const;
 
   Sandbox& sandbox_;

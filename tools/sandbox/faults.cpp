@@ -5,13 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "dcvkit/files.hpp"
+#include "dcvkit/names.hpp"
 
 namespace dcvkit::sandbox {
 namespace {
 
 Error plan_error(std::string message) {
   return make_error(ErrorKind::Usage, "sandbox.faults", std::move(message),
-                    R"(a fault plan is a JSON array of {"method","path","nth","count","action","status"|"ms"})");
+                    R"(a fault plan is a JSON array of {"method","path","nth","count","action","status"|"ms"|"name"})");
 }
 
 // A non-negative integer field within [min, max], or the default when absent.
@@ -28,7 +29,7 @@ Result<std::int64_t> integer_field(const nlohmann::json& rule, const char* key, 
 Result<FaultRule> parse_rule(const nlohmann::json& j, std::size_t index) {
   const std::string where = "fault rule " + std::to_string(index + 1);
   if (!j.is_object()) return plan_error(where + " is not an object");
-  static const std::vector<std::string> kKnown = {"method", "path", "nth", "count", "action", "status", "ms"};
+  static const std::vector<std::string> kKnown = {"method", "path", "nth", "count", "action", "status", "ms", "name"};
   for (const auto& [key, value] : j.items())
     if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end())
       return plan_error(std::string(where).append(": unknown field \"").append(key).append("\""));
@@ -61,12 +62,19 @@ Result<FaultRule> parse_rule(const nlohmann::json& j, std::size_t index) {
     if (*ms < 0) return plan_error(where + R"(: action "delay" needs "ms")");
     rule.action.kind = FaultKind::Delay;
     rule.action.ms = static_cast<int>(*ms);
+  } else if (action == "extra_name") {
+    std::optional<std::string> name;
+    if (j.contains("name") && j["name"].is_string())
+      if (auto canonical = normalize_dns_name(j["name"].get<std::string>())) name = *canonical;
+    if (!name) return plan_error(where + R"(: action "extra_name" needs "name", a DNS name)");
+    rule.action.kind = FaultKind::ExtraName;
+    rule.action.name = *name;
   } else if (action == "close_after_store") {
     rule.action.kind = FaultKind::CloseAfterStore;
   } else if (action == "close_before") {
     rule.action.kind = FaultKind::CloseBefore;
   } else {
-    return plan_error(where + ": \"action\" must be status, close_after_store, close_before or delay");
+    return plan_error(where + ": \"action\" must be status, close_after_store, close_before, delay or extra_name");
   }
   return rule;
 }

@@ -14,12 +14,13 @@
 
 namespace dcvkit::sandbox {
 
-enum class FaultKind { Status, CloseAfterStore, CloseBefore, Delay };
+enum class FaultKind { Status, CloseAfterStore, CloseBefore, Delay, ExtraName };
 
 struct FaultAction {
   FaultKind kind = FaultKind::Status;
   int status = 0;  // Status
   int ms = 0;      // Delay
+  std::string name;  // ExtraName: a leaf signed while handling the request also carries this name
   std::size_t rule = 0;  // index in the plan, for messages
 };
 

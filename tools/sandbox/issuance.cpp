@@ -7,7 +7,23 @@
 
 namespace dcvkit::sandbox {
 
-IssueOutcome validate_and_issue(Sandbox& sb, const OrderRecord& order, const std::string& auth_key) {
+namespace {
+
+// What the leaf says: the ordered names, and what the CA adds on its own or by a fault.
+std::vector<std::string> leaf_names(const Sandbox& sb, const OrderRecord& order, const std::string& extra_name) {
+  std::vector<std::string> names = order.names;
+  constexpr std::string_view kWww = "www.";
+  if (sb.issuance.auto_www && names.size() == 1 && !names.front().starts_with("*.")) {
+    const std::string n = names.front();
+    names.push_back(n.starts_with(kWww) ? n.substr(kWww.size()) : std::string(kWww) + n);
+  }
+  if (!extra_name.empty()) names.push_back(extra_name);
+  return names;
+}
+
+}  // namespace
+
+IssueOutcome validate_and_issue(Sandbox& sb, const OrderRecord& order, const std::string& auth_key, const std::string& extra_name) {
   const auto method = parse_dcv_method(order.dcv_method);
   if (!method) throw std::logic_error("validate_and_issue: no token method");
   IssueOutcome outcome;
@@ -18,7 +34,7 @@ IssueOutcome validate_and_issue(Sandbox& sb, const OrderRecord& order, const std
     return outcome;
   }
   const auto csr = load_order_csr(order.csr);
-  LeafRequest request{X509_REQ_get0_pubkey(csr.get()), order.common_name, order.names, order.validity_days};
+  LeafRequest request{X509_REQ_get0_pubkey(csr.get()), order.common_name, leaf_names(sb, order, extra_name), order.validity_days};
   auto signed_leaf = sb.ca.issue(request);
   if (!signed_leaf) throw std::runtime_error(signed_leaf.error().message);
   CertificateRecord record;

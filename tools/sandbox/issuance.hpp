@@ -16,7 +16,9 @@ struct IssueOutcome {
 };
 
 // The order must be pending with a dns-txt-token or http-token method. Records the reasons on the
-// order when validation fails.
-IssueOutcome validate_and_issue(Sandbox& sandbox, const OrderRecord& order, const std::string& auth_key);
+// order when validation fails. The leaf carries the ordered names, then the www/bare partner of a
+// single name with --auto-www, then `extra_name` when not empty (a fault plan's "extra_name").
+IssueOutcome validate_and_issue(Sandbox& sandbox, const OrderRecord& order, const std::string& auth_key,
+                                const std::string& extra_name);
 
 }  // namespace dcvkit::sandbox

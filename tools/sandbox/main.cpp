@@ -70,7 +70,7 @@ int run(const Config& config, const sigset_t& stop_signals) {
   if (config.rate_limits) parts.rate_limiter = std::make_unique<RateLimiter>();
   parts.accounts = accounts_for(**store, *keys);
 
-  Sandbox sandbox{**store, **ca, config.validation, {}, {}, {}};
+  Sandbox sandbox{**store, **ca, config.validation, config.issuance, {}, {}, {}};
   ApiServer api(sandbox, std::move(parts));
   auto listener = Listener::start(api, **ca, config.listen);
   if (!listener) return fail(listener.error(), kExitFailure);

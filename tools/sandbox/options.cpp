@@ -40,13 +40,15 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
       ("data-dir", "CA keys, ca-bundle.pem and api-key live here", cxxopts::value<std::string>(), "DIR")
       ("state", "SQLite state file (default: in memory)", cxxopts::value<std::string>(), "FILE")
       ("faults", "Fault plan (JSON array of rules)", cxxopts::value<std::string>(), "FILE")
-      ("resolver", "Recursive resolver for the DNS check (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
+      ("resolver", "Recursive resolver for the DNS check and the web servers' A records (default: /etc/resolv.conf)", cxxopts::value<std::string>(), "IP[:PORT]")
       ("ns-port", "Port of the authoritative servers", cxxopts::value<std::uint16_t>()->default_value("53"), "P")
       ("http-port", "Port for http:// fetches", cxxopts::value<std::uint16_t>()->default_value("80"), "P")
       ("https-port", "Port for https:// fetches", cxxopts::value<std::uint16_t>()->default_value("443"), "P")
       ("connect-address", "Connect here for every name's web server", cxxopts::value<std::string>(), "IP")
       ("timeout", "DNS query timeout", cxxopts::value<int>()->default_value("3000"), "MS")
       ("no-rate-limits", "Switch off the per-key rate limits")
+      ("auto-www", "Single-name orders also get the www (or bare) partner name in the leaf, as DV products do")
+      ("shuffle-chain", "Serve pem_all and pem_noroot downloads in a non-leaf-first order")
       ("http", "Serve plain HTTP instead of HTTPS")
       ("log", "One line per request (method, path, status, ms)", cxxopts::value<std::string>(), "FILE")
       ("h,help", "Show this help");
@@ -68,6 +70,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
     if (args.count("faults")) config.faults_file = args["faults"].as<std::string>();
     if (args.count("log")) config.log_file = args["log"].as<std::string>();
     config.rate_limits = args.count("no-rate-limits") == 0;
+    config.issuance.auto_www = args.count("auto-www") > 0;
+    config.issuance.shuffle_chain = args.count("shuffle-chain") > 0;
 
     auto resolver = parse_host_port(args.count("resolver") ? args["resolver"].as<std::string>() : system_resolver(), 53);
     if (!resolver) return usage("--resolver: " + resolver.error().message);
@@ -79,6 +83,8 @@ std::optional<int> parse_options(int argc, char** argv, Config& config) {
     v.http.http_port = args["http-port"].as<std::uint16_t>();
     v.http.https_port = args["https-port"].as<std::uint16_t>();
     if (args.count("connect-address")) v.http.connect_address = args["connect-address"].as<std::string>();
+    v.http.resolver = v.dns.resolver;  // web servers' A records through the same resolver, as at the CA
+    v.http.resolve_timeout_ms = v.dns.timeout_ms;
   } catch (const cxxopts::exceptions::exception& e) {
     return usage(e.what());
   }

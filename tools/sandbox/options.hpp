@@ -5,6 +5,7 @@
 #include <string>
 
 #include "listener.hpp"
+#include "sandbox.hpp"
 #include "validate.hpp"
 
 namespace dcvkit::sandbox {
@@ -13,6 +14,7 @@ struct Config {
   ListenerOptions listen;
   std::string data_dir, state_file, faults_file, log_file;
   ValidationOptions validation;
+  IssuanceBehaviour issuance;
   bool rate_limits = true;
 };
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "api.hpp"
+#include "dcvkit/clock.hpp"
 #include "dcvkit/names.hpp"
+#include "dcvkit/validity_limit.hpp"
 #include "order_csr.hpp"
 #include "util/display.hpp"
 
@@ -41,29 +43,34 @@ std::vector<std::string> ordered_names(const nlohmann::json& certificate) {
   return names;
 }
 
-// order_validity {days} (1-199) or {years} / validity_years (1-6: a subscription whose
-// certificates last 199 days each).
+// order_validity {days} (1-199, and no more than the CA/B Forum limit of the day: 100 from
+// 2027-03-15, 47 from 2029-03-15) or {years} / validity_years (1-6: a subscription whose
+// certificates last that longest validity each).
 int validity_days(const nlohmann::json& body) {
   auto bad = [](const std::string& why) { return ApiError(400, "invalid_order_validity", why); };
+  const ValidityLimit rule = max_validity(system_clock().now());
+  const int longest = std::min(kMaxValidityDays, rule.days);
+  const std::string why_longest =
+      longest < kMaxValidityDays ? " (the CA/Browser Forum limit from " + rule.since + ")" : " (the DV maximum)";
   auto years = [&](const nlohmann::json& v) {
     if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > kMaxYears)
       throw bad("years must be an integer from 1 to " + std::to_string(kMaxYears));
-    return kMaxValidityDays;
+    return longest;
   };
   if (body.contains("order_validity") && !body["order_validity"].is_null()) {
     const auto& v = body["order_validity"];
     if (!v.is_object()) throw bad(R"(order_validity must be an object: {"days":N} or {"years":N})");
     if (v.contains("days")) {
       const auto& d = v["days"];
-      if (!d.is_number_integer() || d.get<long long>() < 1 || d.get<long long>() > kMaxValidityDays)
-        throw bad("order_validity.days must be an integer from 1 to " + std::to_string(kMaxValidityDays));
+      if (!d.is_number_integer() || d.get<long long>() < 1 || d.get<long long>() > longest)
+        throw bad("order_validity.days must be an integer from 1 to " + std::to_string(longest) + why_longest);
       return static_cast<int>(d.get<long long>());
     }
     if (v.contains("years")) return years(v["years"]);
     throw bad("order_validity needs days or years");
   }
   if (body.contains("validity_years") && !body["validity_years"].is_null()) return years(body["validity_years"]);
-  return kMaxValidityDays;
+  return longest;
 }
 
 }  // namespace

@@ -27,10 +27,18 @@ class StopSignal {
   std::condition_variable cv_;
 };
 
+// How the CA shapes what it issues (options --auto-www, --shuffle-chain): behaviours of real DV
+// products that a client must cope with.
+struct IssuanceBehaviour {
+  bool auto_www = false;       // a single-name order's leaf also gets the www/bare partner name
+  bool shuffle_chain = false;  // downloads (pem_all, pem_noroot) are not leaf first
+};
+
 struct Sandbox {
   Store& store;
   const Ca& ca;
   ValidationOptions validation;
+  IssuanceBehaviour issuance;
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> rate_limited{0};
   StopSignal stop;
