@@ -52,6 +52,8 @@ EOF
 \$TTL 60
 @    IN SOA ns1.example.test. hostmaster.example.test. 1 60 60 600 60
 @    IN NS  ns1.example.test.
+; named refuses a zone whose NS name lies inside it but has no address.
+ns1.example  IN A  127.0.0.1
 EOF
   cat >"$dir/named.conf" <<EOF
 options {
