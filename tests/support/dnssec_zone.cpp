@@ -15,7 +15,7 @@ SignedZone sign_zone_file(const std::string& dir, const std::string& zone, const
   out.key_file = dir + "/" + key.out.substr(0, key.out.find_first_of("\r\n")) + ".key";
   // -z: the one key signs everything (no separate ZSK). Expired signatures do not verify: -P skips
   // dnssec-signzone's own check of its output.
-  std::vector<std::string> argv = {"/usr/bin/dnssec-signzone", "-q", "-z", "-K", dir, "-S", "-o", zone, "-f", out.file};
+  std::vector<std::string> argv = {"/usr/bin/dnssec-signzone", "-q", "-z", "-K", dir, "-d", dir, "-S", "-o", zone, "-f", out.file};
   if (expired) argv.insert(argv.end(), {"-P", "-s", "20200101000000", "-e", "20200201000000"});
   argv.push_back(zone_file);
   auto signed_run = run_program(argv);
