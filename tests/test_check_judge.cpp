@@ -20,7 +20,12 @@ const std::string kFuture = token_at("20261201000000");  // not yet valid
 const std::string kOther = token_at("20261120000000", "another CSR");
 
 TxtAnswer answer(const std::string& server, const std::string& rcode, std::vector<std::string> values = {}) {
-  return TxtAnswer{server, "ns-" + server, rcode, std::move(values), {}};
+  TxtAnswer a;
+  a.server = server;
+  a.ns_name = "ns-" + server;
+  a.rcode = rcode;
+  a.values = std::move(values);
+  return a;
 }
 
 DnsObservation dns(std::vector<TxtAnswer> dnsauth, std::vector<TxtAnswer> apex = {answer("a", "NOERROR")}) {

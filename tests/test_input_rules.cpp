@@ -34,7 +34,7 @@ const std::string kAuthKey = "abcdefghijklmnopqrstuvwxyz012345";  // 32 characte
 // The executable under `timeout`, so that a regression that blocks fails the test instead of
 // hanging it.
 RunResult run_bounded(const std::vector<std::string>& args, const RunOptions& options = {}) {
-  std::vector<std::string> argv = {"timeout", "20", DCVKIT_BIN};
+  std::vector<std::string> argv = {"/usr/bin/timeout", "20", DCVKIT_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, options);
 }

@@ -200,7 +200,8 @@ CheckResult judge_every_address(const HttpObservation& observation, const TokenE
     if (p.ok && passed == nullptr) passed = &p;
     if (!p.ok && (worst == nullptr || Failure{p.code, ""}.better_than(Failure{worst->code, ""}))) worst = &p;
   }
-  CheckResult r = worst != nullptr ? *worst : *passed;
+  // No failure: every part passed, the first (parts is never empty here) stands for them.
+  CheckResult r = worst != nullptr ? *worst : parts.front();
   r.name = observation.name;
   r.address = observation.address;
   r.elapsed_ms = observation.elapsed_ms;

@@ -36,7 +36,7 @@ std::string canonical_host(std::string_view host) {
 }  // namespace
 
 std::string registrable_domain(std::string_view host) {
-  const std::string h = canonical_host(host);
+  std::string h = canonical_host(host);
   // libpsl would happily call "0.1" the registrable domain of 127.0.0.1.
   if (h.empty() || is_ip_literal(h)) return h;
   const psl_ctx_t* ctx = psl_context();
