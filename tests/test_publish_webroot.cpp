@@ -149,7 +149,9 @@ TEST(PublishWebroot, ExistingFileKeepsItsOwnerGroupAndMode) {
   write_raw(file, "someone else's line\n");
   ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
   const bool root = ::geteuid() == 0;
-  if (root) ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);  // the web server's user, say
+  if (root) {
+    ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);  // the web server's user, say
+  }
   auto publisher = make_webroot_publisher(tmp.path().string());
   ASSERT_TRUE(publisher->publish(http_entry("example.com"), token(1)).ok());
   auto expect_kept = [&] {

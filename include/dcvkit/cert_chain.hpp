@@ -3,6 +3,7 @@
 // atomically. A chain that fails the checks is kept aside (received-unverified.pem), never lost.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,10 +77,20 @@ Status check_chain_dir(const std::string& dir, bool overwrite);
 // there is never a partial set; with overwrite each file is replaced atomically.
 Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite);
 
+// The certificates as one PEM bundle, in the order given, each ending in a newline.
+std::string join_pem_bundle(const std::vector<std::string>& pems);
+
 // After a chain the CA issued failed verify_chain: the certificates exactly as received, in
 // DIR/received-unverified.pem (0644, replaced atomically; never one of the names a server loads),
 // so a paid certificate is never lost. Returns the path.
 inline constexpr const char* kReceivedUnverifiedFile = "received-unverified.pem";
+std::string received_unverified_path(const std::string& dir);  // "" dir: the working directory
 Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir);
+
+// The one way a refused chain of order `order_id` is kept and reported: write_received_unverified,
+// then `failed` (what verify_chain said, first) tells where the certificates are — also in `also`
+// ("the ledger") when given — and its hint how to fetch them again.
+Error keep_refused_chain(Error failed, const std::vector<std::string>& pems, const std::string& dir,
+                         std::int64_t order_id, std::string_view also = {});
 
 }  // namespace dcvkit

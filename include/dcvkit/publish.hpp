@@ -28,13 +28,13 @@ class Publisher {
   virtual Status publish(const PlanEntry& entry, std::string_view token) = 0;
   virtual Status unpublish(const PlanEntry& entry, std::string_view token) = 0;
   // publish() or unpublish(), saying what changed when there is more to say than "done" (a token
-  // cut out of a line that keeps the rest, an owner kept): "" otherwise. run_publish_batch uses
-  // it for backends that do not batch.
+  // cut out of a line that keeps the rest, an owner kept): "" otherwise.
   virtual Result<std::string> change(PublishAction action, const PlanEntry& entry, std::string_view token);
 
-  // Several entries at once, one status per item. Backends that save round trips this way
-  // (RFC 2136: one UPDATE message per zone) override it; the default goes one by one.
-  virtual std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items);
+  // Several entries at once, one result per item: what change() says, or the error. Backends that
+  // save round trips this way (RFC 2136: one UPDATE message per zone) override it; the default
+  // goes one by one through change().
+  virtual std::vector<Result<std::string>> apply(PublishAction action, const std::vector<const PublishItem*>& items);
   // How many items one apply() call should get (1: no gain from batching).
   virtual std::size_t batch_size() const { return 1; }
 };

@@ -14,6 +14,7 @@
 #include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
 #include "util/openssl_ptr.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
@@ -31,10 +32,6 @@ Error verify_error(std::string code, std::string message, std::string hint = {})
   return make_error(ErrorKind::CertVerify, std::move(code), std::move(message), std::move(hint));
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 ossl::X509Ptr parse_pem_certificate(std::string_view pem) {
   ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -84,7 +81,7 @@ std::vector<std::string> san_names(X509* cert) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), i);
     if (g->type == GEN_DNS) {
       const auto* s = g->d.dNSName;
-      out.push_back(lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+      out.push_back(detail::ascii_lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                                       static_cast<std::size_t>(ASN1_STRING_length(s)))));
     } else {
       out.push_back("<non-dns:" + std::to_string(g->type) + ">");
@@ -101,7 +98,7 @@ std::string serial_hex(const X509* cert) {
   free_bn(bn);
   std::string out = hex ? hex : "";
   OPENSSL_free(hex);
-  return lower(out);
+  return detail::ascii_lower(out);
 }
 
 bool self_signed(X509* cert) {
@@ -109,8 +106,7 @@ bool self_signed(X509* cert) {
 }
 
 std::string list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  std::string out = detail::join(names, ", ");
   return out.empty() ? "(none)" : out;
 }
 
@@ -347,17 +343,41 @@ Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& di
   return files;
 }
 
-Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir) {
+std::string join_pem_bundle(const std::vector<std::string>& pems) {
   std::string bundle;
   for (const auto& p : pems) {
     bundle += p;
     if (!p.empty() && p.back() != '\n') bundle += '\n';
   }
-  const std::string path = (dir.empty() ? std::string(".") : dir) + "/" + kReceivedUnverifiedFile;
+  return bundle;
+}
+
+std::string received_unverified_path(const std::string& dir) {
+  return (dir.empty() ? std::string(".") : dir) + "/" + kReceivedUnverifiedFile;
+}
+
+Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir) {
+  const std::string path = received_unverified_path(dir);
   std::error_code ec;
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  if (auto st = write_file_atomic(path, bundle, kCertMode, true); !st) return st.error();
+  if (auto st = write_file_atomic(path, join_pem_bundle(pems), kCertMode, true); !st) return st.error();
   return path;
+}
+
+Error keep_refused_chain(Error failed, const std::vector<std::string>& pems, const std::string& dir,
+                         std::int64_t order_id, std::string_view also) {
+  const std::string in_also = also.empty() ? "" : std::string(also) + " and ";
+  if (auto kept = write_received_unverified(pems, dir))
+    failed.message += "; nothing was installed: the certificates as received are in " + in_also + *kept +
+                      " (not verified: do not install them)";
+  else if (!also.empty())
+    failed.message += "; nothing was installed: the certificates as received are in " + std::string(also) + " (" +
+                      kept.error().message + ")";
+  else
+    failed.message += "; nothing was installed, and the certificates as received could not be kept: " + kept.error().message;
+  failed.hint = "the certificate is issued and paid for: look at what failed, then fetch it again with dcvkit order download " +
+                std::to_string(order_id) + " --out-dir " + (dir.empty() ? "." : dir) + " (or ask the CA to reissue it)";
+  return failed;
 }
 
 }  // namespace dcvkit

@@ -1,16 +1,11 @@
 // Waiting for an order the CA did not issue at once.
 #include "dcvkit/certcentral_issuance.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::certcentral {
 namespace {
 
 bool final_status(const std::string& s) { return s == "canceled" || s == "rejected" || s == "revoked" || s == "expired"; }
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : "; ") + i;
-  return out;
-}
 
 }  // namespace
 
@@ -33,7 +28,7 @@ Result<PendingState> check_pending_once(Client& client, std::int64_t order_id) {
   if (!info) return info.error();
   state.status = info->status;
   if (info->status == "issued" && info->certificate_id) state.certificate_id = info->certificate_id;
-  if (state.reason.empty()) state.reason = join(info->dcv_status.reasons);
+  if (state.reason.empty()) state.reason = detail::join(info->dcv_status.reasons, "; ");
   if (state.reason.empty() && !info->dcv_status.status.empty()) state.reason = "DCV " + info->dcv_status.status;
   state.final = final_status(info->status);
   return state;

@@ -12,16 +12,13 @@
 #include "check/registrable_domain.hpp"
 #include "dcvkit/cert_chain.hpp"
 #include "dcvkit/names.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
 
 constexpr std::string_view kWww = "www.";
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // "www.N" for N, N for "www.N": the partner the CA adds, unless it would be a public suffix
 // ("www.co.uk" does not make "co.uk" issuable).
@@ -34,7 +31,7 @@ std::optional<std::string> www_partner(const std::string& name) {
 // The partner of the first ordered name that is not a wildcard, when it was not ordered itself.
 std::optional<std::string> automatic_addition(const std::vector<std::string>& ordered, const std::set<std::string>& want) {
   for (const auto& raw : ordered) {
-    const std::string name = lower(raw);
+    const std::string name = detail::ascii_lower(raw);
     if (is_wildcard(name)) continue;
     auto partner = www_partner(name);
     if (!partner || want.count(*partner)) return std::nullopt;
@@ -47,8 +44,8 @@ std::optional<std::string> automatic_addition(const std::vector<std::string>& or
 
 LeafNameCheck check_leaf_names(const std::vector<std::string>& ordered, const std::vector<std::string>& leaf_names) {
   std::set<std::string> want, got;
-  for (const auto& n : ordered) want.insert(lower(n));
-  for (const auto& n : leaf_names) got.insert(lower(n));
+  for (const auto& n : ordered) want.insert(detail::ascii_lower(n));
+  for (const auto& n : leaf_names) got.insert(detail::ascii_lower(n));
   LeafNameCheck out;
   for (const auto& n : want)
     if (!got.count(n)) out.missing.push_back(n);

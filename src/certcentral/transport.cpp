@@ -9,6 +9,7 @@
 #include "check/curl_handles.hpp"
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/certcentral_transport.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::certcentral {
 namespace {
@@ -16,12 +17,6 @@ namespace {
 constexpr std::size_t kMaxAnswerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLoggedBodyBytes = 4096;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -53,7 +48,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* sel
     ex->reply->retry_after.clear();
     ex->reply->content_type.clear();
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    const std::string name = lower(trim(line.substr(0, colon)));
+    const std::string name = detail::ascii_lower(trim(line.substr(0, colon)));
     if (name == "retry-after") ex->reply->retry_after = trim(line.substr(colon + 1));
     if (name == "content-type") ex->reply->content_type = trim(line.substr(colon + 1));
   }

@@ -8,20 +8,18 @@ namespace dcvkit {
 namespace {
 
 struct Step {
-  const char* since;  // YYYY-MM-DD, 00:00 UTC
+  CivilTime since;  // 00:00 UTC
+  const char* shown;
   int days;
 };
-constexpr Step kSchedule[] = {{"2029-03-15", 47}, {"2027-03-15", 100}, {"2026-03-15", 200}};
+const Step kSchedule[] = {{{2029, 3, 15}, "2029-03-15", 47}, {{2027, 3, 15}, "2027-03-15", 100}, {{2026, 3, 15}, "2026-03-15", 200}};
 constexpr int kBeforeSchedule = 398;
 
 }  // namespace
 
 ValidityLimit max_validity(UnixSeconds when) {
-  for (const auto& step : kSchedule) {
-    const std::string compact = std::string(step.since).substr(0, 4) + std::string(step.since).substr(5, 2) +
-                                std::string(step.since).substr(8, 2) + "000000";
-    if (auto t = parse_compact_timestamp(compact); t && when >= *t) return {step.days, step.since};
-  }
+  for (const auto& step : kSchedule)
+    if (when >= to_unix(step.since)) return {step.days, step.shown};
   return {kBeforeSchedule, ""};
 }
 

@@ -24,6 +24,7 @@ const std::map<std::string_view, Reason>& reasons() {
       {"token.not_yet_valid", {8, "the token's timestamp is in the future: wait until then, or publish a token made for now"}},
       {"dns.token_mismatch", {7, "the TXT records hold other tokens: publish the token you will order with"}},
       {"http.token_mismatch", {7, "fileauth.txt holds other tokens: publish the token you will order with"}},
+      {"dns.token_split", {7, "publish the token as one character string: the CA reads the strings of a TXT record apart"}},
       {"token.wrong_csr",
        {7, "the tokens found were not made from this CSR and AuthKey: check the CSR form (--all-forms) and the AuthKey"}},
       {"http.body_too_large",
@@ -49,6 +50,8 @@ const std::map<std::string_view, Reason>& reasons() {
       {"http.redirect_bad_scheme", {5, "the CA follows redirects only to http:// and https://"}},
       {"http.too_many_redirects", {5, "the CA follows at most 5 redirects: shorten the chain"}},
       {"http.redirect_loop", {5, "the redirects loop: fix the server's rewrite rules"}},
+      {"http.partial_addresses",
+       {5, "some of the name's addresses do not serve the token: the CA reaches any of them, so put the file on every node"}},
       {"dns.no_zone", {4, "no zone (SOA) found for the name: is the domain registered and delegated?"}},
       {"dns.no_ns", {4, "the zone has no reachable NS records: fix the delegation"}},
       {"dns.cname_loop", {4, "the CNAME chain loops: fix the CNAME records"}},
@@ -62,13 +65,10 @@ const std::map<std::string_view, Reason>& reasons() {
       {"dns.no_txt", {3, "publish the token as TXT at _dnsauth.<name> (dcvkit publish --method dns)"}},
       {"http.connect_failed",
        {3, "the site cannot be reached on 443 or 80: check DNS, the firewall and that the server runs"}},
+      {"http.no_address", {3, "the name has no A record the CA can use: add one (the CA resolves it itself, over IPv4)"}},
+      {"http.ipv6_only", {3, "the CA fetches over IPv4 only: add an A record next to the AAAA"}},
       {"dns.nxdomain",
        {2, "no such name: add the TXT record (dcvkit publish --method dns), or an A/CNAME record for the name"}},
-       {"dns.token_split", {7, "publish the token as one character string: the CA reads the strings of a TXT record apart"}},
-       {"http.partial_addresses",
-        {5, "some of the name's addresses do not serve the token: the CA reaches any of them, so put the file on every node"}},
-       {"http.no_address", {3, "the name has no A record the CA can use: add one (the CA resolves it itself, over IPv4)"}},
-       {"http.ipv6_only", {3, "the CA fetches over IPv4 only: add an A record next to the AAAA"}},
   };
   return kReasons;
 }

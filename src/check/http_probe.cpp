@@ -55,11 +55,6 @@ bool is_host_name(const std::string& name) {
   });
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 void fail(HttpAttempt& attempt, std::string code, std::string detail) {
   attempt.error_code = std::move(code);
@@ -118,8 +113,7 @@ class MultiHttpProbe final : public HttpProbe {
   bool resolves() const { return resolver_ && options_.connect_address.empty(); }
 
   void start(Request r) {
-    std::string host = lower(r.name);
-    while (!host.empty() && host.back() == '.') host.pop_back();
+    std::string host = canonical_host(r.name);
     if (!options_.all_addresses || !resolves() || !is_host_name(host)) return start_job(std::move(r), std::move(host), "");
     // Every A record of the name, each fetched as the CA would if it had picked that one.
     auto fan = std::make_shared<Fan>();

@@ -6,6 +6,7 @@
 #include "check/text_verdict.hpp"
 #include "dcvkit/check.hpp"
 #include "dcvkit/time.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
@@ -92,8 +93,8 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
     if (a.rcode == "NOERROR" && !a.values.empty()) {
       const auto& scanned = a.rendered.empty() ? a.values : a.rendered;  // what the CA's library scans
       for (const auto& value : scanned) keep_best(v, detail::judge_text(value, expected, now));
-      if (v.kind != TextVerdict::Valid) f = text_failure(v, expected, where, true);
-      if (v.kind != TextVerdict::Valid) f = split_token(a, expected, now, where).value_or(f);
+      if (v.kind != TextVerdict::Valid)
+        f = split_token(a, expected, now, where).value_or(text_failure(v, expected, where, true));
     } else if (a.not_authoritative) {
       f = {"dns.not_authoritative", server_label(a) + " answered " + a.rcode + " for " + o.queried +
                                         " without authority (no AA bit: a referral, or it does not serve " + o.zone + ")"};
@@ -178,12 +179,6 @@ CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation&
 
 namespace {
 
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 // --all-addresses: the CA corroborates from several network perspectives, each of which may reach
 // another node of a pool, so the name passes only when every address serves the token.
 CheckResult judge_every_address(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
@@ -207,16 +202,16 @@ CheckResult judge_every_address(const HttpObservation& observation, const TokenE
   r.elapsed_ms = observation.elapsed_ms;
   for (const auto& p : parts) r.servers.push_back(p.address + ": " + (p.ok ? "valid token at " + p.url : p.code + " " + p.message));
   if (worst == nullptr) {
-    r.message = "a valid token is served from all " + std::to_string(parts.size()) + " addresses (" + join(served, ", ") + ")";
+    r.message = "a valid token is served from all " + std::to_string(parts.size()) + " addresses (" + detail::join(served, ", ") + ")";
   } else if (passed != nullptr) {
     r.code = "http.partial_addresses";
-    r.message = "the token is served from " + join(served, ", ") + " but not from " + join(lacking, "; ") +
+    r.message = "the token is served from " + detail::join(served, ", ") + " but not from " + detail::join(lacking, "; ") +
                 "; from " + worst->address + ": " + worst->message;
     r.hint = std::string(hint_for(r.code));
     r.token_found = passed->token_found;
     r.valid_until = passed->valid_until;
   } else {
-    r.message = "from every address (" + join(lacking, "; ") + "); from " + worst->address + ": " + worst->message;
+    r.message = "from every address (" + detail::join(lacking, "; ") + "); from " + worst->address + ": " + worst->message;
   }
   return r;
 }

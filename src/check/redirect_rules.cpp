@@ -4,14 +4,11 @@
 
 #include "check/curl_handles.hpp"
 #include "check/registrable_domain.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string part(CURLU* u, CURLUPart which, unsigned flags = 0) {
   char* raw = nullptr;
@@ -28,7 +25,7 @@ std::string leading_scheme(const std::string& location) {
     const auto c = static_cast<unsigned char>(location[i]);
     if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return {};
   }
-  return lower(location.substr(0, colon));
+  return detail::ascii_lower(location.substr(0, colon));
 }
 
 RedirectTarget refuse(std::string code, std::string detail) {
@@ -54,14 +51,14 @@ RedirectTarget resolve_redirect(const std::string& current_url, const std::strin
       return refuse("http.redirect_bad_scheme", current_url + " redirects to " + location + ": only http and https are followed");
     return refuse("http.status_other", current_url + " redirects to an unusable Location: " + location);
   }
-  const std::string scheme = lower(part(u.get(), CURLUPART_SCHEME));
+  const std::string scheme = detail::ascii_lower(part(u.get(), CURLUPART_SCHEME));
   if (scheme != "http" && scheme != "https")
     return refuse("http.redirect_bad_scheme", current_url + " redirects to " + location + ": only http and https are followed");
   const std::string port = part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   if (port != (scheme == "http" ? "80" : "443"))
     return refuse("http.redirect_bad_port",
                   current_url + " redirects to " + location + ": port " + port + " is not the default port of " + scheme);
-  const std::string host = lower(part(u.get(), CURLUPART_HOST));
+  const std::string host = detail::ascii_lower(part(u.get(), CURLUPART_HOST));
   const std::string target_site = registrable_domain(host);
   if (host.empty() || target_site != site)
     return refuse("http.redirect_offsite", current_url + " redirects to " + location + ": " + (host.empty() ? "no host" : target_site) +

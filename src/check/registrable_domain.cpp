@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "util/strings.hpp"
+
 namespace dcvkit {
 namespace {
 
@@ -25,15 +27,13 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+}  // namespace
+
 std::string canonical_host(std::string_view host) {
-  std::string h(host);
-  for (auto& c : h)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  std::string h = detail::ascii_lower(host);
   while (!h.empty() && h.back() == '.') h.pop_back();
   return h;
 }
-
-}  // namespace
 
 std::string registrable_domain(std::string_view host) {
   std::string h = canonical_host(host);

@@ -7,6 +7,9 @@
 
 namespace dcvkit {
 
+// Lower-cased (ASCII), without trailing dots: how a host is compared and looked up.
+std::string canonical_host(std::string_view host);
+
 // Lower-cased, without a trailing dot. Names under a suffix libpsl does not know (".test") fall
 // under its default "*" rule: shop.example.test -> example.test. A host that is itself a public
 // suffix, or an IP literal, has no registrable domain: it is returned whole, so only the very same

@@ -42,7 +42,7 @@ Result<Secret> read_api_key(const cxxopts::ParseResult& args, const Output& out)
   Secret key;
   const char* env = std::getenv("DCVKIT_API_KEY");
   if (args.count("api-key-file") && env && *env)
-    out.warn("DCVKIT_API_KEY is set and ignored: --api-key-file wins (an option given for this command beats the environment)");
+    warn_env_overridden(out, "DCVKIT_API_KEY", "--api-key-file");
   if (args.count("api-key-file")) {
     auto read = read_secret_file(args["api-key-file"].as<std::string>(), "API key file", out);
     if (!read) return read.error();

@@ -57,10 +57,8 @@ int cmd_order_download(int argc, char** argv) {
   if (!args) return code;
   auto id = parse_order_id(*args);
   if (!id) return out.fail(id.error());
-  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
-  if (!timeout_seconds || *timeout_seconds <= 0)
-    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
-  const auto timeout = static_cast<int>(*timeout_seconds);
+  const auto timeout = wait_timeout_seconds(*args);
+  if (!timeout) return out.fail(timeout.error());
   std::string own_csr;
   if (args->count("csr")) {
     auto text = load_csr_file((*args)["csr"].as<std::string>());
@@ -76,7 +74,7 @@ int cmd_order_download(int argc, char** argv) {
   if (!info) return out.fail(info.error());
   std::int64_t certificate_id = info->status == "issued" ? info->certificate_id : 0;
   if (!certificate_id) {
-    auto state = args->count("wait") ? wait_until_issued(**client, *id, std::chrono::seconds(timeout), out)
+    auto state = args->count("wait") ? wait_until_issued(**client, *id, std::chrono::seconds(*timeout), out)
                                      : certcentral::check_pending_once(**client, *id);
     if (!state) return out.fail(state.error());
     if (!state->certificate_id)

@@ -214,10 +214,8 @@ void print_random_value(const Output& out, const std::string& value, const certc
                         nlohmann::json& extra) {
   if (value.empty()) return;
   std::vector<std::string> places;
-  for (const auto& name : order.names()) {
-    const std::string base = name.rfind("*.", 0) == 0 ? name.substr(2) : name;
-    places.push_back(dns ? "TXT at _dnsauth." + base : "http://" + base + "/.well-known/pki-validation/fileauth.txt");
-  }
+  for (const auto& name : order.names())
+    places.push_back(dns ? "TXT at " + dns_record_for(name, DnsLocation::DnsAuth) : http_url_for(name));
   extra["dcv_random_value"] = value;
   extra["random_value_at"] = places;
   if (out.json()) return;
@@ -262,10 +260,8 @@ int cmd_order_submit(int argc, char** argv) {
   if (!method) return out.fail(usage_error("--method must be dns-txt-token or http-token", "dns and http are short for them"));
   if (args->count("all-forms"))
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
-  const auto timeout_seconds = parse_duration((*args)["timeout"].as<std::string>());
-  if (!timeout_seconds || *timeout_seconds <= 0)
-    return out.fail(usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds"));
-  const auto timeout = static_cast<int>(*timeout_seconds);
+  const auto timeout = wait_timeout_seconds(*args);
+  if (!timeout) return out.fail(timeout.error());
 
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());
@@ -313,7 +309,7 @@ int cmd_order_submit(int argc, char** argv) {
   if (!out.json())
     std::cerr << "dcvkit: order " << created.id << " placed; not issued at once"
               << (wait ? ", waiting for validation" : ", asking the CA why") << "\n";
-  auto state = wait ? wait_until_issued(**client, created.id, std::chrono::seconds(timeout), out)
+  auto state = wait ? wait_until_issued(**client, created.id, std::chrono::seconds(*timeout), out)
                     : certcentral::check_pending_once(**client, created.id);
   if (!state) {
     Error e = state.error();

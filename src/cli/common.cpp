@@ -7,10 +7,9 @@
 #include <iostream>
 
 #include "dcvkit/files.hpp"
-#include "dcvkit/token.hpp"
-#include "dcvkit/token_time.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
+#include "dcvkit/token_time.hpp"
 #include "util/display.hpp"
 
 namespace dcvkit::cli {
@@ -168,8 +167,7 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
     return usage_error("--auth-key-file and --auth-key-stdin both given", "pass the AuthKey one way only");
   const char* env = std::getenv("DCVKIT_AUTH_KEY");
   if ((from_file || from_stdin) && env != nullptr)
-    out.warn(std::string("DCVKIT_AUTH_KEY is set and ignored: ") + (from_file ? "--auth-key-file" : "--auth-key-stdin") +
-             " wins (an option given for this command beats the environment)");
+    warn_env_overridden(out, "DCVKIT_AUTH_KEY", from_file ? "--auth-key-file" : "--auth-key-stdin");
   Secret key;
   if (from_file) {
     auto read = read_secret_file(args["auth-key-file"].as<std::string>(), "AuthKey file", out);
@@ -217,14 +215,6 @@ Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args) {
   return default_token_timestamp(system_clock().now());
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
 
 std::string shown(std::string_view untrusted) { return detail::printable(untrusted, 512); }
 
@@ -260,6 +250,18 @@ std::optional<long long> parse_duration_ms(const std::string& text, bool unit_re
   auto seconds = parse_duration(text);
   if (!seconds) return std::nullopt;
   return *seconds * 1000;
+}
+
+void warn_env_overridden(const Output& out, const char* variable, std::string_view option) {
+  out.warn(std::string(variable) + " is set and ignored: " + std::string(option) +
+           " wins (an option given for this command beats the environment)");
+}
+
+Result<int> wait_timeout_seconds(const cxxopts::ParseResult& args) {
+  const auto seconds = parse_duration(args["timeout"].as<std::string>());
+  if (!seconds || *seconds <= 0)
+    return usage_error("--timeout must be a duration like 90s, 10m or 1h", "a plain number is seconds");
+  return static_cast<int>(*seconds);
 }
 
 Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms) {

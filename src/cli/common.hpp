@@ -10,6 +10,7 @@
 #include "dcvkit/clock.hpp"
 #include "dcvkit/error.hpp"
 #include "dcvkit/secret.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::cli {
 
@@ -78,7 +79,7 @@ Result<UnixSeconds> parse_time_option(const cxxopts::ParseResult& args, const st
 void add_token_time_options(cxxopts::Options& options);
 Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args);
 
-std::string join(const std::vector<std::string>& items, std::string_view sep);
+using detail::join;  // util/strings.hpp
 // "30s", "10m", "2h", "30d", or plain seconds (at most 6 digits).
 std::optional<long long> parse_duration(const std::string& text);
 // The same with milliseconds too ("500ms"), for timeouts; with `unit_required`, a plain number is
@@ -86,6 +87,10 @@ std::optional<long long> parse_duration(const std::string& text);
 std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required);
 // Options kept under an old spelling for one release: parsed, never shown in --help (README lists them).
 inline constexpr const char* kOldSpellings = "Old spellings (hidden, for one release)";
+// order submit/download --timeout (how long --wait waits): a duration, a plain number is seconds.
+// Both an option and the environment variable for the same secret: the option wins, said once.
+void warn_env_overridden(const Output& out, const char* variable, std::string_view option);
+Result<int> wait_timeout_seconds(const cxxopts::ParseResult& args);
 // A timeout option written as a duration; "--NAME must be a duration like ..." otherwise, or when
 // outside [1 ms, max_ms].
 Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms);

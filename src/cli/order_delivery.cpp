@@ -47,20 +47,9 @@ void print_order(const certcentral::OrderInfo& o) {
 Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
                          std::int64_t order_id) {
   auto chain = verify_chain(pems, expected, system_clock().now());
-  if (!chain) {
-    // The CA issued (and was paid): whatever failed, what it sent is kept, never under a name a
-    // server would load.
-    Error e = chain.error();
-    const std::string again = "dcvkit order download " + std::to_string(order_id) + " --out-dir " + (out.dir.empty() ? "." : out.dir);
-    if (auto kept = write_received_unverified(pems, out.dir)) {
-      e.message += "; nothing was installed: the certificates as received are in " + *kept + " (not verified: do not install them)";
-    } else {
-      e.message += "; nothing was installed, and the certificates as received could not be kept: " + kept.error().message;
-    }
-    e.hint = "the certificate is issued and paid for: look at what failed, then fetch it again with " + again +
-             " (or ask the CA to reissue it)";
-    return e;
-  }
+  // The CA issued (and was paid): whatever failed, what it sent is kept, never under a name a
+  // server would load.
+  if (!chain) return keep_refused_chain(chain.error(), pems, out.dir, order_id);
   auto files = write_chain(*chain, out.dir, out.force);
   if (!files) return files.error();
   return Delivery{std::move(*chain), std::move(*files)};
@@ -105,7 +94,7 @@ int report_delivery_failure(const Output& out, const Error& error, std::int64_t 
   if (!out.json()) return out.fail(error);
   nlohmann::json j = {{"error", {{"code", error.code}, {"message", error.message}, {"hint", error.hint}}},
                       {"order_id", order_id}, {"issued", true}};
-  const std::string kept = (dir.dir.empty() ? std::string(".") : dir.dir) + "/" + kReceivedUnverifiedFile;
+  const std::string kept = received_unverified_path(dir.dir);
   std::error_code ec;
   if (error.kind == ErrorKind::CertVerify && std::filesystem::exists(kept, ec)) j["received_unverified"] = kept;
   out.print(j);

@@ -22,15 +22,6 @@
 namespace dcvkit::pipeline {
 namespace {
 
-std::string join_pems(const std::vector<std::string>& pems) {
-  std::string out;
-  for (const auto& p : pems) {
-    out += p;
-    if (!p.empty() && p.back() != '\n') out += '\n';
-  }
-  return out;
-}
-
 // Stages at or after this one involve an order that may exist (money spent) or a certificate
 // already issued: a later run always resumes them, --retry-failed or not.
 bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
@@ -77,13 +68,8 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   if (!verified) {
     // Issued and paid: the chain stays in the ledger whatever happens; a copy next to where the
     // files would go lets a person look at it without the ledger.
-    Error e = verified.error();
-    const std::string order = std::to_string(entry.order_id);
-    auto kept = write_received_unverified(*pems, spec.out_dir);
-    e.message = "order " + order + " was issued, but " + e.message + "; nothing was installed: the chain as received is kept in the ledger" +
-                (kept ? " and in " + *kept + " (not verified: do not install it)" : "");
-    e.hint = "the certificate is paid for: look at what failed, then fetch it again with dcvkit order download " + order +
-             " --out-dir DIR (or ask the CA to reissue it)";
+    Error e = keep_refused_chain(verified.error(), *pems, spec.out_dir, entry.order_id, "the ledger");
+    e.message = "order " + std::to_string(entry.order_id) + " was issued, but " + e.message;
     return e;
   }
   if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
@@ -406,7 +392,7 @@ Status CertificateJob::wait_for_issue(std::int64_t order_id) {
 Status CertificateJob::take_chain(std::int64_t order_id, std::int64_t certificate_id,
                                   const std::vector<std::string>& pems) {
   // In the ledger before anything else: whatever happens next, the certificate is not lost.
-  if (auto st = ledger_.record_chain(spec_.id, order_id, certificate_id, join_pems(pems), 0); !st) return st;
+  if (auto st = ledger_.record_chain(spec_.id, order_id, certificate_id, join_pem_bundle(pems), 0); !st) return st;
   progress(Stage::Issued, "certificate " + std::to_string(certificate_id));
   if (auto st = reload(); !st) return st;
   return write_files();

@@ -13,6 +13,7 @@
 #include "dcvkit/names.hpp"
 #include "util/display.hpp"
 #include "util/json_line.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
@@ -30,10 +31,7 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 
 // Ids name directories (certs/<id>) and files: on a case-insensitive file system "Shop" and
 // "shop" would share them, so they are compared ignoring case.
-std::string id_key(std::string id) {
-  for (auto& c : id) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return id;
-}
+std::string id_key(const std::string& id) { return detail::ascii_lower(id); }
 
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
@@ -45,11 +43,8 @@ bool valid_id(const std::string& id) {
 // Reads the only keys allowed in an object; anything else is a typo to report, not to ignore.
 Status only_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where,
                  const std::string& context) {
-  if (auto key = detail::unknown_key(object, allowed)) {
-    std::string list;
-    for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
-    return bad(where, "unknown key \"" + detail::printable(*key, 64) + "\"" + context, "allowed: " + list);
-  }
+  if (auto key = detail::unknown_key(object, allowed))
+    return bad(where, "unknown key \"" + detail::printable(*key, 64) + "\"" + context, "allowed: " + detail::allowed_keys(allowed));
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "dcvkit/publish_spec.hpp"
 
@@ -22,7 +23,7 @@ class PublisherCache {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Publisher>> made_;
+  std::map<std::pair<PublisherSpec, DcvMethod>, std::unique_ptr<Publisher>> made_;
 };
 
 }  // namespace dcvkit::pipeline

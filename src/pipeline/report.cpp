@@ -4,15 +4,10 @@
 #include "dcvkit/time.hpp"
 #include "util/html.hpp"
 #include "util/row_spool.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : " ") + n;
-  return out;
-}
 
 std::string cell(const std::string& text, const std::string& cls = {}) {
   return "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">" + html::escape(text) + "</td>";
@@ -41,7 +36,7 @@ std::string run_report_head(const PipelineSummary& summary, UnixSeconds generate
 std::string run_report_row(const PipelineResult& r, const ManifestEntry& spec, const LedgerEntry* e) {
   const bool ok = r.stage == Stage::Done;
   const std::string names =
-      joined(spec.names) + (r.added_names.empty() ? "" : " (added by the CA: " + joined(r.added_names) + ")");
+      detail::join(spec.names, " ") + (r.added_names.empty() ? "" : " (added by the CA: " + detail::join(r.added_names, " ") + ")");
   return std::string("<tr class=\"") + (ok ? "pass" : "fail") + "\">" + cell(r.id) + cell(names) +
          cell(outcome_of(r), "code") +
          id_cell(e ? e->order_id : r.order_id) + id_cell(e ? e->certificate_id : r.certificate_id) +

@@ -9,11 +9,10 @@ namespace dcvkit {
 
 std::string_view to_string(PublishAction action) { return action == PublishAction::Publish ? "publish" : "unpublish"; }
 
-std::vector<Status> Publisher::apply(PublishAction action, const std::vector<const PublishItem*>& items) {
-  std::vector<Status> out;
+std::vector<Result<std::string>> Publisher::apply(PublishAction action, const std::vector<const PublishItem*>& items) {
+  std::vector<Result<std::string>> out;
   out.reserve(items.size());
-  for (const auto* item : items)
-    out.push_back(action == PublishAction::Publish ? publish(item->entry, item->token) : unpublish(item->entry, item->token));
+  for (const auto* item : items) out.push_back(change(action, item->entry, item->token));
   return out;
 }
 
@@ -37,20 +36,16 @@ std::size_t run_publish_batch(Publisher& publisher, PublishAction action, const 
       std::vector<const PublishItem*> slice;
       for (std::size_t i = begin; i < end; ++i) slice.push_back(&items[i]);
       const auto start = std::chrono::steady_clock::now();
-      std::vector<Status> statuses;
-      std::vector<std::string> notes(slice.size());
-      if (publisher.batch_size() == 1) {  // one item per slice
-        auto changed = publisher.change(action, slice[0]->entry, slice[0]->token);
-        if (changed) notes[0] = std::move(*changed);
-        statuses.push_back(changed ? Status{} : Status(changed.error()));
-      } else {
-        statuses = publisher.apply(action, slice);
-      }
+      auto results = publisher.apply(action, slice);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       std::lock_guard lock(report);
       for (std::size_t i = 0; i < slice.size(); ++i) {
-        if (!statuses[i]) ++failed;
-        if (on_done) on_done(PublishOutcome{slice[i], std::move(statuses[i]), std::move(notes[i]), ms});
+        if (!results[i]) ++failed;
+        if (!on_done) continue;
+        if (results[i])
+          on_done(PublishOutcome{slice[i], Status{}, std::move(*results[i]), ms});
+        else
+          on_done(PublishOutcome{slice[i], Status(results[i].error()), "", ms});
       }
     }
   };

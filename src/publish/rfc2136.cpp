@@ -121,8 +121,8 @@ class Rfc2136Publisher final : public Publisher {
   // (~5 ms each on loopback), so 1,000 single updates take 5 s and 20 batched ones 0.2 s.
   std::size_t batch_size() const override { return 64; }
 
-  std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
-    std::vector<Status> out(items.size());
+  std::vector<Result<std::string>> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
+    std::vector<Result<std::string>> out(items.size(), std::string());
     std::map<std::string, std::vector<std::size_t>> by_zone;
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto checked = check_entry(items[i]->entry, items[i]->token);
@@ -141,8 +141,10 @@ class Rfc2136Publisher final : public Publisher {
       // The message is atomic: when it fails for a reason one record may cause, find which.
       const bool per_record = !s && group.size() > 1 && s.error().code != "publish.dns_timeout" &&
                               s.error().code != "publish.dns_badsig" && s.error().code != "publish.dns_badkey";
-      for (std::size_t k = 0; k < indexes.size(); ++k)
-        out[indexes[k]] = per_record ? send_update(zone, {group[k]}, add, describe(*group[k], add)) : s;
+      for (std::size_t k = 0; k < indexes.size(); ++k) {
+        const Status item = per_record ? send_update(zone, {group[k]}, add, describe(*group[k], add)) : s;
+        if (!item) out[indexes[k]] = item.error();
+      }
     }
     return out;
   }

@@ -5,6 +5,7 @@
 
 #include "dcvkit/files.hpp"
 #include "dcvkit/publish_rfc2136.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
@@ -28,10 +29,6 @@ Error bad_key(std::string_view origin, const std::string& why) {
                     "(tsig-keygen NAME writes one), or one line name:BASE64");
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // BIND's configuration grammar, as much of it as a key file uses: words, "quoted strings",
 // { } ; and the three comment styles.
@@ -102,7 +99,7 @@ Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view origin) {
     }
     key.name = head;
   }
-  algorithm = lower(algorithm);
+  algorithm = detail::ascii_lower(algorithm);
   if (algorithm.size() > 1 && algorithm.back() == '.') algorithm.pop_back();
   if (!known_algorithm(algorithm)) return bad_key(origin, "unsupported algorithm '" + algorithm + "'");
   if (key.name.empty()) return bad_key(origin, "the key has no name");

@@ -17,6 +17,7 @@
 #include "dcvkit/token.hpp"
 
 #include "util/posix.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit {
 namespace {
@@ -322,16 +323,11 @@ class WebrootPublisher final : public Publisher {
     if (now->data.find(token) != std::string::npos)
       return make_error(ErrorKind::Io, "publish.token_remains", "the token is still in '" + path + "' after removing it",
                         "is another program writing the file? remove the token by hand");
-    auto list = [](const std::vector<std::string>& numbers) {
-      std::string out;
-      for (const auto& n : numbers) out += (out.empty() ? "" : ", ") + n;
-      return out;
-    };
     std::string note = path + ": ";
     if (!has_content) return note + "removed the file (the token was all it held)";
-    if (!dropped.empty()) note += "removed line " + list(dropped);
+    if (!dropped.empty()) note += "removed line " + detail::join(dropped, ", ");
     if (!cut.empty())
-      note += std::string(dropped.empty() ? "" : "; ") + "cut the token out of line " + list(cut) + ", kept the rest of it";
+      note += std::string(dropped.empty() ? "" : "; ") + "cut the token out of line " + detail::join(cut, ", ") + ", kept the rest of it";
     return note;
   }
 

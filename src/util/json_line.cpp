@@ -57,10 +57,14 @@ std::optional<std::string> unknown_key(const nlohmann::json& object, std::initia
   return std::nullopt;
 }
 
-std::string unknown_key_message(const std::string& key, std::initializer_list<const char*> allowed) {
+std::string allowed_keys(std::initializer_list<const char*> allowed) {
   std::string list;
   for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
-  return "unknown key \"" + printable(key, 64) + "\" (allowed: " + list + ")";
+  return list;
+}
+
+std::string unknown_key_message(const std::string& key, std::initializer_list<const char*> allowed) {
+  return "unknown key \"" + printable(key, 64) + "\" (allowed: " + allowed_keys(allowed) + ")";
 }
 
 }  // namespace dcvkit::detail

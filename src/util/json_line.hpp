@@ -37,6 +37,8 @@ ParsedLine parse_object_line(std::string_view line);
 
 // The first key of `object` not in `allowed`, if any.
 std::optional<std::string> unknown_key(const nlohmann::json& object, std::initializer_list<const char*> allowed);
+// "a, b, c"
+std::string allowed_keys(std::initializer_list<const char*> allowed);
 // "unknown key \"x\" (allowed: a, b, c)"
 std::string unknown_key_message(const std::string& key, std::initializer_list<const char*> allowed);
 

@@ -10,6 +10,7 @@
 #include "order_json.hpp"
 #include "order_request.hpp"
 #include "products.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::sandbox {
 namespace {
@@ -69,12 +70,6 @@ Reply dcv_complete(const OrderRecord& order, Id certificate_id) {
                           {"dns_name_validations", names}});
 }
 
-std::string joined(const std::vector<std::string>& reasons) {
-  std::string out;
-  for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
-  return out;
-}
-
 Reply check_dcv(Sandbox& sb, const Call& call) {
   const OrderRecord order = find_order(sb, call);
   if (order.status == "issued" && order.certificate_id) return dcv_complete(order, *order.certificate_id);
@@ -85,7 +80,7 @@ Reply check_dcv(Sandbox& sb, const Call& call) {
   if (!auth_key) throw ApiError(400, "auth_key_not_setup", "this account has no AuthKey: POST /account/auth-key first");
   auto outcome = validate_and_issue(sb, order, auth_key->key, call.extra_leaf_name);
   if (outcome.issued) return dcv_complete(order, outcome.certificate_id);
-  throw ApiError(400, order.dcv_method == "http-token" ? "file_random_value_not_found" : "invalid_dns_txt", joined(outcome.reasons));
+  throw ApiError(400, order.dcv_method == "http-token" ? "file_random_value_not_found" : "invalid_dns_txt", detail::join(outcome.reasons, "; "));
 }
 
 Reply update_status(Sandbox& sb, const Call& call) {

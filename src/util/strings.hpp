@@ -1,0 +1,28 @@
+// The two string chores every module had its own copy of. Host names, header names, schemes and
+// algorithm names compare in ASCII only (IDNA names are A-labels by then), so no locale is involved.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dcvkit::detail {
+
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// The items with `separator` between them; an empty item adds no separator before the next.
+inline std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace dcvkit::detail
