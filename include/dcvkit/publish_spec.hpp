@@ -2,10 +2,10 @@
 // describe, turned into a Publisher in one place.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "dcvkit/publish.hpp"
 
@@ -23,9 +23,14 @@ struct PublisherSpec {
   int timeout_ms = 5000;
   bool tcp = false;
 
-  // Every field, so equal specs make interchangeable publishers (a run shares them). The NOLINT:
-  // clang-tidy 14 reports its own synthesised "<=> 0" here as a literal 0 for a pointer.
-  friend auto operator<=>(const PublisherSpec&, const PublisherSpec&) = default;  // NOLINT(modernize-use-nullptr)
+  // Every field, so equal specs make interchangeable publishers (a run shares them). Spelled out
+  // rather than a defaulted <=> because the installed headers stay C++17.
+  auto fields() const {
+    return std::tie(kind, path, hook_timeout_seconds, server, zone, tsig_key_file, ttl, timeout_ms, tcp);
+  }
+  friend bool operator==(const PublisherSpec& a, const PublisherSpec& b) { return a.fields() == b.fields(); }
+  friend bool operator!=(const PublisherSpec& a, const PublisherSpec& b) { return !(a == b); }
+  friend bool operator<(const PublisherSpec& a, const PublisherSpec& b) { return a.fields() < b.fields(); }
 };
 
 // Fails on a bad server address or TSIG key file, a map that cannot be read, or a backend that
