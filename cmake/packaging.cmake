@@ -28,6 +28,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME dcvkit)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)  # needs dpkg-shlibdeps (dpkg-dev) and file
+# The IANA root trust anchor `dcvkit check` validates DNSSEC from by default.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "dns-root-data")
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
   "DigiCert-style DV immediate issuance from the command line
 dcvkit computes the request token for a CSR and AuthKey, plans and publishes it (webroot file,
@@ -41,7 +43,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # What a consumer of the static library needs to link it (the Requires of dcvkit.pc, the
 # find_dependency calls of dcvkitConfig.cmake), plus pkg-config for both ways of finding it.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libidn2-dev, libldns-dev, libc-ares-dev, libpsl-dev, libsqlite3-dev, pkg-config")
+  "libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libidn2-dev, libldns-dev, libc-ares-dev, libunbound-dev, libpsl-dev, libsqlite3-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_DESCRIPTION
   "DigiCert-style DV immediate issuance - C++ library and headers
 The static library behind the dcvkit command, its C++17 headers, a CMake package

@@ -7,7 +7,8 @@ _dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
-_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses"
+_dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses --caa-identity
+  --no-caa --dnssec --trust-anchor --no-dnssec"
 _dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
   --tsig-key-file --ttl --update-timeout --tcp --webroot --webroot-map --server --hook --print"
 
@@ -45,7 +46,7 @@ _dcvkit_options() {
 _dcvkit_value_kind() {
   case $2 in
     --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | \
-      --api-key-file | --ca-bundle | --input | --report | --manifest | --out) echo file ;;
+      --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
     --webroot | --out-dir) echo dir ;;
     --method)
@@ -62,7 +63,7 @@ _dcvkit_value_kind() {
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
       --zone | --ttl | --dns-timeout | --update-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
-      --connect-address | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
+      --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
       --offset) echo value ;;
   esac

@@ -31,8 +31,8 @@ TxtAnswer answer(const std::string& server, const std::string& rcode, std::vecto
 DnsObservation dns(std::vector<TxtAnswer> dnsauth, std::vector<TxtAnswer> apex = {answer("a", "NOERROR")}) {
   DnsObservation o;
   o.name = "shop.example.test";
-  o.owners.push_back({"_dnsauth.shop.example.test", {}, "_dnsauth.shop.example.test", "example.test", "", "", std::move(dnsauth)});
-  o.owners.push_back({"shop.example.test", {}, "shop.example.test", "example.test", "", "", std::move(apex)});
+  o.owners.push_back({"_dnsauth.shop.example.test", {}, "_dnsauth.shop.example.test", "example.test", "", "", std::move(dnsauth), "", ""});
+  o.owners.push_back({"shop.example.test", {}, "shop.example.test", "example.test", "", "", std::move(apex), "", ""});
   return o;
 }
 

@@ -98,7 +98,7 @@ class CliCheck : public RealServersTest {
   static std::vector<std::string> network_flags(std::uint16_t http_port, std::uint16_t https_port) {
     return {"--resolver", dns->resolver().server(), "--ns-port", std::to_string(dns->ns_port()),
             "--http-port", std::to_string(http_port), "--https-port", std::to_string(https_port),
-            "--connect-address", "127.0.0.1", "--timeout", "1500"};
+            "--connect-address", "127.0.0.1", "--timeout", "1500", "--no-dnssec"};
   }
 };
 

@@ -36,22 +36,6 @@ std::map<std::string, std::string> reason_sections() {
   return out;
 }
 
-// Verdict codes are the "dns.*", "http.*", "token.*" literals of src/check/ outside make_error
-// (which builds errors of the probe itself, e.g. a bad --resolver, not verdicts about a name).
-std::set<std::string> emitted_reason_codes() {
-  static const std::regex literal(R"rx("((?:dns|http|token)\.[a-z0-9_]+)")rx");
-  std::set<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(source_root() / "src" / "check")) {
-    if (e.path().extension() != ".cpp" || e.path().filename() == "hints.cpp") continue;
-    std::istringstream in(read_text(e.path()));
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("make_error") != std::string::npos) continue;
-      for (std::sregex_iterator it(line.begin(), line.end(), literal), end; it != end; ++it) out.insert((*it)[1]);
-    }
-  }
-  return out;
-}
-
 TEST(DocsReasonCodes, EveryEmittedCodeIsDocumentedAndNothingElse) {
   const auto documented = reason_sections();
   const auto emitted = emitted_reason_codes();

@@ -109,6 +109,8 @@ TEST_F(RunOutput, ReportSummaryAndProgressWithoutSecrets) {
   EXPECT_NE(tty.out.find("2/3 done, 1 failed"), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("OUTCOME"), std::string::npos) << tty.out;
   EXPECT_NE(tty.out.find("failed at check: "), std::string::npos) << tty.out;
+  // The FAIL line names the step that failed, not the last stage completed ("published").
+  EXPECT_NE(tty.out.find(" at check] "), std::string::npos) << tty.out;
   // The time printed is the time that passed (read from the clock), not the 2 s deadline: the
   // check stops once the next try would fall after the deadline.
   const auto after = tty.out.find("still failing after ");

@@ -170,7 +170,8 @@ class SecretsAudit : public RealServersTest {
 
   // `timeout_flag`: check calls it --timeout, order submit --check-timeout (its --timeout is --wait's).
   std::vector<std::string> dns_check_flags(const std::string& timeout_flag = "--timeout") const {
-    return {"--resolver", dns->resolver().server(), "--ns-port", std::to_string(dns->ns_port()), timeout_flag, "1500"};
+    return {"--resolver", dns->resolver().server(), "--ns-port", std::to_string(dns->ns_port()), timeout_flag, "1500",
+            "--no-dnssec"};
   }
 
   // Publishes the CSR's token (computed from the AuthKey) for every name on both servers.

@@ -54,7 +54,7 @@ cat manifest.jsonl
 
 # How the checks reach the loopback servers (a real deployment needs none of these).
 network=(--resolver "127.0.0.1:$DNS_PORT" --ns-port "$DNS_PORT" --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT"
-  --connect-address 127.0.0.1)
+  --connect-address 127.0.0.1 --no-dnssec)  # the loopback BIND serves no signed root
 step "dcvkit run --manifest manifest.jsonl --state run.db   (key + CSR, token, publish, check, order, files)"
 "$dcvkit" run --manifest manifest.jsonl --state run.db --auth-key-file authkey "${api[@]}" "${network[@]}" \
   --report run-report.html

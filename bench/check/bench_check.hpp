@@ -2,21 +2,25 @@
 // the same run. Starts its own world on loopback (tests/support fixtures), in a private network
 // namespace when lo lacks 127.0.0.2/.3 (BIND listens only on interface addresses):
 //   DNS   resolver 127.0.0.1:R, ns1 127.0.0.2:P, ns2 127.0.0.3:P — BIND, zone bench.test with N names
-//         (hNNNNN A + _dnsauth.hNNNNN TXT <token>) written straight into the zone files, the same
-//         zone on all three; BIND's statistics channels count the queries each server received.
+//         (hNNNNN A + _dnsauth.hNNNNN TXT <token>) written straight into the zone file, signed with
+//         dnssec-signzone (its key is the run's trust anchor), the same zone on all three, and the
+//         empty TLD test; BIND's statistics channels count the queries each server received.
+//         CAA and DNSSEC are on, as in `dcvkit check` (--no-caa, --no-dnssec to compare).
 //   HTTP  nginx (TLS + plain, 1 worker), www/<host> for every name a symlink to one webroot whose
 //         fileauth.txt holds <token>; TLS session resumption off (see http_limit.cpp).
 // Then, for each method: run_check_batch over the N names (all must pass), and the limit of the
 // same servers for the same requests:
 //   DNS   a dnsperf-style closed-loop load (dnsperf itself when installed, else the built-in
 //         equivalent in dns_limit.cpp) replaying exactly the probe's query mix — CNAME (RD) for both
-//         owners at the resolver, TXT (no RD) for both owners at ns1 and at ns2 — against all three
-//         servers at once, as the run loads them. The ratio compares queries answered per second.
+//         owners at the resolver, TXT (no RD) for both owners at ns1 and at ns2, and at the resolver
+//         the validator's and the CAA lookups: TXT at _dnsauth.<name> and CAA at <name>, RD, with
+//         the DO bit (without DNSSEC: CAA at <name>, no DO) — against all three servers at once, as
+//         the run loads them. The ratio compares queries answered per second.
 //   HTTP  wrk with "Connection: close" (a new connection, full TLS handshake included, per request)
 //         rotating Host over the same names, on the port(s) the run used.
 // Usage: bench_check [--names N] [--quick] [--rounds R] [--concurrency C] [--seconds S] [--only dns|http]
 //                    [--dns-in-flight Q] [--dns-limit-tool auto|builtin|dnsperf] [--wrk-threads T] [--nginx-resumption]
-//                    [--http-loops L] [--memory]
+//                    [--http-loops L] [--memory] [--no-caa] [--no-dnssec]
 //   --quick: 2,000 names and 2 s limits. Each of the R rounds (default 3) runs the batch and then the
 //   limit; the best of each side is reported, with the median of the per-round ratios.
 //   --memory: one DNS batch of 100,000 names (or --names), no limits: the peak RSS of the batch
@@ -48,7 +52,7 @@ namespace bench_check {
 using SteadyClock = std::chrono::steady_clock;
 
 inline constexpr const char* kZone = "bench.test";
-inline constexpr std::uint16_t kTypeCname = 5, kTypeTxt = 16;
+inline constexpr std::uint16_t kTypeCname = 5, kTypeTxt = 16, kTypeCaa = 257;
 inline constexpr int kEdnsPayload = 1232;  // what the probe's c-ares channels advertise
 
 struct Options {
@@ -62,6 +66,7 @@ struct Options {
   bool nginx_resumption = false;  // nginx's default TLS session tickets (for comparison only)
   bool memory = false;            // --memory: the RSS run
   bool use_dnsperf = false;       // resolved from dns_tool
+  bool caa = true, dnssec = true;  // as `dcvkit check` does by default
   bool dns() const { return only != "http"; }
   bool http() const { return only != "dns" && !memory; }
 };
@@ -102,6 +107,7 @@ struct World {
   dcvkit::test::TempDir work;  // the zone's records, dnsperf's query files, wrk's script
   std::unique_ptr<dcvkit::test::DnsServer> resolver, ns1, ns2;
   std::unique_ptr<dcvkit::test::NginxServer> nginx;
+  std::string trust_anchor;  // the bench zone's key (DNSKEY), when signed
   double setup_s = 0;
 };
 
@@ -134,8 +140,12 @@ struct DnsTarget {
   std::string label;  // "resolver"
   std::string address;
   std::uint16_t port = 0;
-  std::uint16_t qtype = kTypeTxt;
+  std::uint16_t qtype = kTypeTxt;  // at _dnsauth.<name>; 0: not asked there
   bool rd = false;
+  std::uint16_t base_qtype = 0;    // at <name>; 0: the same as qtype
+  bool dnssec_ok = false;          // the DO bit, as the validator sets it
+  std::uint16_t type_at(bool base) const { return base ? (base_qtype ? base_qtype : qtype) : qtype; }
+  std::string describe() const;    // "TXT/CAA, RD, DO"
 };
 
 struct LoadResult {

@@ -29,12 +29,16 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* out) 
   return size * count;
 }
 
-// The probe's queries, in wire format (ID left 0): both owners of every name, EDNS like c-ares.
-std::vector<std::vector<unsigned char>> wire_queries(const std::vector<std::string>& owners, std::uint16_t qtype, bool rd) {
+// The probe's queries, in wire format (ID left 0): the owners of every name (_dnsauth.<name> and
+// <name>, each with the target's type there), EDNS like c-ares (or libunbound, with DO).
+std::vector<std::vector<unsigned char>> wire_queries(const std::vector<std::string>& owners, const DnsTarget& t) {
   std::vector<std::vector<unsigned char>> out;
   out.reserve(owners.size());
-  for (const auto& owner : owners) {
-    std::vector<unsigned char> q = {0, 0, static_cast<unsigned char>(rd ? 0x01 : 0x00), 0, 0, 1, 0, 0, 0, 0, 0, 1};
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    const std::string& owner = owners[i];
+    const std::uint16_t qtype = t.type_at(i % 2 == 1);
+    if (qtype == 0) continue;
+    std::vector<unsigned char> q = {0, 0, static_cast<unsigned char>(t.rd ? 0x01 : 0x00), 0, 0, 1, 0, 0, 0, 0, 0, 1};
     std::size_t from = 0;
     while (from <= owner.size()) {
       std::size_t dot = owner.find('.', from);
@@ -47,7 +51,7 @@ std::vector<std::vector<unsigned char>> wire_queries(const std::vector<std::stri
     q.insert(q.end(), {static_cast<unsigned char>(qtype >> 8), static_cast<unsigned char>(qtype & 0xff), 0, 1});
     // OPT: root owner, type 41, class = UDP payload size, TTL 0, no options.
     q.insert(q.end(), {0, 0, 41, static_cast<unsigned char>(kEdnsPayload >> 8), static_cast<unsigned char>(kEdnsPayload & 0xff),
-                       0, 0, 0, 0, 0, 0});
+                       0, 0, static_cast<unsigned char>(t.dnssec_ok ? 0x80 : 0), 0, 0, 0});
     out.push_back(std::move(q));
   }
   return out;
@@ -173,8 +177,10 @@ std::vector<LoadResult> closed_loop(const std::vector<const DnsTarget*>& targets
 
 // dnsperf itself, when installed: same queries (as a data file), same window, same duration.
 LoadResult dnsperf(const DnsTarget& target, const std::string& data_file, std::size_t window, double seconds) {
-  auto run = run_program({dnsperf_program(), "-s", target.address, "-p", std::to_string(target.port), "-d", data_file, "-l",
-                          std::to_string(static_cast<int>(std::lround(seconds))), "-q", std::to_string(window), "-e"});
+  std::vector<std::string> argv = {dnsperf_program(), "-s", target.address, "-p", std::to_string(target.port), "-d", data_file,
+                                   "-l", std::to_string(static_cast<int>(std::lround(seconds))), "-q", std::to_string(window), "-e"};
+  if (target.dnssec_ok) argv.push_back("-D");
+  auto run = run_program(argv);
   auto field = [&](const std::string& label) -> double {
     const auto at = run.out.find(label);
     if (at == std::string::npos) die("dnsperf: no \"" + label + "\" in its output:\n" + run.all());
@@ -190,11 +196,27 @@ LoadResult dnsperf(const DnsTarget& target, const std::string& data_file, std::s
   return r;
 }
 
+const char* type_name(std::uint16_t type) {
+  switch (type) {
+    case kTypeCname: return "CNAME";
+    case kTypeTxt: return "TXT";
+    case kTypeCaa: return "CAA";
+  }
+  return "TYPE0";
+}
+
 SteadyClock::duration duration(double seconds) {
   return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
 }
 
 }  // namespace
+
+std::string DnsTarget::describe() const {
+  std::string types = type_name(qtype);
+  if (qtype == 0) types = type_name(base_qtype);
+  else if (base_qtype != 0 && base_qtype != qtype) types += std::string("/") + type_name(base_qtype);
+  return types + (rd ? ", RD" : "") + (dnssec_ok ? ", DO" : "");
+}
 
 std::uint64_t queries_received(const dcvkit::test::DnsServer& server) {
   std::string body;
@@ -224,11 +246,14 @@ DnsLoad::DnsLoad(std::vector<DnsTarget> targets, std::size_t names, std::size_t 
     owners.push_back(bench_name(i));
   }
   for (const auto& t : targets_) {
-    wire_.push_back(wire_queries(owners, t.qtype, t.rd));
+    wire_.push_back(wire_queries(owners, t));
     if (use_dnsperf_) {
       data_files_.push_back(work_dir + "/queries-" + t.label + ".txt");
       std::ofstream f(data_files_.back());
-      for (const auto& o : owners) f << o << (t.qtype == kTypeTxt ? " TXT\n" : " CNAME\n");
+      for (std::size_t i = 0; i < owners.size(); ++i)
+        if (const std::uint16_t type = t.type_at(i % 2 == 1); type != 0) f << owners[i] << " " << type_name(type) << "\n";
+      // dnsperf has no RD switch: it always asks with RD, which only the resolver's queries carry. The
+      // authoritative servers answer both alike (no recursion here).
     }
   }
 }

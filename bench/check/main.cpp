@@ -32,6 +32,12 @@ DnsSide run_dns_side(const Options& o, const World& world, const CheckBatchOptio
   side.targets = {{"resolver", world.resolver->address(), world.resolver->port(), kTypeCname, true},
                   {"ns1", world.ns1->address(), world.ns1->port(), kTypeTxt, false},
                   {"ns2", world.ns2->address(), world.ns2->port(), kTypeTxt, false}};
+  // The validator's TXT at _dnsauth.<name> and the CAA at <name>, both from the resolver (the
+  // CAA climb's parents, and the zone's DNSKEY, are asked once per batch: not in the mix).
+  if (o.caa || o.dnssec)
+    side.targets.push_back({o.dnssec ? "resolver-validated" : "resolver-caa", world.resolver->address(), world.resolver->port(),
+                            static_cast<std::uint16_t>(o.dnssec ? kTypeTxt : 0), true,
+                            static_cast<std::uint16_t>(o.caa ? kTypeCaa : 0), o.dnssec});
   const DnsLoad load(side.targets, n, o.dns_window, o.use_dnsperf, world.work.path().string());
   side.tool = load.tool();
   side.received.assign(servers.size(), 0);
@@ -146,6 +152,9 @@ int bench_main(int argc, char** argv) {
   dns_options.dns.ns_port = world.ns1->port();
   dns_options.dns.max_in_flight = o.dns_in_flight;
   dns_options.concurrency = o.concurrency;
+  dns_options.caa.enabled = o.caa;
+  dns_options.dns.dnssec.enabled = o.dnssec;
+  dns_options.dns.dnssec.trust_anchor_file = world.trust_anchor;
   int code = 0;
   if (o.memory) {
     code = run_memory(o, world, dns_options, expected, report.setup_rss_mb);
@@ -193,11 +202,15 @@ std::optional<Options> parse_options(int argc, char** argv) {
       o.dns_tool = argv[++i];
     } else if (arg == "--memory") {
       o.memory = true;
+    } else if (arg == "--no-caa") {
+      o.caa = false;
+    } else if (arg == "--no-dnssec") {
+      o.dnssec = false;
     } else {
       std::fprintf(stderr,
                    "usage: bench_check [--names N] [--quick] [--rounds R] [--concurrency C] [--seconds S] [--only dns|http]\n"
                    "                   [--dns-in-flight Q] [--dns-limit-tool auto|builtin|dnsperf] [--wrk-threads T]\n"
-                   "                   [--nginx-resumption] [--http-loops L] [--memory]\n");
+                   "                   [--nginx-resumption] [--http-loops L] [--memory] [--no-caa] [--no-dnssec]\n");
       return std::nullopt;
     }
   }

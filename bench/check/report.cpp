@@ -36,7 +36,7 @@ int print_report(const Report& r) {
     std::printf("  %-26s %14s %14s %8s %9s\n", "server (queries)", "alone q/s", "all at once q/s", "lost", "!NOERROR");
     for (std::size_t i = 0; i < dns.targets.size(); ++i)
       std::printf("  %-26s %14.0f %14.0f %8llu %9llu\n",
-                  (dns.targets[i].label + " (" + (dns.targets[i].qtype == kTypeTxt ? "TXT" : "CNAME, RD") + ")").c_str(),
+                  (dns.targets[i].label + " (" + dns.targets[i].describe() + ")").c_str(),
                   dns.alone[i].qps(), dns.together[i].qps(), static_cast<unsigned long long>(dns.alone[i].lost + dns.together[i].lost),
                   static_cast<unsigned long long>(dns.alone[i].not_noerror + dns.together[i].not_noerror));
     std::printf("  %-26s %14.0f %14.0f   <- the limit: all at once, as the run loads them\n", "sum", sum_qps(dns.alone), dns.limit);

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "bench_check.hpp"
+#include "support/dnssec_zone.hpp"
 
 namespace bench_check {
 namespace {
@@ -135,10 +136,22 @@ World::World(const Options& options, const std::string& token) {
         out << host_name(i) << " IN A 127.0.0.1\n_dnsauth." << host_name(i) << " IN TXT \"" << token << "\"\n";
       if (!out) die("cannot write " + records);
     }
+    // The zone, signed as a whole when DNSSEC runs; served from one file by all three servers.
+    const std::string zone_file = work.write(std::string(kZone) + ".zone",
+                                             "$TTL 60\n@ IN SOA ns1 hostmaster 1 60 60 600 60\n@ IN NS ns1\n@ IN NS ns2\n"
+                                             "ns1 IN A 127.0.0.2\nns2 IN A 127.0.0.3\n$INCLUDE " + records + "\n");
+    dcvkit::test::DnsZoneConfig bench;
+    bench.zone = kZone;
+    std::string served = zone_file;
+    if (options.dnssec) {
+      const auto z = dcvkit::test::sign_zone_file(work.path().string(), kZone, zone_file);
+      served = z.file;
+      trust_anchor = z.key_file;
+    }
+    bench.file_text = "$INCLUDE " + served + "\n";
     DnsServerConfig c;
-    c.zone = kZone;
-    c.nameservers = {{"ns1", "127.0.0.2"}, {"ns2", "127.0.0.3"}};
-    c.records = {"$INCLUDE " + records};
+    c.zone = "test";  // the TLD, empty: where the CAA climb ends
+    c.extra_zones = {bench};
     const std::uint16_t ns_port = dcvkit::test::free_port_on({"127.0.0.2", "127.0.0.3"});
     c.addresses = {"127.0.0.1"};
     c.port = dcvkit::test::free_port_on({"127.0.0.1"});

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dcvkit/check.hpp"
+#include "dcvkit/check_caa.hpp"
 
 namespace dcvkit {
 
@@ -18,7 +19,8 @@ struct CheckRequest {
 };
 
 struct CheckBatchOptions {
-  DnsProbeOptions dns;
+  DnsProbeOptions dns;  // dns.dnssec: validate the deciding answers
+  CaaOptions caa;       // CAA for every name, whatever its method (asked through dns.resolver)
   HttpProbeOptions http;
   std::size_t concurrency = 200;  // names in flight per method
   const Clock* clock = nullptr;   // null: the system clock

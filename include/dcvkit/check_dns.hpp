@@ -9,16 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "dcvkit/check_caa.hpp"
 #include "dcvkit/error.hpp"
 #include "dcvkit/publish_rfc2136.hpp"  // HostPort
 
 namespace dcvkit {
+
+// DNSSEC validation of the answers that decide (the TXT holding the token, every CAA lookup), as
+// the CA does since 2026-03-15: through the resolver, from a trust anchor.
+struct DnssecOptions {
+  bool enabled = false;  // the library leaves it to the caller; the CLI validates by default
+  std::string trust_anchor_file = "/usr/share/dns/root.key";  // Debian dns-root-data: the IANA root
+};
 
 struct DnsProbeOptions {
   HostPort resolver{"127.0.0.1", 53};  // recursive resolver: CNAMEs, the zone (SOA), its NS and their addresses
   std::uint16_t ns_port = 53;          // port of the authoritative servers (--ns-port)
   int timeout_ms = 3000;               // per query, all tries included
   std::size_t max_in_flight = 200;     // queries in flight at once (beyond ~500 a loopback server drops)
+  DnssecOptions dnssec;
 };
 
 // One authoritative server's answer for one owner name.
@@ -47,6 +56,10 @@ struct OwnerObservation {
   std::string error_code;
   std::string error_detail;         // for a person: which query, to which server, what came back
   std::vector<TxtAnswer> answers;   // one per authoritative server address
+  // With DNSSEC on, for an owner whose servers returned TXT: the validating resolver's verdict on
+  // that TXT set. Empty: not validated (off, or nothing to validate).
+  std::string dnssec;               // "secure", "insecure", "bogus"
+  std::string dnssec_detail;        // why it is bogus, as the validator says
 };
 
 struct DnsObservation {
@@ -61,6 +74,9 @@ class DnsProbe {
   virtual ~DnsProbe() = default;
   // Queues a name. `done` runs on the thread inside run(), and may submit more names.
   virtual void submit(std::string name, std::function<void(DnsObservation)> done) = 0;
+  // Queues a CAA lookup for a name (RFC 8659: climbing from the name towards the root), cached
+  // per owner across the names of the batch. `done` runs like submit's.
+  virtual void submit_caa(std::string name, std::function<void(CaaObservation)> done) = 0;
   // Works until nothing is queued or in flight.
   virtual void run() = 0;
 };

@@ -12,13 +12,28 @@ namespace {
 
 constexpr std::size_t kMaxHttpLoops = 16;
 
+// A name's DCV verdict and its CAA verdict come from different lookups (for HTTP names, different
+// threads): whichever lands second emits the name's one result.
+struct CaaJoin {
+  std::mutex m;
+  std::optional<CheckResult> result;
+  std::optional<CaaVerdict> caa;
+};
+
+// What a lane is handed: a request, and for CAA whether this is the name's CAA lookup.
+struct Work {
+  CheckRequest request;
+  std::shared_ptr<CaaJoin> join;  // null: CAA is not checked
+  bool caa_only = false;
+};
+
 // A bounded hand-off from the reader to the probe threads: the reader waits when it is full, so a
 // million-line input never sits in memory. Sleepers are woken only when they wait, and the reader
 // only once the queue has drained to half: it then refills in one go instead of waking per item.
 class RequestQueue {
  public:
   explicit RequestQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(2, capacity)) {}
-  void push(CheckRequest r) {
+  void push(Work r) {
     std::unique_lock lock(m_);
     if (q_.size() >= capacity_) {
       ++producers_waiting_;
@@ -33,12 +48,12 @@ class RequestQueue {
     closed_ = true;
     ready_.notify_all();
   }
-  std::optional<CheckRequest> try_pop() {
+  std::optional<Work> try_pop() {
     std::lock_guard lock(m_);
     return pop_locked();
   }
   // Waits for a request; nothing once closed and drained.
-  std::optional<CheckRequest> wait_pop() {
+  std::optional<Work> wait_pop() {
     std::unique_lock lock(m_);
     ++consumers_waiting_;
     ready_.wait(lock, [&] { return !q_.empty() || closed_; });
@@ -47,9 +62,9 @@ class RequestQueue {
   }
 
  private:
-  std::optional<CheckRequest> pop_locked() {
+  std::optional<Work> pop_locked() {
     if (q_.empty()) return std::nullopt;
-    CheckRequest r = std::move(q_.front());
+    Work r = std::move(q_.front());
     q_.pop_front();
     if (producers_waiting_ > 0 && q_.size() <= capacity_ / 2) space_.notify_one();
     return r;
@@ -57,7 +72,7 @@ class RequestQueue {
   std::size_t capacity_;
   std::mutex m_;
   std::condition_variable ready_, space_;
-  std::deque<CheckRequest> q_;
+  std::deque<Work> q_;
   std::size_t producers_waiting_ = 0, consumers_waiting_ = 0;
   bool closed_ = false;
 };
@@ -67,7 +82,7 @@ template <class Probe, class Submit>
 void drive(Probe& probe, RequestQueue& queue, std::size_t limit, Submit submit) {
   std::size_t in_flight = 0;
   std::function<void()> refill;
-  auto start = [&](CheckRequest r) {
+  auto start = [&](Work r) {
     ++in_flight;
     submit(std::move(r), [&] {
       --in_flight;
@@ -115,21 +130,51 @@ class Batch {
 
   ~Batch() { finish(); }
 
-  // Hands a valid request to its method's lane, starting the lane if need be.
+  // ca-rule: caa-every-name
+  // Hands a valid request to its method's lane, and its CAA lookup to the DNS lane, starting the
+  // lanes if need be.
   Status route(CheckRequest request) {
     const bool dns = request.method == DcvMethod::Dns;
     Lane& lane = dns ? dns_ : http_;
-    if (!lane.started) {
-      lane.started = true;
-      if (auto st = dns ? start_dns() : start_http(); !st) return st;
+    if (auto st = start(lane); !st) return st;
+    std::shared_ptr<CaaJoin> join;
+    if (options_.caa.enabled) {
+      if (auto st = start(dns_); !st) return st;
+      join = std::make_shared<CaaJoin>();
+      dns_.queue.push(Work{request, join, true});
     }
-    lane.queue.push(std::move(request));
+    lane.queue.push(Work{std::move(request), std::move(join), false});
     return {};
   }
 
   void emit(CheckResult r) {
     std::lock_guard lock(out_);
     on_result_(std::move(r));
+  }
+
+  // The DCV half of a name's result: emitted now, or kept for its CAA half.
+  void deliver(const std::shared_ptr<CaaJoin>& join, CheckResult r) {
+    if (!join) return emit(std::move(r));
+    std::unique_lock lock(join->m);
+    if (!join->caa) {
+      join->result = std::move(r);
+      return;
+    }
+    lock.unlock();
+    apply_caa(r, *join->caa);
+    emit(std::move(r));
+  }
+
+  void deliver(const std::shared_ptr<CaaJoin>& join, CaaVerdict v) {
+    std::unique_lock lock(join->m);
+    if (!join->result) {
+      join->caa = std::move(v);
+      return;
+    }
+    CheckResult r = std::move(*join->result);
+    lock.unlock();
+    apply_caa(r, v);
+    emit(std::move(r));
   }
 
   // Lets the lanes drain what they were given and waits for them.
@@ -142,14 +187,27 @@ class Batch {
   }
 
  private:
+  Status start(Lane& lane) {
+    if (lane.started) return {};
+    lane.started = true;
+    return &lane == &dns_ ? start_dns() : start_http();
+  }
+
   Status start_dns() {
     auto probe = DnsProbe::create(options_.dns);
     if (!probe) return probe.error();
     dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
-      drive(*p, dns_.queue, limit_, [&](CheckRequest r, const std::function<void()>& finished) {
-        auto expected = r.expected;
-        p->submit(std::move(r.name), [this, expected, finished](const DnsObservation& o) {
-          emit(judge_dns(o, *expected, clock_.now()));
+      drive(*p, dns_.queue, limit_, [&](Work w, const std::function<void()>& finished) {
+        if (w.caa_only) {
+          p->submit_caa(std::move(w.request.name), [this, join = w.join, finished](const CaaObservation& o) {
+            deliver(join, judge_caa(o, options_.caa.identities));
+            finished();
+          });
+          return;
+        }
+        auto expected = w.request.expected;
+        p->submit(std::move(w.request.name), [this, expected, join = w.join, finished](const DnsObservation& o) {
+          deliver(join, judge_dns(o, *expected, clock_.now()));
           finished();
         });
       });
@@ -174,10 +232,10 @@ class Batch {
     const std::size_t limit = share(limit_, loops);
     for (auto& probe : probes)
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
-        drive(*p, http_.queue, limit, [&](CheckRequest r, const std::function<void()>& finished) {
-          auto expected = r.expected;
-          p->submit(std::move(r.name), [this, expected, finished](const HttpObservation& o) {
-            emit(judge_http(o, *expected, clock_.now()));
+        drive(*p, http_.queue, limit, [&](Work w, const std::function<void()>& finished) {
+          auto expected = w.request.expected;
+          p->submit(std::move(w.request.name), [this, expected, join = w.join, finished](const HttpObservation& o) {
+            deliver(join, judge_http(o, *expected, clock_.now()));
             finished();
           });
         });

@@ -48,6 +48,7 @@ std::size_t skip_name(const unsigned char* m, std::size_t size, std::size_t pos)
 bool followed(std::uint16_t type) {
   switch (static_cast<RrType>(type)) {
     case RrType::A: case RrType::NS: case RrType::CNAME: case RrType::SOA: case RrType::TXT: case RrType::AAAA:
+    case RrType::CAA:
       return true;
   }
   return false;
@@ -72,6 +73,8 @@ bool rdata_fits(const unsigned char* m, std::size_t size, RrType type, std::size
     case RrType::A:
     case RrType::AAAA:
       return true;  // the length was checked by the caller
+    case RrType::CAA:  // flags, tag length (1-255), tag, value: the rest
+      return len >= 2 && m[at + 1] != 0 && 2 + std::size_t{m[at + 1]} <= len;
   }
   return false;
 }
@@ -208,6 +211,17 @@ std::string Message::address(const RecordRef& r) const {
   return buf;
 }
 
+Message::Caa Message::caa(const RecordRef& r) const {
+  Caa out;
+  if (r.type != RrType::CAA) return out;
+  const unsigned char* p = wire_ + r.rdata;
+  const std::size_t tag_len = p[1];
+  out.flags = p[0];
+  out.tag.assign(reinterpret_cast<const char*>(p + 2), tag_len);
+  out.value.assign(reinterpret_cast<const char*>(p + 2 + tag_len), r.rdlength - 2 - tag_len);
+  return out;
+}
+
 std::string rcode_text(int rcode) {
   switch (rcode) {
     case 0: return "NOERROR";
@@ -228,6 +242,7 @@ const char* type_text(RrType type) {
     case RrType::SOA: return "SOA";
     case RrType::TXT: return "TXT";
     case RrType::AAAA: return "AAAA";
+    case RrType::CAA: return "CAA";
   }
   return "?";
 }

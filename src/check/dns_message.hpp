@@ -13,7 +13,7 @@
 
 namespace dcvkit::dns {
 
-enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28 };
+enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28, CAA = 257 };
 enum class Section : std::uint8_t { Answer, Authority, Additional };
 
 // Longest name text: 255 wire bytes, each at worst one "\DDD" escape.
@@ -39,7 +39,7 @@ class Message {
 
   int rcode() const { return rcode_; }
   bool authoritative() const { return aa_; }  // the AA bit
-  // The records of the followed types (A, NS, CNAME, SOA, TXT, AAAA), in message order.
+  // The records of the followed types (A, NS, CNAME, SOA, TXT, AAAA, CAA), in message order.
   const std::vector<RecordRef>& records() const { return records_; }
 
   // A name as text: lower case, escaped like a zone file ("\." inside a label, "\DDD" for bytes
@@ -57,6 +57,12 @@ class Message {
   std::string txt_rendered(const RecordRef& r) const;
   // A and AAAA: the address as text.
   std::string address(const RecordRef& r) const;
+  // CAA (RFC 8659 4.1): the flags octet, the tag and the value, as on the wire.
+  struct Caa {
+    std::uint8_t flags = 0;
+    std::string tag, value;
+  };
+  Caa caa(const RecordRef& r) const;
 
  private:
   const unsigned char* wire_ = nullptr;

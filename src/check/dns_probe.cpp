@@ -7,9 +7,11 @@
 #include <chrono>
 #include <deque>
 
+#include "check/caa_lookup.hpp"
 #include "check/dns_probe_stats.hpp"
 #include "check/dns_query_loop.hpp"
 #include "check/dns_zone_servers.hpp"
+#include "check/dnssec.hpp"
 #include "dcvkit/check_dns.hpp"
 #include "dcvkit/names.hpp"
 
@@ -81,7 +83,9 @@ class DnsProbeImpl final : public DnsProbe {
 
   ~DnsProbeImpl() override {
     // Handlers still queued in the loop hold plain pointers to these jobs: the loop goes first.
+    caa_.reset();
     zones_.reset();
+    validator_.reset();
     loop_.reset();
     live_.clear();
   }
@@ -91,11 +95,28 @@ class DnsProbeImpl final : public DnsProbe {
     if (!ch) return ch.error();
     resolver_ = *ch;
     zones_ = std::make_unique<dns::ZoneServerCache>(*loop_, resolver_, options_.ns_port, options_.timeout_ms);
+    if (options_.dnssec.enabled) {
+      auto v = dns::Validator::create(*loop_, options_.dnssec, options_.resolver);
+      if (!v) return v.error();
+      validator_ = std::move(*v);
+    }
+    // CAA asks the resolver, as the CA's own resolver would be asked; validated when DNSSEC is on.
+    caa_ = std::make_unique<dns::CaaLookup>(
+        [this](const std::string& owner, dns::ValidatedHandler handler) {
+          if (validator_) return validator_->ask(owner, RrType::CAA, std::move(handler));
+          loop_->send(resolver_, owner, RrType::CAA,
+                      [h = std::move(handler)](const Reply& r) { h(r, dns::Security::Unchecked, std::string()); });
+        },
+        resolver_text(), options_.timeout_ms);
     return {};
   }
 
   void submit(std::string name, std::function<void(DnsObservation)> done) override {
-    pending_.push_back(Pending{std::move(name), std::move(done)});
+    pending_.push_back(Pending{std::move(name), std::move(done), nullptr});
+  }
+
+  void submit_caa(std::string name, std::function<void(CaaObservation)> done) override {
+    pending_.push_back(Pending{std::move(name), nullptr, std::move(done)});
   }
 
   void run() override {
@@ -104,7 +125,8 @@ class DnsProbeImpl final : public DnsProbe {
       while (!pending_.empty() && loop_->backlog() < options_.max_in_flight) {
         Pending p = std::move(pending_.front());
         pending_.pop_front();
-        start(std::move(p));
+        if (p.caa_done) caa_->check(canonical(std::move(p.name)), std::move(p.caa_done));
+        else start(std::move(p));
       }
       if (pending_.empty() && loop_->idle()) return;
       loop_->step();
@@ -118,6 +140,8 @@ class DnsProbeImpl final : public DnsProbe {
     s.max_in_flight_seen = loop_->counters().max_in_flight_seen;
     s.channels = loop_->channel_count();
     s.cached_zones = zones_ ? zones_->size() : 0;
+    s.cached_caa_owners = caa_ ? caa_->cached() : 0;
+    s.validated = validator_ ? validator_->asked() : 0;
     return s;
   }
 
@@ -143,10 +167,12 @@ class DnsProbeImpl final : public DnsProbe {
   struct Pending {
     std::string name;
     std::function<void(DnsObservation)> done;
+    std::function<void(CaaObservation)> caa_done;  // set: a CAA lookup, not a DCV probe
   };
 
   const std::string& resolver_text() const { return QueryLoop::server_of(resolver_); }
 
+  // ca-rule: dns-owners, dns-wildcard-base
   void start(Pending p) {
     auto owned = std::make_unique<NameJob>(*this, stats_);
     NameJob* job = owned.get();
@@ -175,6 +201,7 @@ class DnsProbeImpl final : public DnsProbe {
     loop_->send(resolver_, o->current, RrType::CNAME, [this, o](const Reply& r) { on_cname(o, r); });
   }
 
+  // ca-rule: dns-cname
   void on_cname(OwnerJob* o, const Reply& r) {
     if (resolver_failed(o, RrType::CNAME, o->current, r)) return;
     const Message& m = *r.message;
@@ -238,6 +265,7 @@ class DnsProbeImpl final : public DnsProbe {
     zones_->get(zone, [this, o](const dns::ZoneServers& zs) { on_zone_servers(o, zs); });
   }
 
+  // ca-rule: dns-every-server
   void on_zone_servers(OwnerJob* o, const dns::ZoneServers& zs) {
     if (!zs.error_code.empty()) return fail(o, zs.error_code, zs.error_detail);
     auto& answers = o->obs().answers;
@@ -271,7 +299,20 @@ class DnsProbeImpl final : public DnsProbe {
     finish_owner(o);
   }
 
+  // ca-rule: dnssec-validate
+  // With DNSSEC on, the TXT set that may decide is validated before the owner counts as done.
   void finish_owner(OwnerJob* o) {
+    const auto& answers = o->obs().answers;
+    const bool has_txt = std::any_of(answers.begin(), answers.end(), [](const TxtAnswer& a) { return !a.values.empty(); });
+    if (!validator_ || !o->obs().error_code.empty() || !has_txt) return owner_done(o);
+    validator_->ask(o->obs().owner, RrType::TXT, [this, o](const Reply&, dns::Security security, const std::string& why) {
+      o->obs().dnssec = dns::security_text(security);
+      if (security == dns::Security::Bogus) o->obs().dnssec_detail = why;
+      owner_done(o);
+    });
+  }
+
+  void owner_done(OwnerJob* o) {
     NameJob& job = *o->job;
     if (--job.owners_left > 0) return;
     job.obs.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - job.started).count();
@@ -297,6 +338,8 @@ class DnsProbeImpl final : public DnsProbe {
   std::unique_ptr<QueryLoop> loop_;
   QueryLoop::Channel* resolver_ = nullptr;
   std::unique_ptr<dns::ZoneServerCache> zones_;
+  std::unique_ptr<dns::Validator> validator_;
+  std::unique_ptr<dns::CaaLookup> caa_;
 };
 
 }  // namespace

@@ -18,6 +18,8 @@ struct DnsProbeStats {
   std::size_t max_live_names = 0;
   std::size_t channels = 0;        // c-ares channels: resolver + one per authoritative address
   std::size_t cached_zones = 0;
+  std::size_t cached_caa_owners = 0;  // CAA answers kept for the batch
+  std::size_t validated = 0;          // queries asked through the validating resolver (DNSSEC)
 };
 
 // Zero-filled for a DnsProbe that did not come from DnsProbe::create.

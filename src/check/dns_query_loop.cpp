@@ -18,7 +18,8 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kSweep = std::chrono::milliseconds(20);
 constexpr int kMaxEvents = 64;
 
-constexpr std::array<RrType, 6> kTypes = {RrType::A, RrType::NS, RrType::CNAME, RrType::SOA, RrType::TXT, RrType::AAAA};
+constexpr std::array<RrType, 7> kTypes = {RrType::A,   RrType::NS,   RrType::CNAME, RrType::SOA,
+                                          RrType::TXT, RrType::AAAA, RrType::CAA};
 
 std::size_t type_index(RrType type) {
   return static_cast<std::size_t>(std::find(kTypes.begin(), kTypes.end(), type) - kTypes.begin());
@@ -153,6 +154,10 @@ void QueryLoop::wait_and_process() {
   const int ready = ::epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(wait.count()));
   for (int i = 0; i < ready; ++i) {
     const int fd = events[i].data.fd;
+    if (fd == attached_fd_) {
+      attached_ready_();
+      continue;
+    }
     // A socket c-ares closed during this round may have been reused since: whoever owns the fd
     // now is asked, and simply finds nothing to read.
     const auto it = watches_.find(fd);
@@ -187,9 +192,19 @@ void QueryLoop::run_handlers() {
   }
 }
 
+void QueryLoop::attach(int fd, std::function<void()> ready, std::function<bool()> busy) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  attached_fd_ = fd;
+  attached_ready_ = std::move(ready);
+  attached_busy_ = std::move(busy);
+}
+
 void QueryLoop::step() {
   pump();
-  if (completed_count_ == 0 && in_flight_ > 0) wait_and_process();
+  if (completed_count_ == 0 && (in_flight_ > 0 || attached_busy())) wait_and_process();
   run_handlers();
 }
 

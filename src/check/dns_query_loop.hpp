@@ -35,7 +35,7 @@ using ReplyHandler = std::function<void(const Reply&)>;
 struct QueryCounters {
   std::size_t sent = 0;
   std::size_t max_in_flight_seen = 0;
-  std::array<std::size_t, 6> sent_by_type{};  // A, NS, CNAME, SOA, TXT, AAAA
+  std::array<std::size_t, 7> sent_by_type{};  // A, NS, CNAME, SOA, TXT, AAAA, CAA
   std::map<std::string, std::size_t> by_type_text() const;  // "NS" -> count, for the types sent
 };
 
@@ -54,9 +54,13 @@ class QueryLoop {
   static const std::string& server_of(const Channel* channel);
   void send(Channel* channel, const std::string& name, RrType type, ReplyHandler handler);
 
+  // Another source of answers on this loop (the validating resolver's descriptor): `ready` runs
+  // when `fd` is readable, and the loop keeps waiting while `busy` says answers are due.
+  void attach(int fd, std::function<void()> ready, std::function<bool()> busy);
+
   // Queued + in flight: the caller admits new work only while this is below the cap.
   std::size_t backlog() const { return queued_.size() + in_flight_; }
-  bool idle() const { return in_flight_ == 0 && queued_.empty() && completed_count_ == 0; }
+  bool idle() const { return in_flight_ == 0 && queued_.empty() && completed_count_ == 0 && !attached_busy(); }
   // Starts queued queries, waits for sockets or timeouts, runs the handlers of finished queries.
   void step();
 
@@ -89,6 +93,7 @@ class QueryLoop {
   void pump();
   void wait_and_process();
   void run_handlers();
+  bool attached_busy() const { return attached_busy_ && attached_busy_(); }
 
   std::size_t max_in_flight_;
   int timeout_ms_;
@@ -104,6 +109,9 @@ class QueryLoop {
   Message message_;  // the answer being handled, parsed into the same storage every time
   std::chrono::steady_clock::time_point next_sweep_{};
   std::unordered_map<ares_socket_t, Channel*> watches_;
+  int attached_fd_ = -1;
+  std::function<void()> attached_ready_;
+  std::function<bool()> attached_busy_;
   std::vector<Channel*> channel_list_;
   std::map<std::string, std::unique_ptr<Channel>> channels_;
 };

@@ -22,6 +22,9 @@ const std::map<std::string_view, Reason>& reasons() {
        {9, "the CA asks several servers: wait for every nameserver to have the record (zone transfer, NOTIFY), then check again"}},
       {"token.expired", {8, "the token is older than 30 days: make and publish a new one (dcvkit token new)"}},
       {"token.not_yet_valid", {8, "the token's timestamp is in the future: wait until then, or publish a token made for now"}},
+      {"dns.dnssec_bogus",
+       {8, "the zone's DNSSEC signatures do not validate (expired or wrong signatures, or a DS at the parent that matches "
+           "no key): re-sign the zone or fix the DS record; the CA's validating resolver rejects the answer"}},
       {"dns.token_mismatch", {7, "the TXT records hold other tokens: publish the token you will order with"}},
       {"http.token_mismatch", {7, "fileauth.txt holds other tokens: publish the token you will order with"}},
       {"dns.token_split", {7, "publish the token as one character string: the CA reads the strings of a TXT record apart"}},
@@ -67,6 +70,11 @@ const std::map<std::string_view, Reason>& reasons() {
        {3, "the site cannot be reached on 443 or 80: check DNS, the firewall and that the server runs"}},
       {"http.no_address", {3, "the name has no A record the CA can use: add one (the CA resolves it itself, over IPv4)"}},
       {"http.ipv6_only", {3, "the CA fetches over IPv4 only: add an A record next to the AAAA"}},
+      // CAA is judged apart from DCV (apply_caa) and never ranked against a DCV failure.
+      {"caa.forbidden",
+       {1, "the name's CAA records do not allow DigiCert: add the CAA record shown (or remove the record that forbids it)"}},
+      {"caa.lookup_failed",
+       {1, "the CAA lookup fails (SERVFAIL or no answer): the CA does not issue then; fix the nameservers of the zone shown"}},
       {"dns.nxdomain",
        {2, "no such name: add the TXT record (dcvkit publish --method dns), or an A/CNAME record for the name"}},
   };

@@ -122,7 +122,11 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
       if (f.better_than(worst_server)) worst_server = f;
     }
   }
-  if (lacking.empty()) {
+  if (o.dnssec == "bogus") {
+    // Every server may hold the token: the CA's validating resolver still cannot use the answer.
+    out.failure = {"dns.dnssec_bogus", "the TXT set at " + owner + " fails DNSSEC validation: " + o.dnssec_detail};
+    server_lines.push_back(owner + ": DNSSEC bogus: " + o.dnssec_detail);
+  } else if (lacking.empty()) {
     out.ok = true;
   } else if (!passed.empty()) {
     std::string ok_list, bad_list;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/common.hpp"
+#include "dcvkit/names.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -27,7 +28,14 @@ void add_check_network_options(cxxopts::Options& options, const std::string& gro
       ("https-port", "Connect here for https:// URLs (the URL keeps port 443)", cxxopts::value<std::uint16_t>()->default_value("443"), "PORT")
       ("connect-address", "Connect to this address for every name (split horizon; no A lookup)", cxxopts::value<std::string>(), "IP")
       ("all-addresses", "HTTP: fetch from every A record of a name; pass only when all serve the token")
-      ("dns-timeout", "DNS query timeout, all tries included", cxxopts::value<std::string>()->default_value("3s"), "DURATION");
+      ("dns-timeout", "DNS query timeout, all tries included", cxxopts::value<std::string>()->default_value("3s"), "DURATION")
+      ("caa-identity", "A CA identity CAA records may name (repeatable; default: DigiCert's: digicert.com, its brands)",
+       cxxopts::value<std::vector<std::string>>(), "NAME")
+      ("no-caa", "Do not check CAA records")
+      ("dnssec", "Validate DNSSEC as the CA does (needs a resolver that passes DNSSEC records)")
+      ("trust-anchor", "DNSSEC trust anchor file (DS or DNSKEY records; default: /usr/share/dns/root.key); implies --dnssec",
+       cxxopts::value<std::string>(), "FILE")
+      ("no-dnssec", "Do not validate DNSSEC (the default for now)");
   if (!old_ms_flag.empty() && old_ms_flag != "dns-timeout")
     options.add_options(kOldSpellings)(old_ms_flag, "Old spelling of --dns-timeout, in milliseconds", cxxopts::value<int>(), "MS");
 }
@@ -55,6 +63,23 @@ Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchO
   if (batch.http.all_addresses && !batch.http.connect_address.empty())
     return usage_error("--all-addresses and --connect-address exclude each other",
                        "--connect-address pins every name to one address; drop it to fetch from each A record");
+  // CAA for every name by default, as the CA does.
+  batch.caa.enabled = args.count("no-caa") == 0;
+  if (args.count("caa-identity")) {
+    batch.caa.identities.clear();
+    for (const auto& id : args["caa-identity"].as<std::vector<std::string>>()) {
+      auto name = normalize_dns_name(id);
+      if (!name) return usage_error("--caa-identity " + id + ": " + name.error().message, "give the CA's domain, e.g. digicert.com");
+      batch.caa.identities.push_back(*name);
+    }
+  }
+  // DNSSEC is opt-in: it needs a resolver that passes DNSSEC records and reaches the anchor
+  // (docs/ca-rules.md says why); --no-dnssec stays accepted.
+  const bool want_dnssec = args.count("dnssec") > 0 || args.count("trust-anchor") > 0;
+  if (want_dnssec && args.count("no-dnssec"))
+    return usage_error("--dnssec/--trust-anchor and --no-dnssec exclude each other", "");
+  batch.dns.dnssec.enabled = want_dnssec;
+  if (args.count("trust-anchor")) batch.dns.dnssec.trust_anchor_file = args["trust-anchor"].as<std::string>();
   return {};
 }
 

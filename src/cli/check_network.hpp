@@ -1,6 +1,7 @@
 // How the check library reaches the names' DNS and web servers: the flags `dcvkit check` and
 // `dcvkit order submit --precheck` share (--resolver, --ns-port, --http-port, --https-port,
-// --connect-address, --all-addresses, --dns-timeout).
+// --connect-address, --all-addresses, --dns-timeout, --caa-identity, --no-caa,
+// --dnssec, --trust-anchor).
 #pragma once
 
 #include <cxxopts.hpp>

@@ -94,7 +94,7 @@ void print_summary(std::ostream& out, const PipelineSummary& s, const RunListing
       if (!r.added_names.empty()) out << "  (added by the CA: " << join(shown(r.added_names), ", ") << ")";
       out << "\n";
     } else if (r.stage == Stage::Failed) {
-      out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << to_string(r.failed_at) << "] "
+      out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << step_after(r.failed_at) << "] "
           << shown(r.error_message) << "\n";
       if (!r.hint.empty()) out << "     " << r.hint << "\n";
     }

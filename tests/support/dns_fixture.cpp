@@ -94,7 +94,8 @@ DnsFixture::DnsFixture() {
   r.extra_zones = {zone("other.test", kBothNs), zone("deadns.example.test", kDeadNs),
                    zone("flaky.example.test", kBothNs), zone("broken.example.test", kBothNs, true),
                    zone("noaddr.example.test", {{"ns.missing.example.test.", ""}}),
-                   zone("lame.test", kBothNs)};  // delegated to ns1/ns2, which serve nothing under lame.test
+                   zone("lame.test", kBothNs),  // delegated to ns1/ns2, which serve nothing under lame.test
+                   zone("test", kBothNs)};      // the TLD, empty: where a CAA climb ends
   r.port = free_port_on({"127.0.0.1"});
   resolver_ = std::make_unique<DnsServer>(r);
 

@@ -11,6 +11,7 @@
 //   flaky.example.test         resolver, ns1; ns2's copy fails to load -> ns2 answers SERVFAIL
 //   broken.example.test        resolver only, fails to load -> the resolver answers SERVFAIL
 //   noaddr.example.test        resolver only      [ns.missing.example.test., which has no address]
+//   test                       resolver only: the TLD, empty, where a CAA climb ends
 // and, started on first use, a second resolver that knows no zone at all (FilteringResolver).
 // SERVFAIL is made with zone files BIND cannot load (an unknown record type): BIND keeps running
 // and answers SERVFAIL for every name in such a zone, deterministically and at once.

@@ -177,8 +177,8 @@ void DnsServer::write_config(const std::string& secret) {
     write_file(dir_ + "/" + config_.zone + ".zone", main_zone);
     std::string zones = bind_zone(config_.zone);
     for (const auto& z : config_.extra_zones) {
-      write_file(dir_ + "/" + z.zone + ".zone",
-                 zone_text(z.zone, z.records, z.nameservers, config_.addresses.front(), z.broken));
+      write_file(dir_ + "/" + z.zone + ".zone", !z.file_text.empty() ? z.file_text
+                                                : zone_text(z.zone, z.records, z.nameservers, config_.addresses.front(), z.broken));
       zones += bind_zone(z.zone);
     }
     std::string listen;

@@ -27,6 +27,7 @@ struct DnsZoneConfig {
   std::vector<std::string> records;
   std::vector<DnsNameserver> nameservers;  // empty: ns1 -> the server's first address
   bool broken = false;                     // zone file that cannot load: BIND answers SERVFAIL in it
+  std::string file_text;                   // non-empty: the zone file as is (a signed zone); the fields above unused
 };
 
 struct DnsServerConfig {

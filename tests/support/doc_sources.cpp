@@ -19,6 +19,20 @@ std::string read_text(const std::filesystem::path& path) {
   return s.str();
 }
 
+std::set<std::string> emitted_reason_codes() {
+  static const std::regex literal(R"rx("((?:dns|http|token|caa)\.[a-z0-9_]+)")rx");
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(source_root() / "src" / "check")) {
+    if (e.path().extension() != ".cpp" || e.path().filename() == "hints.cpp") continue;
+    std::istringstream in(read_text(e.path()));
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("make_error") != std::string::npos) continue;
+      for (std::sregex_iterator it(line.begin(), line.end(), literal), end; it != end; ++it) out.insert((*it)[1]);
+    }
+  }
+  return out;
+}
+
 std::vector<FencedBlock> fenced_blocks(const std::string& markdown) {
   std::vector<FencedBlock> blocks;
   std::istringstream in(markdown);

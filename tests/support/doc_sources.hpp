@@ -36,6 +36,10 @@ std::vector<HelpOption> sandbox_help_options();
 // Parses cxxopts --help text.
 std::vector<HelpOption> parse_help_options(const std::string& help_text);
 
+// The reason codes src/check/ can emit: its "dns.*", "http.*", "token.*", "caa.*" literals outside
+// make_error (which builds errors of the probe itself, e.g. a bad --resolver, not verdicts).
+std::set<std::string> emitted_reason_codes();
+
 // The built programs the tests run.
 std::string dcvkit_binary();
 std::string sandbox_binary();

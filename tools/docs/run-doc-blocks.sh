@@ -85,7 +85,7 @@ for doc in "${docs[@]}"; do
       DCVKIT_API_URL="$(sed -n 's/^ready //p' "$sandbox_dir/stdout.log" | head -n 1)" \
       DCVKIT_API_KEY="${doc_key[$doc]}" SANDBOX_DIR="$sandbox_dir" \
       DNS_SERVER="127.0.0.1:$DNS_PORT" TSIG_KEY="$WORLD/named/tsig.key" WWW="$WORLD/www" \
-      CHECK_NET="--resolver 127.0.0.1:$DNS_PORT --ns-port $DNS_PORT --http-port $HTTP_PORT --https-port $HTTPS_PORT --connect-address 127.0.0.1" \
+      CHECK_NET="--resolver 127.0.0.1:$DNS_PORT --ns-port $DNS_PORT --http-port $HTTP_PORT --https-port $HTTPS_PORT --connect-address 127.0.0.1 --no-dnssec" \
       bash "$script" >"$work.log" 2>&1); then
     echo "run-doc-blocks: ok   $name ($(grep -c '^--- ' "$work.log") blocks, $((SECONDS - start)) s)"
   else

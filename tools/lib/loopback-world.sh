@@ -47,6 +47,14 @@ ns1  IN A   127.0.0.1
 @    IN A   127.0.0.1
 *    IN A   127.0.0.1
 EOF
+  # The TLD, empty: where a CAA climb ends (a real resolver answers it from the root).
+  cat >"$dir/test.zone" <<EOF
+\$TTL 60
+@    IN SOA ns1.example.test. hostmaster.example.test. 1 60 60 600 60
+@    IN NS  ns1.example.test.
+; named refuses a zone whose NS name lies inside it but has no address.
+ns1.example  IN A  127.0.0.1
+EOF
   cat >"$dir/named.conf" <<EOF
 options {
   directory "$dir";
@@ -60,6 +68,10 @@ options {
 };
 controls { };
 include "$dir/tsig.key";
+zone "test" {
+  type primary;
+  file "$dir/test.zone";
+};
 zone "example.test" {
   type primary;
   file "$dir/example.test.zone";
