@@ -4,6 +4,7 @@
 #include "dcvkit/check_report.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
+#include "support/browser.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -72,17 +73,13 @@ TEST(CheckReport, StreamedWriterMatchesRendererByteForByte) {
 }
 
 TEST(CheckReport, RendersInHeadlessChromium) {
-  const char* chromium = "/usr/bin/chromium";
-  ASSERT_EQ(::access(chromium, X_OK), 0) << "chromium is installed by tools/install-deps.sh";
+  ASSERT_EQ(::access(test::kChromium, X_OK), 0) << "chromium is installed by tools/install-deps.sh";
   test::TempDir dir;
   const auto results = sample_results();
   CheckSummary summary;
   for (const auto& r : results) summary.add(r);
   const std::string path = dir.write("report.html", render_html_report(results, summary, 1800000000));
-  // The flags keep Chromium off the network entirely (only the local file is loaded).
-  auto r = test::run_program({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                              "--user-data-dir=" + dir.file("profile"), "--dump-dom", "file://" + path});
+  auto r = test::browser_dom(path, dir.file("profile"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("data-ready=\"1\""), std::string::npos) << "the report's script ran without error";
   std::size_t rows = 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dcvkit/pipeline.hpp"
+#include "support/browser.hpp"
 #include "support/run_world.hpp"
 
 namespace {
@@ -120,6 +121,16 @@ TEST_F(RunOutput, ReportSummaryAndProgressWithoutSecrets) {
 
   const std::string html = read_text(report);
   EXPECT_NE(html.find("2 of 3 certificates done, 1 failed"), std::string::npos) << html;
+  // In a 1280 px window the page needs no sideways scrolling: long paths and messages wrap. A copy
+  // of the report with one script added reports the width the page takes.
+  const std::string measured = world.dir().write(
+      "report-width.html",
+      html + "<script>document.body.setAttribute('data-scroll-width', document.documentElement.scrollWidth)</script>");
+  auto dom = browser_dom(measured, world.dir().file("chromium-profile"), 1280);
+  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  const auto width_at = dom.out.find("data-scroll-width=\"");
+  ASSERT_NE(width_at, std::string::npos) << dom.out.substr(0, 2000);
+  EXPECT_LE(std::stoi(dom.out.substr(width_at + 19)), 1280) << "the run report is wider than a 1280 px window";
   EXPECT_NE(html.find("www.r2.dns.test"), std::string::npos);
   EXPECT_NE(html.find("failed at check: "), std::string::npos);
   auto ledger = Ledger::open_read_only(world.state());

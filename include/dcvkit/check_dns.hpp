@@ -11,7 +11,7 @@
 
 #include "dcvkit/check_caa.hpp"
 #include "dcvkit/error.hpp"
-#include "dcvkit/publish_rfc2136.hpp"  // HostPort
+#include "dcvkit/net.hpp"
 
 namespace dcvkit {
 

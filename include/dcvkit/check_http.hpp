@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dcvkit/error.hpp"
-#include "dcvkit/publish_rfc2136.hpp"  // HostPort
+#include "dcvkit/net.hpp"
 
 namespace dcvkit {
 

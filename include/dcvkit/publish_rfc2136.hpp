@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "dcvkit/net.hpp"
 #include "dcvkit/publish.hpp"
 #include "dcvkit/secret.hpp"
 
@@ -22,13 +23,6 @@ struct TsigKey {
 // line `[algorithm:]name:secret` as nsupdate -y takes it.
 Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view origin);
 Result<TsigKey> load_tsig_key_file(const std::string& path);
-
-struct HostPort {
-  std::string host;  // IP literal or host name
-  std::uint16_t port = 53;
-};
-// "host", "host:port", "[v6]:port", "v6" (bare IPv6 literal).
-Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port);
 
 struct Rfc2136Options {
   HostPort server;

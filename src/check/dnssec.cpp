@@ -88,7 +88,7 @@ void Validator::ask(const std::string& name, RrType type, ValidatedHandler handl
   auto query = std::make_unique<Query>(Query{this, std::move(handler)});
   ++asked_;
   if (ub_resolve_async(ctx_, name.c_str(), static_cast<int>(type), 1, query.get(), &Validator::on_result, nullptr) != 0) {
-    query->handler(Reply{ARES_ECONNREFUSED, nullptr}, Security::Unchecked, "libunbound refused the query");
+    query->handler(Reply{ARES_ECONNREFUSED, nullptr, {}}, Security::Unchecked, "libunbound refused the query");
     return;
   }
   Query* raw = query.get();
@@ -121,6 +121,8 @@ void Validator::process() {
       if (message_.parse(static_cast<const unsigned char*>(d.result->answer_packet),
                          static_cast<std::size_t>(d.result->answer_len)))
         reply.message = &message_;
+      else
+        reply.malformed = message_.error();
       security = d.result->bogus ? Security::Bogus : d.result->secure ? Security::Secure : Security::Insecure;
       if (d.result->why_bogus) why = d.result->why_bogus;
     }
