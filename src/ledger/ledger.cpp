@@ -10,8 +10,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "ledger/sqlite_db.hpp"
 #include "util/posix.hpp"
+#include "util/sqlite_db.hpp"
 
 namespace dcvkit {
 namespace {

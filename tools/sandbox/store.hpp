@@ -13,7 +13,7 @@
 
 #include "dcvkit/clock.hpp"
 #include "dcvkit/error.hpp"
-#include "ledger/sqlite_db.hpp"
+#include "util/sqlite_db.hpp"
 
 namespace dcvkit::sandbox {
 

@@ -1,4 +1,4 @@
-#include "ledger/sqlite_db.hpp"
+#include "util/sqlite_db.hpp"
 
 namespace dcvkit::sqlite {
 
