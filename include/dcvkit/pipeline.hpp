@@ -122,4 +122,9 @@ class RunReportWriter {
 // The files of issued certificates again, from the ledger alone (`dcvkit run --export`).
 Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite);
 
+// Renewal selection (`dcvkit run --renew-within`): every done certificate whose notAfter is at most
+// `window` seconds after `clock.now()` goes back to a new token and a new order with the same key
+// (rewound to csr_ready). Returns how many were selected.
+Result<std::size_t> select_renewals(Ledger& ledger, UnixSeconds window, const Clock& clock);
+
 }  // namespace dcvkit

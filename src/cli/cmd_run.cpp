@@ -32,19 +32,6 @@ int show_status(const std::string& state, const Output& out) {
   return kExitOk;
 }
 
-// Certificates that expire within `window` go back to a new token and a new order (same key).
-Status mark_renewals(Ledger& ledger, UnixSeconds window, std::size_t& count) {
-  auto entries = ledger.all();
-  if (!entries) return entries.error();
-  const UnixSeconds now = system_clock().now();
-  for (const auto& e : *entries) {
-    if (e.stage != Stage::Done || e.not_after == 0 || e.not_after - now > window) continue;
-    if (auto st = ledger.rewind(e.id, Stage::CsrReady); !st) return st;
-    ++count;
-  }
-  return {};
-}
-
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
@@ -124,7 +111,9 @@ int cmd_run(int argc, char** argv) {
   if (args.count("renew-within")) {
     auto window = parse_duration(args["renew-within"].as<std::string>());
     if (!window) return out.fail(usage_error("--renew-within must be a duration like 30d", ""));
-    if (auto st = mark_renewals(**ledger, *window, renewing); !st) return out.fail(st.error());
+    auto selected = select_renewals(**ledger, *window, system_clock());
+    if (!selected) return out.fail(selected.error());
+    renewing = *selected;
   }
 
   const bool jsonl = args.count("jsonl") > 0;
