@@ -7,6 +7,7 @@ _dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
+_dcvkit_acme_opts="--directory --account-key --ca-bundle --request-timeout -v --verbose"
 _dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses --caa-identity
   --no-caa --dnssec --trust-anchor --no-dnssec"
 _dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
@@ -37,6 +38,12 @@ _dcvkit_options() {
     "order status") o="--json $_dcvkit_api_opts" ;;
     "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;
     "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
+    "acme register") o="--account-key-type --email --agree-tos --eab-kid --eab-hmac-key-file --json $_dcvkit_acme_opts" ;;
+    "acme show" | "acme deactivate") o="--json $_dcvkit_acme_opts" ;;
+    "acme order") o="--csr --name --key-type --challenge --preferred-chain --order-url --timeout --json $_dcvkit_acme_opts
+      --out-dir --force --webroot --webroot-map --server --hook --print --zone --tsig-key-file --ttl --update-timeout --tcp
+      --hook-timeout" ;;
+    "acme revoke") o="--cert --reason --json $_dcvkit_acme_opts" ;;
     *) return 1 ;;
   esac
   echo "$o -h --help"
@@ -46,7 +53,8 @@ _dcvkit_options() {
 _dcvkit_value_kind() {
   case $2 in
     --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | \
-      --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor) echo file ;;
+      --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor | --account-key | \
+      --eab-hmac-key-file | --cert) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
     --webroot | --out-dir) echo dir ;;
     --method)
@@ -59,19 +67,23 @@ _dcvkit_value_kind() {
     --dns-at) echo "words dnsauth apex" ;;
     --print) echo "words zone nsupdate" ;;
     --api-url) echo "words us eu" ;;
+    --directory) echo "words letsencrypt letsencrypt-staging digicert zerossl google jprs" ;;
+    --account-key-type) echo "words es256 rs256" ;;
+    --challenge) echo "words http-01 dns-01" ;;
+    --reason) echo "words unspecified keyCompromise affiliationChanged superseded cessationOfOperation" ;;
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
       --zone | --ttl | --dns-timeout | --update-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
-      --offset) echo value ;;
+      --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url) echo value ;;
   esac
 }
 
 _dcvkit() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local groups="token csr plan publish unpublish check run authkey order"
+  local groups="token csr plan publish unpublish check run authkey order acme"
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
     mapfile -t COMPREPLY < <(compgen -W "$groups --help --version" -- "$cur")
@@ -83,8 +95,9 @@ _dcvkit() {
     csr) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new show" -- "$cur"); return; } ;;
     authkey) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "create show delete" -- "$cur"); return; } ;;
     order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list" -- "$cur"); return; } ;;
+    acme) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "register show deactivate order revoke" -- "$cur"); return; } ;;
   esac
-  case $cmd in token | csr | authkey | order) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
+  case $cmd in token | csr | authkey | order | acme) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
   local opts
   opts=$(_dcvkit_options "$cmd") || return
 

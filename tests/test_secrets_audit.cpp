@@ -427,10 +427,12 @@ TEST(SecretsArgv, NoOptionTakesASecretValue) {
       {"token", "new"},    {"token", "inspect"}, {"token", "verify"}, {"csr", "new"},        {"csr", "show"},
       {"plan"},            {"publish"},          {"unpublish"},       {"check"},             {"run"},
       {"authkey", "create"}, {"authkey", "show"}, {"authkey", "delete"}, {"order", "submit"}, {"order", "status"},
-      {"order", "download"}, {"order", "list"}};
+      {"order", "download"}, {"order", "list"}, {"acme", "register"}, {"acme", "show"}, {"acme", "deactivate"},
+      {"acme", "order"},   {"acme", "revoke"}};
   const std::regex option("--([a-z0-9-]+)");
   const std::regex risky("key|secret|passw|devkey|credential");
-  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$");
+  // --account-key names the account key's file (FILE), like --key-out.
+  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$");
   std::size_t options_seen = 0;
   for (auto args : commands) {
     args.push_back("--help");
@@ -457,6 +459,8 @@ TEST(SecretsArgv, SecretLikeArgumentsAreRefusedWithoutEchoingThem) {
            {"token", "new", "--csr", csr, "--auth-key=" + secret},
            {"order", "list", "--api-key", secret},
            {"authkey", "show", "--api-key=" + secret},
+           {"acme", "register", "--eab-kid", "kid-1", "--eab-hmac-key", secret},
+           {"acme", "register", "--eab-hmac-key=" + secret},
            {"publish", "--name", "argv.example.com", "--method", "dns", "--server", "127.0.0.1:1", "--tsig-secret", secret}}) {
     auto r = run_dcvkit(args);
     EXPECT_EQ(r.exit_code, 2) << args[2] << ": " << r.all();

@@ -13,7 +13,9 @@ PACKAGES=(
   # DNSSEC validation (issue 14): libunbound from the IANA root trust anchor in dns-root-data
   libunbound-dev dns-root-data
   # real servers and independent clients for the integration tests
-  openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light
+  openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light curl
+  # the ACME test CA (issue 16: tests/test_acme_pebble.cpp)
+  pebble
   # load generators: the server-bound limits bench/bench_check compares against
   dnsperf wrk
   # the HTML report is opened in a real browser by the tests

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "dcvkit/error.hpp"
 #include "dcvkit/secret.hpp"
@@ -15,9 +17,11 @@ namespace dcvkit::certcentral {
 
 struct HttpRequest {
   std::string method = "GET";  // GET, POST, PUT, DELETE
-  std::string path;            // below the base URL, query included: "/order/certificate/12"
+  std::string path;            // below the base URL, query included: "/order/certificate/12"; or a whole
+                               // http(s):// URL (ACME names every resource by its full URL)
   std::string body;            // JSON (sent for POST and PUT)
   std::string accept = "application/json";
+  std::string content_type = "application/json";  // of the body (ACME: application/jose+json)
   // Never send this on a kept-alive connection: libcurl silently resends a request when a reused
   // connection dies before any answer byte, which for an order POST could buy a second order.
   bool fresh_connection = false;
@@ -43,11 +47,20 @@ struct HttpReply {
   std::string body;
   std::string content_type;
   std::string retry_after;         // raw Retry-After header, "" when absent
+  // Every header of the final answer, names lowercased, in arrival order (ACME reads Location,
+  // Replay-Nonce and Link rel="alternate" from here).
+  std::vector<std::pair<std::string, std::string>> headers;
   TransportFailure failure = TransportFailure::None;
   bool maybe_sent = false;         // the request may have reached the server (failures only)
   std::string error;               // what failed, for a person (no secrets)
   double elapsed_ms = 0;
   bool ok() const { return failure == TransportFailure::None && status >= 200 && status < 300; }
+  // The first value of a header (`name` lowercase), "" when absent.
+  std::string header(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+      if (n == name) return v;
+    return {};
+  }
 };
 
 class Transport {
@@ -60,7 +73,7 @@ using WireLog = std::function<void(std::string_view line)>;
 
 struct TransportOptions {
   std::string base_url;      // "https://www.digicert.com/services/v2" (see resolve_api_url)
-  Secret api_key;            // sent as X-DC-DEVKEY
+  Secret api_key;            // sent as X-DC-DEVKEY (not sent when empty: ACME signs its requests instead)
   std::string ca_bundle;     // PEM file trusted in addition to the system's CAs ("" = none)
   long connect_timeout_ms = 10000;
   long timeout_ms = 90000;   // per request, everything included (an order validates names first)

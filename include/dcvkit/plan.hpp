@@ -21,10 +21,17 @@ std::optional<DcvMethod> parse_dcv_method(std::string_view text);
 // Where a DNS token goes: "_dnsauth.<name>" (checked first by the CA) or "<name>" itself.
 enum class DnsLocation { DnsAuth, Apex };
 
+// What the published value is. ACME challenges (RFC 8555 §8.3, §8.4) go through the same
+// publishers as request tokens: http-01 serves the key authorization at
+// http://<name>/.well-known/acme-challenge/<token>, dns-01 puts base64url(SHA-256(key
+// authorization)) in TXT at _acme-challenge.<name>.
+enum class TokenKind { RequestToken, AcmeHttp01, AcmeDns01 };
+
 struct PlanEntry {
   std::string name;    // the certificate name this entry validates (canonical; may be "*.x" for DNS)
   DcvMethod method = DcvMethod::Dns;
   std::string record;  // DNS: the TXT owner name (no trailing dot); HTTP: the URL
+  TokenKind kind = TokenKind::RequestToken;
   // What a person or hook is told: the TXT owner or the URL.
   const std::string& target() const { return record; }
 };
@@ -43,5 +50,12 @@ Result<std::vector<PlanEntry>> make_plan(const std::vector<std::string>& names, 
 
 std::string dns_record_for(std::string_view canonical_name, DnsLocation at);
 std::string http_url_for(std::string_view canonical_name);
+
+// The entry an ACME challenge for `canonical_name` publishes (http-01 needs the challenge token
+// for its URL; dns-01 validates "*.x" through "_acme-challenge.x").
+PlanEntry acme_http01_entry(std::string_view canonical_name, std::string_view token);
+PlanEntry acme_dns01_entry(std::string_view canonical_name);
+// "dns-txt-token", "http-token", "acme-http-01" or "acme-dns-01": what a hook or report is told.
+std::string_view method_name(const PlanEntry& entry);
 
 }  // namespace dcvkit

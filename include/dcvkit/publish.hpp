@@ -44,6 +44,12 @@ struct PublishItem {
   std::string token;
 };
 
+// Whether `value` may be published for `entry` (InvalidInput "publish.invalid_token" if not): a
+// request token for request-token entries; for ACME, a key authorization whose token is the one
+// in the entry's URL (http-01) or a 43-character base64url digest (dns-01). Every publisher checks
+// this first, so nothing else (a newline, a path, zone syntax) ever reaches a file, zone or hook.
+Status check_publish_value(const PlanEntry& entry, std::string_view value);
+
 struct PublishOutcome {
   const PublishItem* item = nullptr;
   Status status;

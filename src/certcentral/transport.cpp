@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxAnswerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLoggedBodyBytes = 4096;
+constexpr std::size_t kMaxHeaders = 200;  // a server sending more is not one we talk to
 
 
 std::string trim(std::string_view s) {
@@ -47,8 +48,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* sel
   if (line.substr(0, 5) == "HTTP/") {  // a new answer (after 100 Continue): forget the last one's headers
     ex->reply->retry_after.clear();
     ex->reply->content_type.clear();
+    ex->reply->headers.clear();
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     const std::string name = detail::ascii_lower(trim(line.substr(0, colon)));
+    if (ex->reply->headers.size() < kMaxHeaders) ex->reply->headers.emplace_back(name, trim(line.substr(colon + 1)));
     if (name == "retry-after") ex->reply->retry_after = trim(line.substr(colon + 1));
     if (name == "content-type") ex->reply->content_type = trim(line.substr(colon + 1));
   }
@@ -72,7 +75,8 @@ class CurlTransport final : public Transport {
     Exchange ex{&reply};
     CURL* h = easy_.get();
     curl_easy_reset(h);  // keeps live connections, TLS session and DNS caches
-    const std::string url = o_.base_url + request.path;
+    const bool absolute = request.path.rfind("https://", 0) == 0 || request.path.rfind("http://", 0) == 0;
+    const std::string url = absolute ? request.path : o_.base_url + request.path;
     char error[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");  // http only reaches here for loopback
@@ -100,13 +104,13 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex);
     if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
-    std::string key_header = "X-DC-DEVKEY: " + std::string(o_.api_key.view());
+    std::string key_header = o_.api_key.empty() ? std::string("Expect:") : "X-DC-DEVKEY: " + std::string(o_.api_key.view());
     curl::Slist headers(curl_slist_append(nullptr, key_header.c_str()));
     OPENSSL_cleanse(key_header.data(), key_header.size());
     curl_slist* tail = headers.get();
     const bool has_body = request.method == "POST" || request.method == "PUT";
     for (const std::string& line : {"Accept: " + request.accept, std::string("Expect:"),
-                                    std::string(has_body ? "Content-Type: application/json" : "")}) {
+                                    has_body ? "Content-Type: " + request.content_type : std::string()}) {
       if (!line.empty() && tail) tail = curl_slist_append(tail, line.c_str());
     }
     if (!tail) {
@@ -127,7 +131,7 @@ class CurlTransport final : public Transport {
 
     if (o_.wire_log) {
       o_.wire_log("> " + request.method + " " + url + (request.fresh_connection ? "  (new connection)" : ""));
-      o_.wire_log("> X-DC-DEVKEY: [redacted]");
+      if (!o_.api_key.empty()) o_.wire_log("> X-DC-DEVKEY: [redacted]");
       log_body(o_.wire_log, '>', request.body, o_.api_key.view());
     }
     const auto started = std::chrono::steady_clock::now();

@@ -20,5 +20,10 @@ int cmd_order_submit(int argc, char** argv);
 int cmd_order_status(int argc, char** argv);
 int cmd_order_download(int argc, char** argv);
 int cmd_order_list(int argc, char** argv);
+int cmd_acme_register(int argc, char** argv);
+int cmd_acme_show(int argc, char** argv);
+int cmd_acme_deactivate(int argc, char** argv);
+int cmd_acme_order(int argc, char** argv);
+int cmd_acme_revoke(int argc, char** argv);
 
 }  // namespace dcvkit::cli

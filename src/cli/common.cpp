@@ -102,12 +102,12 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
     std::string_view a(argv[i]);
     // A key on the command line is readable by every local user through ps: refuse it, and do not
     // echo what followed.
-    for (std::string_view bad : {"--auth-key", "--authkey", "--api-key", "--key"}) {
+    for (std::string_view bad : {"--auth-key", "--authkey", "--api-key", "--key", "--eab-hmac-key"}) {
       if (a == bad || (a.size() > bad.size() && a.substr(0, bad.size() + 1) == std::string(bad) + "=")) {
         exit_code = out.fail(usage_error(
             "there is no " + std::string(bad) + " option: a secret on the command line is visible to every user",
-            "pass it in a file (--auth-key-file / --api-key-file), on stdin (--auth-key-stdin) or in the "
-            "environment (DCVKIT_AUTH_KEY / DCVKIT_API_KEY)"));
+            "pass it in a file (--auth-key-file / --api-key-file / --eab-hmac-key-file), on stdin (--auth-key-stdin) or "
+            "in the environment (DCVKIT_AUTH_KEY / DCVKIT_API_KEY / DCVKIT_EAB_HMAC_KEY)"));
         return std::nullopt;
       }
     }

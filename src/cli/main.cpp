@@ -38,6 +38,11 @@ constexpr Command kCommands[] = {
     {"order", "status", "show an order and why it is not issued yet", dcvkit::cli::cmd_order_status},
     {"order", "download", "write an order's certificate files (verified first)", dcvkit::cli::cmd_order_download},
     {"order", "list", "list orders, newest first", dcvkit::cli::cmd_order_list},
+    {"acme", "register", "create an ACME account (External Account Binding with --eab-kid)", dcvkit::cli::cmd_acme_register},
+    {"acme", "show", "show the ACME account of an account key", dcvkit::cli::cmd_acme_show},
+    {"acme", "deactivate", "deactivate the ACME account of an account key (final)", dcvkit::cli::cmd_acme_deactivate},
+    {"acme", "order", "order a certificate from an ACME CA (http-01 or dns-01)", dcvkit::cli::cmd_acme_order},
+    {"acme", "revoke", "revoke a certificate ordered from an ACME CA", dcvkit::cli::cmd_acme_revoke},
 };
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {

@@ -23,6 +23,33 @@ std::string http_url_for(std::string_view canonical_name) {
   return "http://" + std::string(canonical_name) + std::string(kFileAuthPath);
 }
 
+PlanEntry acme_http01_entry(std::string_view canonical_name, std::string_view token) {
+  PlanEntry e;
+  e.name = std::string(canonical_name);
+  e.method = DcvMethod::Http;
+  e.kind = TokenKind::AcmeHttp01;
+  e.record = "http://" + e.name + "/.well-known/acme-challenge/" + std::string(token);
+  return e;
+}
+
+PlanEntry acme_dns01_entry(std::string_view canonical_name) {
+  PlanEntry e;
+  e.name = std::string(canonical_name);
+  e.method = DcvMethod::Dns;
+  e.kind = TokenKind::AcmeDns01;
+  e.record = "_acme-challenge." + std::string(wildcard_base(canonical_name));
+  return e;
+}
+
+std::string_view method_name(const PlanEntry& entry) {
+  switch (entry.kind) {
+    case TokenKind::AcmeHttp01: return "acme-http-01";
+    case TokenKind::AcmeDns01: return "acme-dns-01";
+    case TokenKind::RequestToken: break;
+  }
+  return api_name(entry.method);
+}
+
 Result<std::vector<PlanEntry>> make_plan(const std::vector<std::string>& names, const PlanOptions& options) {
   if (names.empty())
     return make_error(ErrorKind::InvalidInput, "plan.no_names", "there are no names to validate",

@@ -16,7 +16,6 @@
 
 #include "dcvkit/names.hpp"
 #include "dcvkit/publish_hook.hpp"
-#include "dcvkit/token.hpp"
 
 extern char** environ;
 
@@ -83,7 +82,7 @@ std::vector<std::string> hook_environment(PublishAction action, const PlanEntry&
   env.push_back("DCVKIT_NAME=" + std::string(name));
   env.push_back("DCVKIT_RECORD=" + entry.record);
   env.push_back("DCVKIT_TOKEN=" + std::string(token));
-  env.push_back("DCVKIT_METHOD=" + std::string(api_name(entry.method)));
+  env.push_back("DCVKIT_METHOD=" + std::string(method_name(entry)));
   return env;
 }
 
@@ -283,9 +282,7 @@ class HookPublisher final : public Publisher {
  private:
   Status call(PublishAction action, const PlanEntry& entry, std::string_view token) const {
     // Hooks are scripts that may build paths or zone text from these values: only clean ones go in.
-    if (auto parsed = parse_token(token); !parsed)
-      return make_error(ErrorKind::InvalidInput, "publish.invalid_token", parsed.error().message,
-                        "pass the 64-character request token exactly as dcvkit printed it");
+    if (auto valid = check_publish_value(entry, token); !valid) return valid;
     auto name = normalize_dns_name(entry.name);
     if (!name)
       return make_error(ErrorKind::InvalidInput, "publish.invalid_name", name.error().message,

@@ -7,7 +7,6 @@
 #include <mutex>
 
 #include "dcvkit/publish_rfc2136.hpp"
-#include "dcvkit/token.hpp"
 #include "publish/ldns_ptr.hpp"
 
 namespace dcvkit {
@@ -166,8 +165,7 @@ class Rfc2136Publisher final : public Publisher {
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
                         "RFC 2136 publishes DNS tokens only; '" + entry.name + "' is planned for http-token",
                         "use --webroot or --hook for http-token");
-    if (auto parsed = parse_token(token); !parsed) return parsed.error();
-    return {};
+    return check_publish_value(entry, token);
   }
 
   Result<dns::Rr> make_rr(const PublishItem& item, bool add) const {

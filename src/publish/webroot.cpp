@@ -14,7 +14,6 @@
 
 #include "dcvkit/names.hpp"
 #include "dcvkit/publish_webroot.hpp"
-#include "dcvkit/token.hpp"
 
 #include "util/posix.hpp"
 #include "util/strings.hpp"
@@ -27,6 +26,7 @@ using posix::Fd;
 constexpr const char* kWellKnown = ".well-known";
 constexpr const char* kPkiValidation = "pki-validation";
 constexpr const char* kFileAuth = "fileauth.txt";
+constexpr const char* kAcmeChallenge = "acme-challenge";
 constexpr std::string_view kRelPath = ".well-known/pki-validation/fileauth.txt";
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // The CA reads 5000 characters; a file far beyond that is not ours to rewrite.
@@ -141,11 +141,14 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 // sees the old file or the new one, never a torn one, even across a crash. A file that was there
 // keeps its owner, group and mode (a file of the web user at 0640 stays one); a new one is 0644
 // so the web server can read it whatever our umask is.
-Status replace_file(int dir_fd, std::string_view data, const std::string& webroot, const std::optional<struct stat>& was) {
-  std::string temp = std::string(".") + kFileAuth + ".tmp-" + posix::random_suffix();
+// `file` in `dir_fd`, which is `webroot`/`rel_dir` (fileauth.txt, or an ACME http-01 challenge).
+Status replace_file(int dir_fd, std::string_view data, const std::string& webroot, const std::optional<struct stat>& was,
+                    const std::string& file = kFileAuth, std::string_view rel_dir = ".well-known/pki-validation") {
+  const std::string rel_path = std::string(rel_dir) + "/" + file;
+  std::string temp = "." + file + ".tmp-" + posix::random_suffix();
   Fd fd(::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid())
-    return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/.well-known/pki-validation'",
+    return io_error("publish.write_failed", "cannot create a file in '" + webroot + "/" + std::string(rel_dir) + "'",
                     errno, "check that the directory is writable by this user");
   bool ok = true;
   int chown_err = 0;
@@ -157,7 +160,7 @@ Status replace_file(int dir_fd, std::string_view data, const std::string& webroo
   ok = ok && posix::write_all(fd.get(), data) && ::fsync(fd.get()) == 0;
   int err = errno;
   fd.reset();
-  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, kFileAuth) != 0) {
+  if (ok && ::renameat(dir_fd, temp.c_str(), dir_fd, file.c_str()) != 0) {
     ok = false;
     err = errno;
   }
@@ -166,9 +169,9 @@ Status replace_file(int dir_fd, std::string_view data, const std::string& webroo
     if (chown_err != 0)
       return io_error("publish.write_failed",
                       "cannot keep the owner (uid " + std::to_string(was->st_uid) + ", gid " + std::to_string(was->st_gid) +
-                          ") of '" + webroot + "/" + std::string(kRelPath) + "'",
+                          ") of '" + webroot + "/" + rel_path + "'",
                       chown_err, "run as that user (or root), so the web server can still read the file afterwards");
-    return io_error("publish.write_failed", "cannot write '" + webroot + "/" + std::string(kRelPath) + "'", err,
+    return io_error("publish.write_failed", "cannot write '" + webroot + "/" + rel_path + "'", err,
                     "check free space and permissions");
   }
   ::fsync(dir_fd);
@@ -224,13 +227,12 @@ class WebrootPublisher final : public Publisher {
   Result<std::string> edit(const PlanEntry& entry, std::string_view token, bool add) const {
     if (entry.method != DcvMethod::Http)
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
-                        "the webroot publisher serves http-token only, not '" + std::string(api_name(entry.method)) +
+                        "the webroot publisher serves http-token only, not '" + std::string(method_name(entry)) +
                             "' for '" + entry.name + "'",
                         "publish DNS tokens with the rfc2136 or hook publisher");
-    // A well-formed token cannot carry a newline or anything else into the file.
-    if (auto parsed = parse_token(token); !parsed)
-      return make_error(ErrorKind::InvalidInput, "publish.invalid_token", parsed.error().message,
-                        "pass the 64-character request token exactly as dcvkit printed it");
+    // A well-formed token (or key authorization) cannot carry a newline, a '/' or anything else
+    // into the file or its name.
+    if (auto valid = check_publish_value(entry, token); !valid) return valid.error();
     auto webroot = webroot_for(entry);
     if (!webroot) return webroot.error();
 
@@ -247,6 +249,10 @@ class WebrootPublisher final : public Publisher {
     auto well_known = open_subdir(root.get(), kWellKnown, add, *webroot, kWellKnown);
     if (!well_known) return well_known.error();
     if (!well_known->valid()) return std::string();  // nothing published here, so nothing to remove
+    if (entry.kind == TokenKind::AcmeHttp01) {
+      if (auto st = edit_acme_file(well_known->get(), token, add, *webroot); !st) return st.error();
+      return std::string();
+    }
     auto pki = open_subdir(well_known->get(), kPkiValidation, add, *webroot, ".well-known/pki-validation");
     if (!pki) return pki.error();
     if (!pki->valid()) return std::string();
@@ -259,6 +265,22 @@ class WebrootPublisher final : public Publisher {
       return std::string();
     }
     return remove_token(pki->get(), *existing, token, *webroot);
+  }
+
+  // http-01: one file per challenge, named by its token, holding the key authorization alone.
+  // Removing it removes only that challenge's file; the directory stays for other certificates.
+  static Status edit_acme_file(int well_known_fd, std::string_view key_authorization, bool add,
+                               const std::string& webroot) {
+    auto dir = open_subdir(well_known_fd, kAcmeChallenge, add, webroot, ".well-known/acme-challenge");
+    if (!dir) return dir.error();
+    if (!dir->valid()) return {};
+    const std::string file(key_authorization.substr(0, key_authorization.find('.')));
+    if (add) return replace_file(dir->get(), key_authorization, webroot, std::nullopt, file, ".well-known/acme-challenge");
+    if (::unlinkat(dir->get(), file.c_str(), 0) != 0 && errno != ENOENT)
+      return io_error("publish.write_failed", "cannot remove '" + webroot + "/.well-known/acme-challenge/" + file + "'",
+                      errno);
+    ::fsync(dir->get());
+    return {};
   }
 
   static Status add_line(int dir_fd, const Existing& existing, std::string_view token, const std::string& webroot) {
