@@ -96,7 +96,7 @@ class Publications {
       auto results = publisher_.apply(PublishAction::Publish, batch);
       published_ = at + batch.size();
       for (const auto& r : results)
-        if (!r) return r;
+        if (!r) return r.error();
     }
     return {};
   }
