@@ -53,7 +53,7 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
   for (const auto& c : kCommands) {
     if (!only_group.empty() && c.group != only_group) continue;
     std::string path = std::string(c.group) + (c.name.empty() ? "" : " " + std::string(c.name));
-    os << "  " << path << std::string(path.size() < 16 ? 16 - path.size() : 1, ' ') << c.summary << "\n";
+    os << "  " << path << std::string(path.size() < 17 ? 18 - path.size() : 2, ' ') << c.summary << "\n";
   }
   os << "\nSecrets are read from files, stdin or the environment (DCVKIT_AUTH_KEY, DCVKIT_API_KEY), never from\n"
         "arguments. Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid input, 4 file I/O, 5 token malformed,\n"
