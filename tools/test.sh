@@ -6,16 +6,13 @@
 #   4. libFuzzer targets, time-boxed (DCVKIT_FUZZ_SECONDS per target, default 10);
 #   5. clang-tidy and cppcheck on src/ and tools/, every finding an error (tools/lint.sh);
 #   6. smoke runs of the benchmarks.
-# DCVKIT_TEST_STAGES (default "plain fuzz lint bench"; asan and tsan on request) picks stages, e.g. "plain" or "tsan".
+# DCVKIT_TEST_STAGES (default "plain asan tsan fuzz lint bench") picks stages, e.g. "plain" or "tsan".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh
 jobs=$(nproc)
-# asan and tsan are out of the default for one landing (session 6): the merged issue 14/15/19 code was
-# run plain, linted and fuzzed, but could not be run under ASan/TSan on the shared machine in time.
-# Restore "plain asan tsan fuzz lint bench" once DCVKIT_TEST_STAGES="asan tsan" passes.
-stages=" ${DCVKIT_TEST_STAGES:-plain fuzz lint bench} "
+stages=" ${DCVKIT_TEST_STAGES:-plain asan tsan fuzz lint bench} "
 want() { [[ "$stages" == *" $1 "* ]]; }
 t0=$(date +%s)
 elapsed() { echo "   ($(( $(date +%s) - t0 )) s since start)"; }
