@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "csr/der.hpp"
 #include "dcvkit/csr.hpp"
@@ -87,31 +88,24 @@ class Publications {
 
   Status add(std::vector<PublishItem> items) {
     items_ = std::move(items);
-    std::vector<const PublishItem*> all;
-    for (const auto& i : items_) all.push_back(&i);
-    const std::size_t step = std::max<std::size_t>(1, publisher_.batch_size());
-    for (std::size_t at = 0; at < all.size(); at += step) {
-      std::vector<const PublishItem*> batch(all.begin() + static_cast<std::ptrdiff_t>(at),
-                                            all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), at + step)));
-      auto results = publisher_.apply(PublishAction::Publish, batch);
-      published_ = at + batch.size();
-      for (const auto& r : results)
-        if (!r) return r.error();
-    }
+    std::optional<Error> failure;
+    run_publish_batch(publisher_, PublishAction::Publish, items_, 1, [&](const PublishOutcome& o) {
+      if (o.status) published_.push_back(o.item);
+      else if (!failure) failure = o.status.error();
+    });
+    if (failure) return *failure;
     return {};
   }
 
   void remove() {
-    std::vector<const PublishItem*> done;
-    for (std::size_t i = 0; i < published_ && i < items_.size(); ++i) done.push_back(&items_[i]);
-    if (!done.empty()) (void)publisher_.apply(PublishAction::Unpublish, done);
-    published_ = 0;
+    if (!published_.empty()) (void)publisher_.apply(PublishAction::Unpublish, published_);
+    published_.clear();
   }
 
  private:
   Publisher& publisher_;
   std::vector<PublishItem> items_;
-  std::size_t published_ = 0;
+  std::vector<const PublishItem*> published_;  // what is up, to take down again
 };
 
 struct Pending {

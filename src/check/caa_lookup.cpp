@@ -11,11 +11,6 @@ namespace {
 constexpr std::size_t kMaxCached = 50000;
 constexpr std::size_t kMaxCnameHops = 8;
 
-std::string parent_of(const std::string& name) {
-  const auto dot = name.find('.');
-  return dot == std::string::npos ? std::string() : name.substr(dot + 1);
-}
-
 }  // namespace
 
 void CaaLookup::check(const std::string& name, std::function<void(CaaObservation)> done) {

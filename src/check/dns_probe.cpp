@@ -65,11 +65,6 @@ bool in_zone(std::string_view name, std::string_view zone) {
          name[name.size() - zone.size() - 1] == '.';
 }
 
-std::string parent_of(const std::string& name) {
-  const auto dot = name.find('.');
-  return dot == std::string::npos ? std::string() : name.substr(dot + 1);
-}
-
 std::string canonical(std::string name) {
   while (!name.empty() && name.back() == '.') name.pop_back();
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -256,7 +251,7 @@ class DnsProbeImpl final : public DnsProbe {
     if (resolver_failed(o, RrType::SOA, candidate, r)) return;
     if (zone_from_soa(o, *r.message, true)) return;
     if (candidate.empty()) return fail(o, "dns.no_zone", no_zone);
-    find_zone(o, parent_of(candidate));
+    find_zone(o, dns::parent_of(candidate));
   }
 
   void ask_servers(OwnerJob* o, std::string_view zone) {

@@ -5,6 +5,11 @@
 
 namespace dcvkit::dns {
 
+std::string parent_of(const std::string& name) {
+  const auto dot = name.find('.');
+  return dot == std::string::npos ? std::string() : name.substr(dot + 1);
+}
+
 struct ZoneServerCache::Entry {
   bool settled = false;
   ZoneServers result;

@@ -14,6 +14,9 @@
 
 namespace dcvkit::dns {
 
+// "a.b.c" -> "b.c"; "" for a single label (the climb stops below the root).
+std::string parent_of(const std::string& name);
+
 struct AuthServer {
   std::string host;     // address literal
   std::string ns_name;  // the NS name it was found under (the first, if several share it)
