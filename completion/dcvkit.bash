@@ -33,7 +33,7 @@ _dcvkit_options() {
     "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;
     "authkey delete") o="--yes --json $_dcvkit_api_opts" ;;
     "order submit") o="--product --csr --method --cn --san --validity-days --validity-years --wait --timeout
-      --dry-run --token --precheck --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
+      --dry-run --token --precheck --check-deadline --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
       --out-dir --force $_dcvkit_net_opts --dns-timeout" ;;
     "order status") o="--json $_dcvkit_api_opts" ;;
     "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;

@@ -267,6 +267,32 @@ TEST_F(CertCentralChain, ReceivedButUnverifiedIsKeptAsReceivedUnderItsOwnName) {
   EXPECT_EQ(dcvkit::test::read_text(*path), pem(leaf.get()));
 }
 
+// deliver_chain is what order submit/download, run and acme order all call.
+TEST_F(CertCentralChain, DeliveryVerifiesClearsLeftoversAndWritesOrKeepsTheChain) {
+  TempDir dir;
+  const std::string out = dir.file("site");
+  std::filesystem::create_directories(out);
+  // What a write killed half-way leaves: a staged copy of cert.pem.
+  const std::string leftover = dir.write("site/.cert.pem.tmp-k1ll3dh4lf", "half");
+  const DeliveryOrder order{"dcvkit order download 77 --out-dir " + out, "the ledger"};
+  auto d = deliver_chain({pem(root.get()), pem(leaf.get()), pem(inter.get())}, expected, out, false, order, std::time(nullptr));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_TRUE(d->chain.reordered);
+  EXPECT_EQ(dcvkit::test::read_text(d->files.fullchain), pem(leaf.get()) + pem(inter.get()));
+  EXPECT_FALSE(std::filesystem::exists(leftover)) << "staged leftovers go first";
+
+  // Refused (names of another order): nothing installed, the chain kept, the way back named.
+  const std::string other = dir.file("other");
+  auto refused = deliver_chain(good(), {expected.public_key_der, {"other.example.test"}}, other, false, order, std::time(nullptr));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "cert.names_mismatch");
+  EXPECT_NE(refused.error().message.find("the ledger and " + other + "/received-unverified.pem"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().hint.find("dcvkit order download 77"), std::string::npos) << refused.error().hint;
+  EXPECT_TRUE(std::filesystem::exists(other + "/received-unverified.pem"));
+  EXPECT_FALSE(std::filesystem::exists(other + "/cert.pem"));
+}
+
 TEST_F(CertCentralChain, PathValidationFailures) {
   auto expired = make_cert({"shop.example.test", leaf_key.get(), inter.get(), inter_key.get(), false, names, -86400 * 10, -86400});
   EXPECT_EQ(code_of({pem(expired.get()), pem(inter.get()), pem(root.get())}, expected), "cert.untrusted");

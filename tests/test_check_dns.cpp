@@ -25,21 +25,7 @@ using Clock = std::chrono::steady_clock;
 const std::string kToken = "2g7hf5gjmbl8tzqklucpqh3x9hm0g3s6";
 const std::string kOtherToken = "0d2c4vxm8hs1q9kz7f3p5t6w8y1b3n5r";
 
-// Three BIND servers for the whole test program, started on first use; a start that failed is
-// reported by every later test at once instead of being retried (20 s each).
-DnsFixture& world() {
-  static std::unique_ptr<DnsFixture> fixture;
-  static std::string failure;
-  if (!fixture && failure.empty()) {
-    try {
-      fixture = std::make_unique<DnsFixture>();
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-  }
-  if (!fixture) throw std::runtime_error("DNS fixture did not start: " + failure);
-  return *fixture;
-}
+DnsFixture& world() { return DnsFixture::shared(); }
 
 std::unique_ptr<DnsProbe> make_probe(const DnsProbeOptions& o) {
   auto p = DnsProbe::create(o);

@@ -523,6 +523,33 @@ TEST_F(OrderE2e, PrecheckRefusesNamesThatWouldFail) {
   expect_openssl_verifies(dir.file("p"));
 }
 
+TEST_F(OrderE2e, PrecheckWithADeadlineWaitsForANamePublishedMeanwhile) {
+  start_sandbox();
+  create_auth_key();
+  const std::string cn = fresh_name("pw");
+  const std::string csr = new_csr(cn, {"www." + cn});
+  const std::string token = new_token(csr);
+  publish_dns(cn, token);
+  // www.<cn> comes a moment after the precheck began: the re-check loop picks it up.
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    publish_dns("www." + cn, token);
+  });
+  auto r = run({"order", "submit", "--product", "ssl_dv_geotrust", "--csr", csr, "--method", "dns", "--out-dir", dir.file("pw"),
+                "--precheck", "--check-deadline", "60s", "--auth-key-file", auth_key_file, "--resolver",
+                dns->resolver().server(), "--ns-port", std::to_string(dns->ns_port()), "--no-dnssec"});
+  later.join();
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.err.find("precheck: 1 names still failing ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("precheck: all 2 names pass"), std::string::npos) << r.err;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+
+  auto bad = run({"order", "submit", "--product", "ssl_dv_geotrust", "--csr", csr, "--method", "dns", "--out-dir",
+                  dir.file("pw2"), "--precheck", "--check-deadline", "soon", "--auth-key-file", auth_key_file});
+  EXPECT_EQ(bad.exit_code, 2) << bad.all();
+  EXPECT_NE(bad.err.find("--check-deadline"), std::string::npos) << bad.err;
+}
+
 TEST_F(OrderE2e, DryRunSendsNothing) {
   start_sandbox();
   auto p = prepare("dns", false);

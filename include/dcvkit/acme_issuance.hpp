@@ -1,7 +1,7 @@
 // One certificate through ACME, end to end: order -> authorizations -> publish the challenges ->
 // respond -> wait -> unpublish -> finalize with the CSR -> wait -> download (preferred chain) ->
-// verify exactly as the CertCentral path does (cert_chain.hpp). Nothing is written here: the
-// caller writes the verified chain with write_chain().
+// the chain as received. Nothing is verified or written here: the caller hands it to deliver_chain()
+// (cert_chain.hpp), as the CertCentral paths do.
 #pragma once
 
 #include <chrono>
@@ -34,7 +34,8 @@ struct IssueRequest {
 
 struct IssueResult {
   std::string order_url;
-  VerifiedChain chain;
+  std::vector<std::string> pems;  // the chain as downloaded (the preferred one), unverified: deliver_chain
+  ChainExpectation expected;      // what its leaf must be (the CSR's key and names)
   std::vector<std::string> names;
   int challenges_published = 0;  // 0 when every authorization was already valid
 };

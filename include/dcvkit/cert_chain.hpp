@@ -87,10 +87,28 @@ inline constexpr const char* kReceivedUnverifiedFile = "received-unverified.pem"
 std::string received_unverified_path(const std::string& dir);  // "" dir: the working directory
 Result<std::string> write_received_unverified(const std::vector<std::string>& pems, const std::string& dir);
 
-// The one way a refused chain of order `order_id` is kept and reported: write_received_unverified,
-// then `failed` (what verify_chain said, first) tells where the certificates are — also in `also`
-// ("the ledger") when given — and its hint how to fetch them again.
+// The one way a refused chain is kept and reported: write_received_unverified, then `failed` (what
+// verify_chain said, first) tells where the certificates are — also in `also` ("the ledger") when
+// given — and its hint how to fetch them again (`fetch_again`: a command).
 Error keep_refused_chain(Error failed, const std::vector<std::string>& pems, const std::string& dir,
-                         std::int64_t order_id, std::string_view also = {});
+                         std::string_view fetch_again, std::string_view also = {});
+
+// What delivery says about the order when the chain is refused: the command that fetches the
+// certificate again ("dcvkit order download 12 --out-dir D"), and where else it is kept.
+struct DeliveryOrder {
+  std::string fetch_again;
+  std::string also;  // e.g. "the ledger"; "" when nowhere else
+};
+
+struct ChainDelivery {
+  VerifiedChain chain;
+  ChainFiles files;
+};
+
+// The one way an issued chain becomes files (order submit/download, run, acme order): verify_chain
+// (any order of `pems`); a refused chain goes to keep_refused_chain; then leftovers of a write that
+// was killed are removed, the directory made, and the set written (write_chain).
+Result<ChainDelivery> deliver_chain(const std::vector<std::string>& pems, const ChainExpectation& expected,
+                                    const std::string& dir, bool overwrite, const DeliveryOrder& order, UnixSeconds now);
 
 }  // namespace dcvkit

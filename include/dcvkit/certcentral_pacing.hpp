@@ -22,15 +22,8 @@ namespace dcvkit::certcentral {
 
 using Millis = std::chrono::milliseconds;
 
-// Monotonic time and sleeping. The fake one in tests advances its time when asked to sleep.
-class Timer {
- public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-  virtual ~Timer() = default;
-  virtual TimePoint now() = 0;
-  virtual void sleep_for(std::chrono::nanoseconds duration) = 0;
-};
-Timer& steady_timer();  // the real clock, std::this_thread::sleep_for
+using dcvkit::steady_timer;
+using dcvkit::Timer;
 
 struct RateWindow {
   std::size_t limit = 0;  // at most this many requests in any `period`

@@ -29,9 +29,35 @@ struct CheckBatchOptions {
   std::size_t http_loops = 0;
 };
 
-// Calls `next` (from one reader thread) until it returns nothing, and `on_result` (one call at a
-// time, in completion order) for every request. A method's probe is set up when its first request
-// arrives; fails only when that cannot be done (reading stops, what was started is finished).
+// The checking machinery of a whole run: the DNS event loop, the HTTP loops and their caches
+// (zone servers, CAA sets: reused for kLookupMaxAge), started when a method's first name arrives
+// and kept until the service goes. `dcvkit run` builds one and every certificate's checks go
+// through it; a re-check round reuses what the last round looked up.
+class CheckService {
+ public:
+  explicit CheckService(CheckBatchOptions options);
+  ~CheckService();
+  CheckService(const CheckService&) = delete;
+  CheckService& operator=(const CheckService&) = delete;
+
+  // Calls `next` (on the calling thread) until it returns nothing, and `on_result` (one call at a
+  // time, in completion order) for every request; returns when all of them are answered. Several
+  // threads may call at once: their names share the service's concurrency. Fails only when a
+  // method's probe cannot be set up (reading stops, what was started is finished).
+  Status check(const std::function<std::optional<CheckRequest>()>& next,
+               const std::function<void(CheckResult)>& on_result);
+  // The same, with the request each result answers (its name normalised): what a re-check needs.
+  using AnsweredHandler = std::function<void(CheckResult, const CheckRequest& asked)>;
+  Status check_each(const std::function<std::optional<CheckRequest>()>& next, const AnsweredHandler& on_result);
+
+  const CheckBatchOptions& options() const;
+
+ private:
+  class Lanes;
+  std::unique_ptr<Lanes> lanes_;
+};
+
+// One batch on a service of its own (`dcvkit check` without --watch, tests).
 Status run_check_batch(const CheckBatchOptions& options, const std::function<std::optional<CheckRequest>()>& next,
                        const std::function<void(CheckResult)>& on_result);
 

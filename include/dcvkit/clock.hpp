@@ -2,6 +2,7 @@
 // exactly on the edges of a token's validity window.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 namespace dcvkit {
@@ -31,5 +32,17 @@ class FixedClock final : public Clock {
 };
 
 const Clock& system_clock();
+
+// Monotonic time and sleeping, for deadlines and backoff (API pacing, polling, re-checking). The
+// fake one in tests advances its time when asked to sleep, so a loop is tested at its deadline's
+// edge without waiting.
+class Timer {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  virtual ~Timer() = default;
+  virtual TimePoint now() = 0;
+  virtual void sleep_for(std::chrono::nanoseconds duration) = 0;
+};
+Timer& steady_timer();  // the real clock, std::this_thread::sleep_for
 
 }  // namespace dcvkit

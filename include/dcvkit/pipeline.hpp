@@ -57,6 +57,7 @@ struct PipelineOptions {
   bool retry_failed = false;             // start failed certificates again from where they failed
   bool overwrite_files = true;           // certificate files of a previous issuance are replaced
   const Clock* clock = nullptr;          // null: the system clock
+  Timer* timer = nullptr;                // waits between re-checks; null: steady_timer()
   // Called from worker threads, one call at a time: one line about a certificate's progress.
   std::function<void(const std::string& id, Stage stage, const std::string& detail)> on_progress;
   // Called from worker threads, one call at a time: something a person should see even without

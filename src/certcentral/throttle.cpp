@@ -6,20 +6,6 @@
 #include "dcvkit/certcentral_pacing.hpp"
 
 namespace dcvkit::certcentral {
-namespace {
-
-class SteadyTimer final : public Timer {
- public:
-  TimePoint now() override { return std::chrono::steady_clock::now(); }
-  void sleep_for(std::chrono::nanoseconds duration) override { std::this_thread::sleep_for(duration); }
-};
-
-}  // namespace
-
-Timer& steady_timer() {
-  static SteadyTimer timer;
-  return timer;
-}
 
 Throttle::Throttle(std::vector<RateWindow> windows, Timer& timer) : windows_(std::move(windows)), timer_(timer) {
   std::erase_if(windows_, [](const RateWindow& w) { return w.limit == 0 || w.period.count() <= 0; });

@@ -12,18 +12,44 @@ namespace {
 
 constexpr std::size_t kMaxHttpLoops = 16;
 
-// A name's DCV verdict and its CAA verdict come from different lookups (for HTTP names, different
-// threads): whichever lands second emits the name's one result.
-struct CaaJoin {
+// One caller's batch: its handler (called one result at a time) and how many of its names are
+// still out, so check() returns when the last is answered.
+struct Call {
+  explicit Call(const CheckService::AnsweredHandler& handler) : on_result(handler) {}
+  const CheckService::AnsweredHandler& on_result;
+  std::mutex m;
+  std::condition_variable drained;
+  std::size_t outstanding = 0;
+
+  void outstanding_add() {
+    std::lock_guard lock(m);
+    ++outstanding;
+  }
+  void emit(CheckResult r, const CheckRequest& asked) {
+    std::lock_guard lock(m);
+    on_result(std::move(r), asked);
+    if (--outstanding == 0) drained.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(m);
+    drained.wait(lock, [&] { return outstanding == 0; });
+  }
+};
+
+// A name in flight. Its DCV verdict and its CAA verdict come from different lookups (for HTTP
+// names, different threads): whichever lands second emits the name's one result.
+struct Pending {
+  CheckRequest request;
+  std::shared_ptr<Call> call;
+  bool caa_checked = false;
   std::mutex m;
   std::optional<CheckResult> result;
   std::optional<CaaVerdict> caa;
 };
 
-// What a lane is handed: a request, and for CAA whether this is the name's CAA lookup.
+// What a lane is handed: a name, and for CAA whether this is the name's CAA lookup.
 struct Work {
-  CheckRequest request;
-  std::shared_ptr<CaaJoin> join;  // null: CAA is not checked
+  std::shared_ptr<Pending> pending;
   bool caa_only = false;
 };
 
@@ -109,8 +135,8 @@ void drive(Probe& probe, RequestQueue& queue, std::size_t limit, Submit submit) 
 
 std::size_t share(std::size_t total, std::size_t parts) { return std::max<std::size_t>(1, (total + parts - 1) / parts); }
 
-// One method's side of the batch: its queue and the threads that run its probes, started when the
-// first request for the method arrives.
+// One method's side of the service: its queue and the threads that run its probes, started when
+// the first name for the method arrives.
 struct Lane {
   explicit Lane(std::size_t capacity) : queue(capacity) {}
   RequestQueue queue;
@@ -118,79 +144,81 @@ struct Lane {
   bool started = false;
 };
 
-class Batch {
+Result<std::string> normalized(const CheckRequest& request) {
+  NameRules rules;
+  rules.allow_wildcard = request.method == DcvMethod::Dns;
+  return normalize_dns_name(request.name, rules);
+}
+
+}  // namespace
+
+class CheckService::Lanes {
  public:
-  Batch(const CheckBatchOptions& options, const std::function<void(CheckResult)>& on_result)
-      : options_(options),
-        on_result_(on_result),
-        clock_(options.clock ? *options.clock : system_clock()),
-        limit_(std::max<std::size_t>(1, options.concurrency)),
+  explicit Lanes(CheckBatchOptions options)
+      : options_(std::move(options)),
+        clock_(options_.clock ? *options_.clock : system_clock()),
+        limit_(std::max<std::size_t>(1, options_.concurrency)),
         dns_(2 * limit_),
         http_(2 * limit_) {}
 
-  ~Batch() { finish(); }
-
-  // ca-rule: caa-every-name
-  // Hands a valid request to its method's lane, and its CAA lookup to the DNS lane, starting the
-  // lanes if need be.
-  Status route(CheckRequest request) {
-    const bool dns = request.method == DcvMethod::Dns;
-    Lane& lane = dns ? dns_ : http_;
-    if (auto st = start(lane); !st) return st;
-    std::shared_ptr<CaaJoin> join;
-    if (options_.caa.enabled) {
-      if (auto st = start(dns_); !st) return st;
-      join = std::make_shared<CaaJoin>();
-      dns_.queue.push(Work{request, join, true});
-    }
-    lane.queue.push(Work{std::move(request), std::move(join), false});
-    return {};
-  }
-
-  void emit(CheckResult r) {
-    std::lock_guard lock(out_);
-    on_result_(std::move(r));
-  }
-
-  // The DCV half of a name's result: emitted now, or kept for its CAA half.
-  void deliver(const std::shared_ptr<CaaJoin>& join, CheckResult r) {
-    if (!join) return emit(std::move(r));
-    std::unique_lock lock(join->m);
-    if (!join->caa) {
-      join->result = std::move(r);
-      return;
-    }
-    lock.unlock();
-    apply_caa(r, *join->caa);
-    emit(std::move(r));
-  }
-
-  void deliver(const std::shared_ptr<CaaJoin>& join, CaaVerdict v) {
-    std::unique_lock lock(join->m);
-    if (!join->result) {
-      join->caa = std::move(v);
-      return;
-    }
-    CheckResult r = std::move(*join->result);
-    lock.unlock();
-    apply_caa(r, v);
-    emit(std::move(r));
-  }
-
-  // Lets the lanes drain what they were given and waits for them.
-  void finish() {
+  ~Lanes() {
     for (Lane* lane : {&dns_, &http_}) {
       lane->queue.close();
       for (auto& t : lane->threads) t.join();
-      lane->threads.clear();
     }
   }
 
+  const CheckBatchOptions& options() const { return options_; }
+
+  // ca-rule: caa-every-name
+  // Hands a valid name to its method's lane, and its CAA lookup to the DNS lane, starting the
+  // lanes if need be.
+  Status route(const std::shared_ptr<Pending>& p) {
+    const bool dns = p->request.method == DcvMethod::Dns;
+    Lane& lane = dns ? dns_ : http_;
+    if (auto st = start(lane); !st) return st;
+    if (options_.caa.enabled) {
+      if (auto st = start(dns_); !st) return st;
+      p->caa_checked = true;
+    }
+    p->call->outstanding_add();
+    if (p->caa_checked) dns_.queue.push(Work{p, true});
+    lane.queue.push(Work{p, false});
+    return {};
+  }
+
  private:
+  // The DCV half of a name's result: emitted now, or kept for its CAA half.
+  static void deliver(const std::shared_ptr<Pending>& p, CheckResult r) {
+    if (!p->caa_checked) return p->call->emit(std::move(r), p->request);
+    std::unique_lock lock(p->m);
+    if (!p->caa) {
+      p->result = std::move(r);
+      return;
+    }
+    lock.unlock();
+    apply_caa(r, *p->caa);
+    p->call->emit(std::move(r), p->request);
+  }
+
+  static void deliver(const std::shared_ptr<Pending>& p, CaaVerdict v) {
+    std::unique_lock lock(p->m);
+    if (!p->result) {
+      p->caa = std::move(v);
+      return;
+    }
+    CheckResult r = std::move(*p->result);
+    lock.unlock();
+    apply_caa(r, v);
+    p->call->emit(std::move(r), p->request);
+  }
+
   Status start(Lane& lane) {
+    std::lock_guard lock(start_);
     if (lane.started) return {};
-    lane.started = true;
-    return &lane == &dns_ ? start_dns() : start_http();
+    auto st = &lane == &dns_ ? start_dns() : start_http();
+    if (st) lane.started = true;
+    return st;
   }
 
   Status start_dns() {
@@ -198,16 +226,16 @@ class Batch {
     if (!probe) return probe.error();
     dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
       drive(*p, dns_.queue, limit_, [&](Work w, const std::function<void()>& finished) {
+        const std::string& name = w.pending->request.name;
         if (w.caa_only) {
-          p->submit_caa(std::move(w.request.name), [this, join = w.join, finished](const CaaObservation& o) {
-            deliver(join, judge_caa(o, options_.caa.identities));
+          p->submit_caa(name, [this, pending = w.pending, finished](const CaaObservation& o) {
+            deliver(pending, judge_caa(o, options_.caa.identities));
             finished();
           });
           return;
         }
-        auto expected = w.request.expected;
-        p->submit(std::move(w.request.name), [this, expected, join = w.join, finished](const DnsObservation& o) {
-          deliver(join, judge_dns(o, *expected, clock_.now()));
+        p->submit(name, [this, pending = w.pending, finished](const DnsObservation& o) {
+          deliver(pending, judge_dns(o, *pending->request.expected, clock_.now()));
           finished();
         });
       });
@@ -233,9 +261,8 @@ class Batch {
     for (auto& probe : probes)
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
         drive(*p, http_.queue, limit, [&](Work w, const std::function<void()>& finished) {
-          auto expected = w.request.expected;
-          p->submit(std::move(w.request.name), [this, expected, join = w.join, finished](const HttpObservation& o) {
-            deliver(join, judge_http(o, *expected, clock_.now()));
+          p->submit(w.pending->request.name, [this, pending = w.pending, finished](const HttpObservation& o) {
+            deliver(pending, judge_http(o, *pending->request.expected, clock_.now()));
             finished();
           });
         });
@@ -243,23 +270,23 @@ class Batch {
     return {};
   }
 
-  const CheckBatchOptions& options_;
-  const std::function<void(CheckResult)>& on_result_;
+  const CheckBatchOptions options_;
   const Clock& clock_;
   const std::size_t limit_;
-  std::mutex out_;
+  std::mutex start_;
   Lane dns_, http_;
 };
 
-}  // namespace
+CheckService::CheckService(CheckBatchOptions options) : lanes_(std::make_unique<Lanes>(std::move(options))) {}
+CheckService::~CheckService() = default;
 
-Status run_check_batch(const CheckBatchOptions& options, const std::function<std::optional<CheckRequest>()>& next,
-                       const std::function<void(CheckResult)>& on_result) {
-  Batch batch(options, on_result);
+const CheckBatchOptions& CheckService::options() const { return lanes_->options(); }
+
+Status CheckService::check_each(const std::function<std::optional<CheckRequest>()>& next, const AnsweredHandler& on_result) {
+  auto call = std::make_shared<Call>(on_result);
+  Status status;
   while (auto request = next()) {
-    NameRules rules;
-    rules.allow_wildcard = request->method == DcvMethod::Dns;
-    auto name = normalize_dns_name(request->name, rules);
+    auto name = normalized(*request);
     if (!name) {
       CheckResult r;
       r.name = request->name;
@@ -267,14 +294,30 @@ Status run_check_batch(const CheckBatchOptions& options, const std::function<std
       r.code = name.error().code;
       r.message = name.error().message;
       r.hint = name.error().hint;
-      batch.emit(std::move(r));
+      call->outstanding_add();
+      call->emit(std::move(r), *request);
       continue;
     }
     request->name = std::move(*name);
-    if (auto st = batch.route(std::move(*request)); !st) return st;
+    auto pending = std::make_shared<Pending>();
+    pending->request = std::move(*request);
+    pending->call = call;
+    if (status = lanes_->route(pending); !status) break;
   }
-  batch.finish();
-  return {};
+  // The handler lives on the caller's stack: every name handed out is answered before returning.
+  call->wait();
+  return status;
+}
+
+Status CheckService::check(const std::function<std::optional<CheckRequest>()>& next,
+                           const std::function<void(CheckResult)>& on_result) {
+  return check_each(next, [&](CheckResult r, const CheckRequest&) { on_result(std::move(r)); });
+}
+
+Status run_check_batch(const CheckBatchOptions& options, const std::function<std::optional<CheckRequest>()>& next,
+                       const std::function<void(CheckResult)>& on_result) {
+  CheckService service(options);
+  return service.check(next, on_result);
 }
 
 }  // namespace dcvkit

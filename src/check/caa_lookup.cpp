@@ -42,9 +42,9 @@ void CaaLookup::step(const std::shared_ptr<Climb>& climb, const std::string& own
 
 void CaaLookup::get(const std::string& owner, std::function<void(const OwnerSet&)> then) {
   if (auto it = cache_.find(owner); it != cache_.end()) {
-    if (it->second->settled) return then(it->second->set);
-    it->second->waiters.push_back(std::move(then));
-    return;
+    if (!it->second->settled) return it->second->waiters.push_back(std::move(then));
+    if (still_fresh(it->second->settled_at)) return then(it->second->set);
+    cache_.erase(it);
   }
   if (cache_.size() >= kMaxCached) std::erase_if(cache_, [](const auto& kv) { return kv.second->settled; });
   auto e = std::make_shared<Entry>();
@@ -53,6 +53,7 @@ void CaaLookup::get(const std::string& owner, std::function<void(const OwnerSet&
   ask_(owner, [this, owner, e](const Reply& r, Security security, const std::string& why) {
     e->set = read(owner, r, security, why);
     e->settled = true;
+    e->settled_at = std::chrono::steady_clock::now();
     // A timeout may pass: later names ask again instead of inheriting it.
     if (e->set.error_code == "caa.lookup_failed" && !r.message)
       if (auto it = cache_.find(owner); it != cache_.end() && it->second == e) cache_.erase(it);

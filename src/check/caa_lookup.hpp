@@ -1,8 +1,9 @@
 // The CAA climb (RFC 8659 3): from the name towards the root, the first non-empty CAA set. Each
 // owner's answer is kept for the batch, so 10,000 names under one zone cost one lookup of the
-// zone and its parents, not 10,000 climbs. CNAMEs are followed by the resolver, as RFC 8659 says.
+// zone and its parents, not 10,000 climbs (for kLookupMaxAge: a run's later re-checks ask again). CNAMEs are followed by the resolver, as RFC 8659 says.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,7 @@ class CaaLookup {
   };
   struct Entry {
     bool settled = false;
+    std::chrono::steady_clock::time_point settled_at;
     OwnerSet set;
     std::vector<std::function<void(const OwnerSet&)>> waiters;
   };

@@ -12,6 +12,7 @@ std::string parent_of(const std::string& name) {
 
 struct ZoneServerCache::Entry {
   bool settled = false;
+  std::chrono::steady_clock::time_point settled_at;
   ZoneServers result;
   std::vector<std::function<void(const ZoneServers&)>> waiters;
   std::vector<std::string> ns_names;                          // sorted
@@ -52,9 +53,9 @@ ZoneServerCache::~ZoneServerCache() = default;
 
 void ZoneServerCache::get(std::string_view zone, std::function<void(const ZoneServers&)> then) {
   if (auto it = entries_.find(zone); it != entries_.end()) {
-    if (it->second->settled) then(it->second->result);
-    else it->second->waiters.push_back(std::move(then));
-    return;
+    if (!it->second->settled) return it->second->waiters.push_back(std::move(then));
+    if (still_fresh(it->second->settled_at)) return then(it->second->result);
+    entries_.erase(it);
   }
   auto e = std::make_shared<Entry>();
   e->waiters.push_back(std::move(then));
@@ -128,6 +129,7 @@ void ZoneServerCache::finish(const std::string& zone, const std::shared_ptr<Entr
 
 void ZoneServerCache::settle(const std::string& zone, const std::shared_ptr<Entry>& e, ZoneServers result) {
   e->settled = true;
+  e->settled_at = std::chrono::steady_clock::now();
   e->result = std::move(result);
   e->addresses.clear();
   auto waiters = std::move(e->waiters);

@@ -3,6 +3,7 @@
 // Concurrent requests for a zone still being looked up wait for that one lookup.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +14,14 @@
 #include "check/dns_query_loop.hpp"
 
 namespace dcvkit::dns {
+
+// How long a looked-up delegation or CAA set is reused. A check service lives for a whole run and
+// re-checks failing names for minutes: a zone delegated or a CAA record fixed meanwhile is seen at
+// the next look-up after this, as the CA sees it at order time.
+inline constexpr std::chrono::seconds kLookupMaxAge{60};
+inline bool still_fresh(std::chrono::steady_clock::time_point settled_at) {
+  return std::chrono::steady_clock::now() - settled_at < kLookupMaxAge;
+}
 
 // "a.b.c" -> "b.c"; "" for a single label (the climb stops below the root).
 std::string parent_of(const std::string& name);

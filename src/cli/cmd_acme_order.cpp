@@ -128,13 +128,13 @@ int cmd_acme_order(int argc, char** argv) {
   };
   auto issued = acme::issue_certificate(*session->client, request);
   if (!issued) return out.fail(issued.error());
-  auto files = write_chain(issued->chain, dir.dir, dir.force);
-  if (!files) return out.fail(files.error());
-  const Delivery delivered{issued->chain, *files};
+  const DeliveryOrder order{"dcvkit acme order --order-url " + issued->order_url + " (with the same options)", ""};
+  auto delivered = deliver_chain(issued->pems, issued->expected, dir.dir, dir.force, order, system_clock().now());
+  if (!delivered) return out.fail(delivered.error());
   if (out.json()) {
-    out.print(result_json(*issued, delivered, key_file));
+    out.print(result_json(*issued, *delivered, key_file));
   } else {
-    print_delivery(delivered);
+    print_delivery(*delivered);
     if (!key_file.empty()) std::cout << "  " << key_file << " (the private key, mode 0600)\n";
   }
   return kExitOk;

@@ -4,12 +4,12 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include "cli/check_input.hpp"
 #include "cli/check_network.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "dcvkit/check_recheck.hpp"
 #include "dcvkit/check_report.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/names.hpp"
@@ -97,68 +97,49 @@ int cmd_check(int argc, char** argv) {
 
   const bool live = !out.json() && ::isatty(STDERR_FILENO);
   const auto started = SteadyClock::now();
-  const auto give_up = started + std::chrono::seconds(*deadline_s);
-  std::vector<CheckRequest> pending;  // --watch: the failing ones, for the next round
   std::vector<CheckResult> kept, failures;
   CheckSummary summary;
-  int round = 1;
+  std::size_t seen = 0, seen_passed = 0;  // in the current round, for the progress line
+  int shown_round = 1;
   auto last_draw = SteadyClock::now();
 
-  std::function<std::optional<CheckRequest>()> source = [&] { return (*input)->next(); };
-  for (std::chrono::seconds backoff(2);; backoff = std::min(backoff * 2, std::chrono::seconds(60)), ++round) {
-    std::vector<CheckRequest> retry;
-    std::map<std::pair<std::string, int>, CheckRequest> asked;  // --watch: to find the request of a failure
-    std::size_t done = 0;
-    std::function<std::optional<CheckRequest>()> feed = [&]() -> std::optional<CheckRequest> {
-      auto r = source();
-      if (r && watch) {
-        // Results carry the normalised name: remember the request under it.
-        auto canonical = normalize_dns_name(r->name);
-        asked.emplace(std::pair{canonical ? *canonical : r->name, static_cast<int>(r->method)}, *r);
-      }
-      return r;
-    };
-    CheckSummary this_round;
-    auto status = run_check_batch(batch, feed, [&](const CheckResult& r) {
-      ++done;
-      this_round.add(r);
-      const bool last_chance = !watch || SteadyClock::now() + backoff > give_up;
-      if (!r.ok && watch && !last_chance) {
-        if (auto it = asked.find({r.name, static_cast<int>(r.method)}); it != asked.end()) retry.push_back(it->second);
-      }
-      if (r.ok || last_chance) {
-        summary.add(r);
-        if (!r.ok && failures.size() < kFailuresListed) failures.push_back(r);
-        if (keep_results) kept.push_back(r);
-        if (report && report_status) report_status = report->add(r);
-      }
-      if (jsonl) {
-        auto j = result_json(r);
-        if (watch) j["round"] = round;
-        out.print(j);
-      }
-      if (live && SteadyClock::now() - last_draw > std::chrono::milliseconds(100)) {
-        last_draw = SteadyClock::now();
-        std::cerr << "\r" << (watch ? "round " + std::to_string(round) + ": " : "") << done;
-        if ((*input)->total() && round == 1) std::cerr << "/" << *(*input)->total();
-        std::cerr << " checked, " << this_round.passed << " pass, " << this_round.total - this_round.passed << " fail " << std::flush;
-      }
-    });
+  RecheckOptions recheck;
+  if (watch) recheck.deadline = std::chrono::seconds(*deadline_s);
+  RecheckCallbacks callbacks;
+  callbacks.on_seen = [&](const CheckResult& r, int round) {
+    if (round != shown_round) seen = seen_passed = 0, shown_round = round;
+    ++seen;
+    seen_passed += r.ok ? 1 : 0;
+    if (jsonl) {
+      auto j = result_json(r);
+      if (watch) j["round"] = round;
+      out.print(j);
+    }
+    if (live && SteadyClock::now() - last_draw > std::chrono::milliseconds(100)) {
+      last_draw = SteadyClock::now();
+      std::cerr << "\r" << (watch ? "round " + std::to_string(round) + ": " : "") << seen;
+      if ((*input)->total() && round == 1) std::cerr << "/" << *(*input)->total();
+      std::cerr << " checked, " << seen_passed << " pass, " << seen - seen_passed << " fail " << std::flush;
+    }
+  };
+  callbacks.on_result = [&](const CheckResult& r, int, bool final) {
+    if (!final) return;
+    summary.add(r);
+    if (!r.ok && failures.size() < kFailuresListed) failures.push_back(r);
+    if (keep_results) kept.push_back(r);
+    if (report && report_status) report_status = report->add(r);
+  };
+  callbacks.on_wait = [&](const RecheckWait& w) {
     if (live) std::cerr << "\r" << std::string(70, ' ') << "\r";
-    if (!status) return out.fail(status.error());
-    if ((*input)->error()) return out.fail(*(*input)->error());
-    if (retry.empty()) break;
     if (!out.json())
-      std::cerr << "round " << round << ": " << retry.size() << " names still failing; checking again in " << backoff.count()
-                << " s\n";
-    std::this_thread::sleep_for(backoff);
-    pending = std::move(retry);
-    std::size_t next_pending = 0;
-    source = [&pending, next_pending]() mutable -> std::optional<CheckRequest> {
-      if (next_pending >= pending.size()) return std::nullopt;
-      return pending[next_pending++];
-    };
-  }
+      std::cerr << "round " << w.round << ": " << w.failing << " names still failing (" << w.example->code
+                << "); checking again in " << w.delay.count() / 1000 << " s\n";
+  };
+  CheckService service(batch);
+  auto ended = recheck_until(service, [&] { return (*input)->next(); }, recheck, callbacks);
+  if (live) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  if (!ended) return out.fail(ended.error());
+  if ((*input)->error()) return out.fail(*(*input)->error());
   summary.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
   if (report) {

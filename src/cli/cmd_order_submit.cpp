@@ -131,7 +131,16 @@ std::optional<int> precheck(const cxxopts::ParseResult& args, const OrderRequest
   }
   CheckBatchOptions batch;
   if (auto ok = apply_check_network_options(args, batch, "check-timeout"); !ok) return out.fail(ok.error());
-  auto results = precheck_names(order.names(), method, expected, batch);
+  RecheckOptions recheck;
+  const auto deadline = parse_duration(args["check-deadline"].as<std::string>());
+  if (!deadline)
+    return out.fail(usage_error("--check-deadline: give a duration like 0s, 90s or 10m", "0s checks once"));
+  recheck.deadline = std::chrono::seconds(*deadline);
+  auto results = precheck_names(order.names(), method, expected, batch, recheck, [&](const RecheckWait& w) {
+    if (!out.json())
+      std::cerr << "dcvkit: precheck: " << w.failing << " names still failing (" << w.example->code
+                << "); checking again in " << w.delay.count() / 1000 << " s\n";
+  });
   if (!results) return out.fail(results.error());
   std::vector<const CheckResult*> failed;
   for (const auto& r : *results)
@@ -244,6 +253,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("token", "A token you published, repeatable: its window is checked (and with the AuthKey, that it fits the CSR)",
        cxxopts::value<std::vector<std::string>>(), "T")
       ("precheck", "Check every name the way the CA will first; refuse to order when one fails (exit 10)")
+      ("check-deadline", "With --precheck: re-check failing names this long before refusing", cxxopts::value<std::string>()->default_value("0s"), "DURATION")
       ("json", "Print one JSON object");
   add_out_dir_options(options);
   add_csr_form_options(options);

@@ -46,13 +46,8 @@ void print_order(const certcentral::OrderInfo& o) {
 
 Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
                          std::int64_t order_id) {
-  auto chain = verify_chain(pems, expected, system_clock().now());
-  // The CA issued (and was paid): whatever failed, what it sent is kept, never under a name a
-  // server would load.
-  if (!chain) return keep_refused_chain(chain.error(), pems, out.dir, order_id);
-  auto files = write_chain(*chain, out.dir, out.force);
-  if (!files) return files.error();
-  return Delivery{std::move(*chain), std::move(*files)};
+  const DeliveryOrder order{"dcvkit order download " + std::to_string(order_id) + " --out-dir " + (out.dir.empty() ? "." : out.dir), ""};
+  return deliver_chain(pems, expected, out.dir, out.force, order, system_clock().now());
 }
 
 Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,

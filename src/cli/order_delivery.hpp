@@ -26,14 +26,9 @@ OutDir out_dir_from(const cxxopts::ParseResult& args);
 nlohmann::json order_json(const certcentral::OrderInfo& order);  // no CSR
 void print_order(const certcentral::OrderInfo& order);
 
-struct Delivery {
-  VerifiedChain chain;
-  ChainFiles files;
-};
+using Delivery = ChainDelivery;
 
-// Verifies `pems` (any order) against `expected`, then writes the set. When verification fails
-// the certificates are kept as DIR/received-unverified.pem and the error says so, what failed,
-// and how to fetch them again (order `order_id`).
+// deliver_chain into --out-dir; a refused chain's hint fetches order `order_id` again.
 Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
                          std::int64_t order_id);
 // GET .../download/format/pem_all, then deliver().

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "dcvkit/check_batch.hpp"
+#include "dcvkit/check_recheck.hpp"
 
 namespace dcvkit::cli {
 
-// Every name's verdict, in the order of `names`.
+// Every name's final verdict (re-checked as `recheck` says), in the order of `names`.
 Result<std::vector<CheckResult>> precheck_names(const std::vector<std::string>& names, DcvMethod method,
                                                 const std::shared_ptr<const TokenExpectation>& expected,
-                                                const CheckBatchOptions& options);
+                                                const CheckBatchOptions& options, const RecheckOptions& recheck,
+                                                const std::function<void(const RecheckWait&)>& on_wait = {});
 
 }  // namespace dcvkit::cli

@@ -13,6 +13,7 @@
 #include "dcvkit/cert_chain.hpp"
 #include "dcvkit/certcentral_issuance.hpp"
 #include "dcvkit/check_batch.hpp"
+#include "dcvkit/check_recheck.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/plan.hpp"
@@ -57,33 +58,43 @@ bool written_from(const std::string& path, const std::set<std::string>& ledger_c
 }  // namespace
 
 Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
-                                         UnixSeconds now) {
-  auto csr = load_csr_file(entry.csr_path);
-  if (!csr) return csr.error();
+                                         UnixSeconds now, const CsrText* csr) {
+  std::optional<CsrText> read;
+  if (!csr) {
+    auto loaded = load_csr_file(entry.csr_path);
+    if (!loaded) return loaded.error();
+    csr = &read.emplace(std::move(*loaded));
+  }
   auto key = csr_public_key_der(csr->bytes);
   if (!key) return key.error();
   auto pems = split_pem_certificates(entry.chain_pem);
   if (!pems) return pems.error();
-  auto verified = verify_chain(*pems, ChainExpectation{*key, spec.names}, now);
-  if (!verified) {
-    // Issued and paid: the chain stays in the ledger whatever happens; a copy next to where the
-    // files would go lets a person look at it without the ledger.
-    Error e = keep_refused_chain(verified.error(), *pems, spec.out_dir, entry.order_id, "the ledger");
-    e.message = "order " + std::to_string(entry.order_id) + " was issued, but " + e.message;
+  const DeliveryOrder order{"dcvkit order download " + std::to_string(entry.order_id) + " --out-dir " +
+                                (spec.out_dir.empty() ? "." : spec.out_dir),
+                            "the ledger"};
+  auto delivered = deliver_chain(*pems, ChainExpectation{*key, spec.names}, spec.out_dir, overwrite, order, now);
+  if (!delivered) {
+    Error e = delivered.error();
+    if (e.kind == ErrorKind::CertVerify)
+      e.message = "order " + std::to_string(entry.order_id) + " was issued, but " + e.message;
     return e;
   }
-  if (auto st = prepare_chain_dir(spec.out_dir, overwrite); !st) return st.error();
-  const ChainFiles files = chain_files_in(spec.out_dir);
-  // A run killed while writing these left temporary files: they go before the files are rewritten.
-  for (const auto* path : {&files.cert, &files.chain, &files.fullchain, &files.root}) remove_staged_leftovers(*path);
-  auto written = write_chain(*verified, spec.out_dir, overwrite);
-  if (!written) return written.error();
-  return verified;
+  return std::move(delivered->chain);
 }
 
 CertificateJob::CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
-                               certcentral::Client& client, PublisherCache& publishers)
-    : ledger_(ledger), spec_(spec), options_(options), client_(client), publishers_(publishers) {}
+                               certcentral::Client& client, PublisherCache& publishers, CheckService& checks)
+    : ledger_(ledger), spec_(spec), options_(options), client_(client), publishers_(publishers), checks_(checks) {}
+
+Result<const CsrText*> CertificateJob::csr() const {
+  if (!csr_ || csr_read_from_ != entry_.csr_path) {
+    auto loaded = load_csr_file(entry_.csr_path);
+    if (!loaded) return loaded.error();
+    csr_ = std::move(*loaded);
+    csr_read_from_ = entry_.csr_path;
+  }
+  return &*csr_;
+}
 
 UnixSeconds CertificateJob::now() const { return (options_.clock ? *options_.clock : system_clock()).now(); }
 
@@ -220,14 +231,14 @@ bool CertificateJob::token_usable() const {
 Status CertificateJob::make_token() {
   did_work_ = true;
   if (token_usable()) return ledger_.record_token(spec_.id, entry_.token, entry_.token_time);
-  auto csr = load_csr_file(entry_.csr_path);
+  auto csr = this->csr();
   if (!csr) return csr.error();
   const UnixSeconds at = now() - options_.token_skew;
   if (!options_.token_engine)
     return make_error(ErrorKind::Internal, "run.no_auth_key", "no AuthKey to make request tokens with", "");
   auto engine = options_.token_engine->clone();
   if (!engine) return engine.error();
-  auto token = engine->compute(csr->bytes, at);
+  auto token = engine->compute((*csr)->bytes, at);
   if (!token) return token.error();
   progress(Stage::TokenReady, "token dated " + std::to_string(at));
   return ledger_.record_token(spec_.id, *token, at);
@@ -255,53 +266,51 @@ Status CertificateJob::publish() {
 Status CertificateJob::check() {
   did_work_ = true;
   auto expected = TokenExpectation::exact({entry_.token});
-  std::set<std::string> failing(spec_.names.begin(), spec_.names.end());
-  const auto started = std::chrono::steady_clock::now();
-  const auto deadline = started + options_.check_deadline;
-  auto delay = std::chrono::milliseconds(1000);
-  CheckResult last_failure;
-  for (;;) {
-    std::vector<std::string> todo(failing.begin(), failing.end());
-    std::size_t next = 0;
-    auto st = run_check_batch(
-        options_.check,
-        [&]() -> std::optional<CheckRequest> {
-          if (next == todo.size()) return std::nullopt;
-          return CheckRequest{todo[next++], spec_.method, expected};
-        },
-        [&](CheckResult r) {
-          if (r.ok) failing.erase(r.name);
-          else last_failure = std::move(r);
-        });
-    if (!st) return st;
-    if (failing.empty()) break;
-    if (const auto now = std::chrono::steady_clock::now(); now + delay > deadline) {
-      // The time that passed, from the clock: the next try would fall after the deadline, so the
-      // check stops before the deadline itself has passed.
-      char elapsed[32];
-      std::snprintf(elapsed, sizeof elapsed, "%.1f", std::chrono::duration<double>(now - started).count());
-      return make_error(ErrorKind::CheckFailed, last_failure.code,
-                        last_failure.name + ": " + last_failure.message + " (still failing after " + elapsed +
-                            " s; the next try would pass the check deadline of " +
-                            std::to_string(options_.check_deadline.count()) + " s)",
-                        last_failure.hint);
-    }
-    progress(Stage::Published, std::to_string(failing.size()) + " name(s) not visible yet (" + last_failure.code + ")");
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(30000));
+  std::size_t next = 0;
+  RecheckOptions recheck;
+  recheck.deadline = options_.check_deadline;
+  recheck.first_delay = std::chrono::milliseconds(1000);
+  recheck.max_delay = std::chrono::milliseconds(30000);
+  recheck.timer = options_.timer;
+  std::optional<CheckResult> failure;  // the most informative reason among the names left failing
+  RecheckCallbacks callbacks;
+  callbacks.on_result = [&](const CheckResult& r, int, bool final) {
+    if (final && !r.ok && (!failure || reason_rank(r.code) > reason_rank(failure->code))) failure = r;
+  };
+  callbacks.on_wait = [&](const RecheckWait& w) {
+    progress(Stage::Published, std::to_string(w.failing) + " name(s) not visible yet (" + w.example->code + ")");
+  };
+  auto ended = recheck_until(
+      checks_,
+      [&]() -> std::optional<CheckRequest> {
+        if (next == spec_.names.size()) return std::nullopt;
+        return CheckRequest{spec_.names[next++], spec_.method, expected};
+      },
+      recheck, callbacks);
+  if (!ended) return ended.error();
+  if (failure) {
+    // The time that passed, from the timer: the next try would fall after the deadline, so the
+    // check stops before the deadline itself has passed.
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1f", ended->elapsed_seconds);
+    return make_error(ErrorKind::CheckFailed, failure->code,
+                      failure->name + ": " + failure->message + " (still failing after " + elapsed +
+                          " s; the next try would pass the check deadline of " +
+                          std::to_string(options_.check_deadline.count()) + " s)",
+                      failure->hint);
   }
   progress(Stage::Checked, "every name passes");
   return ledger_.record_checked(spec_.id, nlohmann::json{{"names", spec_.names.size()}}.dump());
 }
 
 Result<certcentral::OrderRequest> CertificateJob::order_request() const {
-  auto csr = load_csr_file(entry_.csr_path);
+  auto csr = this->csr();
   if (!csr) return csr.error();
   certcentral::OrderRequest r;
   r.product = spec_.product;
   r.common_name = spec_.names.front();
   r.dns_names.assign(spec_.names.begin() + 1, spec_.names.end());
-  r.csr = csr->bytes;  // the bytes the token was made from
+  r.csr = (*csr)->bytes;  // the bytes the token was made from
   r.dcv_method = std::string(api_name(spec_.method));
   r.validity_days = spec_.validity_days;
   return r;
@@ -400,7 +409,9 @@ Status CertificateJob::take_chain(std::int64_t order_id, std::int64_t certificat
 
 Status CertificateJob::write_files() {
   did_work_ = true;
-  auto verified = write_ledger_chain(entry_, spec_, options_.overwrite_files, now());
+  auto csr = this->csr();
+  if (!csr) return csr.error();
+  auto verified = write_ledger_chain(entry_, spec_, options_.overwrite_files, now(), *csr);
   if (!verified) return verified.error();
   added_names_ = verified->added_names;
   progress(Stage::Written, spec_.out_dir + (added_names_.empty() ? "" : " (the CA added " + added_names_.front() + ")"));

@@ -3,9 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "dcvkit/cert_chain.hpp"
 #include "dcvkit/certcentral.hpp"
+#include "dcvkit/check_batch.hpp"
+#include "dcvkit/csr.hpp"
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/pipeline.hpp"
@@ -14,13 +18,15 @@
 namespace dcvkit::pipeline {
 
 // The chain kept in the ledger, verified against the entry's CSR and names, written as files.
+// `csr`: the entry's CSR when the caller has read it already; null: read from entry.csr_path.
 Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const ManifestEntry& spec, bool overwrite,
-                                         UnixSeconds now);
+                                         UnixSeconds now, const CsrText* csr = nullptr);
 
 class CertificateJob {
  public:
+  // `publishers` and `checks` are the run's, shared by every certificate.
   CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client,
-                 PublisherCache& publishers);
+                 PublisherCache& publishers, CheckService& checks);
   PipelineResult run();
 
  private:
@@ -38,6 +44,8 @@ class CertificateJob {
   Status finish();
 
   Status reload();
+  // The entry's CSR, read once per certificate: the token, the order and the chain check use it.
+  Result<const CsrText*> csr() const;
   bool token_usable() const;
   Result<certcentral::OrderRequest> order_request() const;
   void progress(Stage stage, const std::string& detail) const;
@@ -49,7 +57,10 @@ class CertificateJob {
   const PipelineOptions& options_;
   certcentral::Client& client_;
   PublisherCache& publishers_;
+  CheckService& checks_;
   LedgerEntry entry_;
+  mutable std::optional<CsrText> csr_;
+  mutable std::string csr_read_from_;
   Stage failing_ = Stage::New;  // the stage being worked towards (for the failure record)
   bool did_work_ = false;
   std::vector<std::string> added_names_;  // names the CA added on its own to the leaf written in this run

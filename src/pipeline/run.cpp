@@ -107,6 +107,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
     return std::move(*spec);
   };
   pipeline::PublisherCache publishers;  // one publisher per distinct spec, for the whole run
+  CheckService checks(options.check);   // one set of event loops and caches, for the whole run
   auto worker = [&] {
     auto client = shared.make_client();
     if (!client) {
@@ -115,7 +116,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
       return;
     }
     while (auto spec = take()) {
-      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client, publishers).run();
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client, publishers, checks).run();
       record(r, *spec);
       if (stops_the_run(r)) fail_run(stop_error(r));
     }

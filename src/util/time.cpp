@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 namespace dcvkit {
 namespace {
@@ -50,6 +51,21 @@ UnixSeconds SystemClock::now() const {
 const Clock& system_clock() {
   static const SystemClock clock;
   return clock;
+}
+
+namespace {
+
+class SteadyTimer final : public Timer {
+ public:
+  TimePoint now() override { return std::chrono::steady_clock::now(); }
+  void sleep_for(std::chrono::nanoseconds duration) override { std::this_thread::sleep_for(duration); }
+};
+
+}  // namespace
+
+Timer& steady_timer() {
+  static SteadyTimer timer;
+  return timer;
 }
 
 bool is_valid_civil(const CivilTime& t) {

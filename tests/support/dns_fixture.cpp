@@ -112,6 +112,20 @@ DnsFixture::DnsFixture() {
   relay2_ = std::make_unique<UdpRelay>("127.0.0.3", ns_port_, ns2_->port());
 }
 
+DnsFixture& DnsFixture::shared() {
+  static std::unique_ptr<DnsFixture> fixture;
+  static std::string failure;
+  if (!fixture && failure.empty()) {
+    try {
+      fixture = std::make_unique<DnsFixture>();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  }
+  if (!fixture) throw std::runtime_error("DNS fixture did not start: " + failure);
+  return *fixture;
+}
+
 DnsProbeOptions DnsFixture::probe_options(int timeout_ms, std::size_t max_in_flight) const {
   DnsProbeOptions o;
   o.resolver = HostPort{resolver_->address(), resolver_->port()};

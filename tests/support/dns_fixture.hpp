@@ -70,6 +70,9 @@ class FilteringResolver {
 class DnsFixture {
  public:
   DnsFixture();  // starts the three servers; throws if one does not come up
+  // One for the whole test program, started on first use; a start that failed is reported by every
+  // later call at once instead of being retried (20 s each).
+  static DnsFixture& shared();
 
   // Options that point a DnsProbe at this world.
   DnsProbeOptions probe_options(int timeout_ms = 2000, std::size_t max_in_flight = 200) const;

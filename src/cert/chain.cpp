@@ -365,7 +365,7 @@ Result<std::string> write_received_unverified(const std::vector<std::string>& pe
 }
 
 Error keep_refused_chain(Error failed, const std::vector<std::string>& pems, const std::string& dir,
-                         std::int64_t order_id, std::string_view also) {
+                         std::string_view fetch_again, std::string_view also) {
   const std::string in_also = also.empty() ? "" : std::string(also) + " and ";
   if (auto kept = write_received_unverified(pems, dir))
     failed.message += "; nothing was installed: the certificates as received are in " + in_also + *kept +
@@ -375,8 +375,8 @@ Error keep_refused_chain(Error failed, const std::vector<std::string>& pems, con
                       kept.error().message + ")";
   else
     failed.message += "; nothing was installed, and the certificates as received could not be kept: " + kept.error().message;
-  failed.hint = "the certificate is issued and paid for: look at what failed, then fetch it again with dcvkit order download " +
-                std::to_string(order_id) + " --out-dir " + (dir.empty() ? "." : dir) + " (or ask the CA to reissue it)";
+  failed.hint = "the certificate is issued and paid for: look at what failed, then fetch it again with " +
+                std::string(fetch_again) + " (or ask the CA to reissue it)";
   return failed;
 }
 
