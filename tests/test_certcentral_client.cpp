@@ -209,6 +209,26 @@ TEST(CertCentralClient, CheckDcvNotYetValidatedIsAnAnswer) {
   EXPECT_EQ(api.client->check_dcv(3).error().code, "api.not_found.order");
 }
 
+// The documented dns-txt-token answer of check-dcv (CertCentral API, "DV SSL: Check DCV"): JSON
+// with dns_name_validations for every checked name, whatever their state.
+TEST(CertCentralIssuance, PerNameStatesOfCheckDcvSayWhatIsMissing) {
+  FakeApi api([](const HttpRequest& r) {
+    if (r.path == "/order/certificate/8/check-dcv")
+      return reply(200, R"({"order_status":"pending","dcv_status":"pending","dns_name_validations":[)"
+                        R"({"dns_name":"shop.example.test","status":"approved"},)"
+                        R"({"dns_name":"www.shop.example.test","status":"pending"}]})");
+    return reply(200, R"({"id":8,"status":"pending","certificate":{"common_name":"shop.example.test"}})");
+  });
+  auto state = check_pending_once(*api.client, 8);
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_FALSE(state->issued());
+  ASSERT_EQ(state->names.size(), 2u);
+  EXPECT_EQ(state->names[1].dns_name, "www.shop.example.test");
+  EXPECT_EQ(state->names[1].status, "pending");
+  EXPECT_EQ(state->reason, "not validated yet: www.shop.example.test (pending)");
+  EXPECT_NE(not_issued_error(8, *state, "h").message.find("www.shop.example.test (pending)"), std::string::npos);
+}
+
 TEST(CertCentralIssuance, WaitsWithBackoffUntilIssued) {
   int checks = 0;
   FakeApi api([&](const HttpRequest& r) {

@@ -111,10 +111,17 @@ struct OrderList {
   std::int64_t total = 0, limit = 0, offset = 0;
 };
 
+// One name's DCV state as check-dcv lists it (dns_name_validations: dns-txt-token orders).
+struct NameValidation {
+  std::string dns_name;
+  std::string status;  // "approved", "pending", ...
+};
+
 struct DcvCheck {
   std::string order_status;             // "issued", "pending", ...
   std::string dcv_status;               // "complete", ...
   std::int64_t certificate_id = 0;
+  std::vector<NameValidation> names;    // dns_name_validations, when the answer lists them
   // The names did not validate (400 invalid_dns_txt / file_random_value_not_found, or
   // auth_key_not_setup: no AuthKey to check tokens against): that code, and the API's message
   // saying why ("www.example.com: token.expired: ..."). Empty otherwise.

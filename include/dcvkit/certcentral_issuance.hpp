@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "dcvkit/certcentral.hpp"
 
@@ -16,6 +17,7 @@ struct PendingState {
   std::string status;               // the order's status ("pending", "issued", "canceled", ...)
   std::string reason;               // why it is not issued: the names that failed, and how
   std::string failure_code;         // check-dcv's code: invalid_dns_txt, file_random_value_not_found, auth_key_not_setup
+  std::vector<NameValidation> names;  // check-dcv's per-name states (dns-txt-token), when it lists them
   bool final = false;               // canceled, rejected, revoked, expired: waiting will not help
   std::chrono::milliseconds next_check{0};  // while waiting: the pause before the next check
   bool issued() const { return certificate_id != 0; }

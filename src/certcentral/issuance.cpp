@@ -7,6 +7,15 @@ namespace {
 
 bool final_status(const std::string& s) { return s == "canceled" || s == "rejected" || s == "revoked" || s == "expired"; }
 
+// What check-dcv's per-name list says is missing: "not validated yet: a.example (pending), ...".
+std::string names_reason(const std::vector<NameValidation>& names) {
+  std::string waiting;
+  for (const auto& n : names)
+    if (n.status != "approved" && n.status != "complete" && n.status != "valid")
+      waiting += (waiting.empty() ? "" : ", ") + n.dns_name + " (" + (n.status.empty() ? "no status" : n.status) + ")";
+  return waiting.empty() ? "" : "not validated yet: " + waiting;
+}
+
 }  // namespace
 
 Result<PendingState> check_pending_once(Client& client, std::int64_t order_id) {
@@ -20,6 +29,8 @@ Result<PendingState> check_pending_once(Client& client, std::int64_t order_id) {
   }
   state.reason = dcv->failure_reason;
   state.failure_code = dcv->failure_code;
+  state.names = dcv->names;
+  if (state.reason.empty()) state.reason = names_reason(dcv->names);
   if (!dcv->failure_code.empty()) {
     state.status = "pending";
     return state;

@@ -155,6 +155,10 @@ Result<DcvCheck> parse_dcv_check(std::string_view body) {
   d.order_status = str(j, "order_status");
   d.dcv_status = str(j, "dcv_status");
   d.certificate_id = num(j, "certificate_id");
+  const json& names = member(j, "dns_name_validations");
+  if (names.is_array())
+    for (const json& n : names)
+      if (n.is_object()) d.names.push_back(NameValidation{str(n, "dns_name"), str(n, "status")});
   return d;
 }
 

@@ -76,12 +76,18 @@ int report_not_issued(const Output& out, std::int64_t order_id, const certcentra
     extra["status"] = state.status;
     extra["issued"] = false;
     extra["reason"] = state.reason;
+    if (!state.names.empty()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& n : state.names) names.push_back({{"dns_name", n.dns_name}, {"status", n.status}});
+      extra["dns_name_validations"] = names;  // as check-dcv listed them
+    }
     extra["error"] = {{"code", e.code}, {"message", e.message}, {"hint", e.hint}};
     out.print(extra);
     return kExitNotIssued;
   }
   std::cout << "Order " << order_id << ": " << shown(state.status) << "\n";
   if (!state.reason.empty()) std::cout << "  why: " << shown(state.reason) << "\n";
+  for (const auto& n : state.names) std::cout << "  " << shown(n.dns_name) << ": " << shown(n.status) << "\n";
   return Output(false).fail(e);
 }
 
