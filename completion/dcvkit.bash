@@ -10,8 +10,10 @@ _dcvkit_names_opts="--name --names-file"
 _dcvkit_acme_opts="--directory --account-key --ca-bundle --request-timeout -v --verbose"
 _dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses --caa-identity
   --no-caa --dnssec --trust-anchor --no-dnssec"
+# The options that choose a publish provider, one per provider of the registry (docs/providers.md).
+_dcvkit_provider_opts="--webroot --webroot-map --server --powerdns --hook --print"
 _dcvkit_publish_opts="--token --concurrency --json --jsonl --csr --method --dns-at --hook-timeout --zone
-  --tsig-key-file --ttl --update-timeout --tcp --webroot --webroot-map --server --hook --print"
+  --tsig-key-file --ttl --update-timeout --tcp --powerdns-key-file --server-id --hook-style $_dcvkit_provider_opts"
 
 # The options of one subcommand ("token new"), --help included.
 _dcvkit_options() {
@@ -52,7 +54,7 @@ _dcvkit_options() {
 # What may follow an option that takes a value: "file", "dir", a word list, or "value" (free text).
 _dcvkit_value_kind() {
   case $2 in
-    --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | \
+    --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | --powerdns-key-file | \
       --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor | --account-key | \
       --eab-hmac-key-file | --cert) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
@@ -66,6 +68,7 @@ _dcvkit_value_kind() {
     --key-type) echo "words rsa2048 rsa3072 rsa4096 p256 p384" ;;
     --dns-at) echo "words dnsauth apex" ;;
     --print) echo "words zone nsupdate" ;;
+    --hook-style) echo "words dcvkit certbot dehydrated dehydrated-chain lego-exec lego-exec-raw" ;;
     --api-url) echo "words us eu" ;;
     --directory) echo "words letsencrypt letsencrypt-staging digicert zerossl google jprs" ;;
     --account-key-type) echo "words es256 rs256" ;;
@@ -74,7 +77,7 @@ _dcvkit_value_kind() {
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
-      --zone | --ttl | --dns-timeout | --update-timeout | --server | --hook | --resolver | --ns-port | --http-port | --https-port | \
+      --zone | --ttl | --dns-timeout | --update-timeout | --server | --powerdns | --server-id | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
       --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url) echo value ;;

@@ -16,6 +16,8 @@ PACKAGES=(
   openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light curl
   # the ACME test CA (issue 16: tests/test_acme_pebble.cpp)
   pebble
+  # PowerDNS Authoritative with its HTTP API, for the powerdns publish provider (sqlite3 loads its schema)
+  pdns-server pdns-backend-sqlite3 sqlite3
   # load generators: the server-bound limits bench/bench_check compares against
   dnsperf wrk
   # the HTML report is opened in a real browser by the tests
@@ -45,7 +47,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The packaged daemons must not run system-wide: tests start their own on loopback.
-for svc in named bind9 knot nginx; do
+for svc in named bind9 knot nginx pdns; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
   $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done

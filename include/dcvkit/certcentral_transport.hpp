@@ -16,10 +16,10 @@
 namespace dcvkit::certcentral {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, POST, PUT, DELETE
+  std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE
   std::string path;            // below the base URL, query included: "/order/certificate/12"; or a whole
                                // http(s):// URL (ACME names every resource by its full URL)
-  std::string body;            // JSON (sent for POST and PUT)
+  std::string body;            // JSON (sent for POST, PUT and PATCH)
   std::string accept = "application/json";
   std::string content_type = "application/json";  // of the body (ACME: application/jose+json)
   // Never send this on a kept-alive connection: libcurl silently resends a request when a reused
@@ -73,7 +73,8 @@ using WireLog = std::function<void(std::string_view line)>;
 
 struct TransportOptions {
   std::string base_url;      // "https://www.digicert.com/services/v2" (see resolve_api_url)
-  Secret api_key;            // sent as X-DC-DEVKEY (not sent when empty: ACME signs its requests instead)
+  Secret api_key;            // sent in key_header (not sent when empty: ACME signs its requests instead)
+  std::string key_header = "X-DC-DEVKEY";  // PowerDNS: "X-API-Key"
   std::string ca_bundle;     // PEM file trusted in addition to the system's CAs ("" = none)
   long connect_timeout_ms = 10000;
   long timeout_ms = 90000;   // per request, everything included (an order validates names first)

@@ -1,21 +1,8 @@
 // Which API the client talks to, and whether the key can be sent in a header at all.
-#include <arpa/inet.h>
-
 #include "dcvkit/certcentral.hpp"
+#include "util/loopback_host.hpp"
 
 namespace dcvkit::certcentral {
-namespace {
-
-bool is_loopback_host(std::string host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host == "localhost") return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
-
-}  // namespace
 
 Result<std::string> resolve_api_url(std::string_view text) {
   if (text == "us") return std::string(kUsApiUrl);

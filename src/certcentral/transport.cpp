@@ -104,11 +104,11 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex);
     if (request.fresh_connection) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 
-    std::string key_header = o_.api_key.empty() ? std::string("Expect:") : "X-DC-DEVKEY: " + std::string(o_.api_key.view());
+    std::string key_header = o_.api_key.empty() ? std::string("Expect:") : o_.key_header + ": " + std::string(o_.api_key.view());
     curl::Slist headers(curl_slist_append(nullptr, key_header.c_str()));
     OPENSSL_cleanse(key_header.data(), key_header.size());
     curl_slist* tail = headers.get();
-    const bool has_body = request.method == "POST" || request.method == "PUT";
+    const bool has_body = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
     for (const std::string& line : {"Accept: " + request.accept, std::string("Expect:"),
                                     has_body ? "Content-Type: " + request.content_type : std::string()}) {
       if (!line.empty() && tail) tail = curl_slist_append(tail, line.c_str());
@@ -131,7 +131,7 @@ class CurlTransport final : public Transport {
 
     if (o_.wire_log) {
       o_.wire_log("> " + request.method + " " + url + (request.fresh_connection ? "  (new connection)" : ""));
-      if (!o_.api_key.empty()) o_.wire_log("> X-DC-DEVKEY: [redacted]");
+      if (!o_.api_key.empty()) o_.wire_log("> " + o_.key_header + ": [redacted]");
       log_body(o_.wire_log, '>', request.body, o_.api_key.view());
     }
     const auto started = std::chrono::steady_clock::now();

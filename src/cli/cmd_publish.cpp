@@ -7,7 +7,6 @@
 #include "cli/common.hpp"
 #include "cli/dcv_options.hpp"
 #include "cli/publisher_options.hpp"
-#include "dcvkit/publish_text.hpp"
 #include "dcvkit/token.hpp"
 
 namespace dcvkit::cli {
@@ -92,11 +91,8 @@ int run(int argc, char** argv, PublishAction action) {
   auto items = items_for(*plan, *args, out);
   if (!items) return out.fail(items.error());
 
-  if (!choice->print.empty()) {
-    const std::string zone = args->count("zone") ? (*args)["zone"].as<std::string>() : "";
-    const std::string server = args->count("server") ? (*args)["server"].as<std::string>() : "";
-    std::cout << (choice->print == "zone" ? render_zone_lines(*items, (*args)["ttl"].as<std::uint32_t>())
-                                          : render_nsupdate(*items, action, server, zone, (*args)["ttl"].as<std::uint32_t>()));
+  if (!choice->publisher) {
+    std::cout << choice->print(*items, action);
     return kExitOk;
   }
 

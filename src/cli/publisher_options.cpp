@@ -1,82 +1,116 @@
 #include "cli/publisher_options.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <set>
+
 #include "cli/common.hpp"
-#include "dcvkit/publish_spec.hpp"
+#include "publish/registry.hpp"
 
 namespace dcvkit::cli {
+namespace {
+
+using publish::CliOption;
+
+void add_option(cxxopts::OptionAdder& adder, const CliOption& o) {
+  const std::string flag(o.flag), help(o.help), value_name(o.value_name);
+  if (o.value_name.empty()) {
+    adder(flag, help);
+  } else if (o.default_value.empty()) {
+    adder(flag, help, cxxopts::value<std::string>(), value_name);
+  } else {
+    adder(flag, help, cxxopts::value<std::string>()->default_value(std::string(o.default_value)), value_name);
+  }
+}
+
+class ParsedArgs final : public publish::CliValues {
+ public:
+  explicit ParsedArgs(const cxxopts::ParseResult& args) : args_(args) {}
+  bool given(std::string_view flag) const override { return args_.count(std::string(flag)) > 0; }
+  std::string value(std::string_view flag) const override {
+    const std::string f(flag);
+    try {
+      return args_[f].as<std::string>();
+    } catch (const cxxopts::exceptions::exception&) {
+      return {};  // neither given nor defaulted
+    }
+  }
+  Result<int> milliseconds(std::string_view flag, long long max_ms) const override {
+    // The old spelling of --update-timeout: a plain number of milliseconds.
+    if (flag == "update-timeout" && args_.count("dns-timeout")) {
+      const int ms = args_["dns-timeout"].as<int>();
+      if (ms <= 0 || ms > max_ms) return usage_error("--dns-timeout must be 1 to " + std::to_string(max_ms) + " ms", "");
+      return ms;
+    }
+    return timeout_option_ms(args_, std::string(flag), max_ms);
+  }
+
+ private:
+  const cxxopts::ParseResult& args_;
+};
+
+std::string all_choices() {
+  std::string out;
+  for (const auto* p : publish::providers()) {
+    if (!out.empty()) out += ", ";
+    out += "--" + std::string(p->select.flag) + " " + std::string(p->select.value_name);
+  }
+  return out;
+}
+
+}  // namespace
 
 void add_publisher_options(cxxopts::Options& options) {
-  options.add_options("Where to publish (one of)")
-      ("webroot", "http: write <DIR>/.well-known/pki-validation/fileauth.txt", cxxopts::value<std::string>(), "DIR")
-      ("webroot-map", "http: lines 'name<TAB>dir' ('*.example.com' patterns allowed)", cxxopts::value<std::string>(), "FILE")
-      ("server", "dns: RFC 2136 dynamic update to this primary server", cxxopts::value<std::string>(), "HOST[:PORT]")
-      ("hook", "Run this command (sh -c) per entry with DCVKIT_* variables", cxxopts::value<std::string>(), "CMD")
-      ("print", "Print instead: zone (BIND lines) or nsupdate (a script)", cxxopts::value<std::string>(), "FORMAT");
-  options.add_options("RFC 2136")
-      ("zone", "The zone to update (default: found by an SOA query)", cxxopts::value<std::string>(), "ZONE")
-      ("tsig-key-file", "TSIG key, BIND key-block or name:secret format", cxxopts::value<std::string>(), "FILE")
-      ("ttl", "TTL of the TXT records", cxxopts::value<std::uint32_t>()->default_value("60"), "SECONDS")
-      ("update-timeout", "Per-update timeout (RFC 2136)", cxxopts::value<std::string>()->default_value("5s"), "DURATION")
-      ("tcp", "Send updates over TCP");
+  std::set<std::string_view> declared;
+  {
+    auto adder = options.add_options("Where to publish (one of)");
+    for (const auto* p : publish::providers()) {
+      add_option(adder, p->select);
+      declared.insert(p->select.flag);
+    }
+  }
+  for (const auto* p : publish::providers()) {
+    if (p->cli_group.empty()) continue;
+    auto adder = options.add_options(std::string(p->cli_group));
+    for (const auto& o : p->cli_options)
+      if (declared.insert(o.flag).second) add_option(adder, o);
+  }
   options.add_options(kOldSpellings)("dns-timeout", "Old spelling of --update-timeout, in milliseconds", cxxopts::value<int>(), "MS");
-  options.add_options("Hook")
-      ("hook-timeout", "Seconds before the hook is killed", cxxopts::value<int>()->default_value("60"), "S");
 }
 
 Result<PublisherChoice> publisher_from_args(const cxxopts::ParseResult& args, DcvMethod method) {
-  int chosen = 0;
-  for (const char* k : {"webroot", "webroot-map", "server", "hook", "print"}) chosen += args.count(k) ? 1 : 0;
-  if (args.count("print") && args.count("server")) --chosen;  // --server fills the nsupdate script's server line
-  if (chosen != 1)
-    return usage_error(chosen == 0 ? "nowhere to publish" : "more than one place to publish given",
-                       "give one of --webroot DIR, --webroot-map FILE, --server HOST[:PORT], --hook CMD, --print zone|nsupdate");
+  const ParsedArgs cli(args);
+  std::vector<const publish::PublishProvider*> named, given;
+  for (const auto* p : publish::providers())
+    if (cli.given(p->select.flag)) named.push_back(p);
+  // An option that chooses one provider may be a setting of another (--print nsupdate --server S).
+  auto read_by_another = [&](const publish::PublishProvider* p) {
+    return std::any_of(named.begin(), named.end(), [&](const publish::PublishProvider* other) {
+      return std::any_of(other->cli_options.begin(), other->cli_options.end(),
+                         [&](const CliOption& o) { return o.flag == p->select.flag; });
+    });
+  };
+  std::copy_if(named.begin(), named.end(), std::back_inserter(given), [&](const auto* p) { return !read_by_another(p); });
+  if (given.size() != 1)
+    return usage_error(given.empty() ? "nowhere to publish" : "more than one place to publish given",
+                       "give one of " + all_choices());
+  const auto& provider = *given.front();
+  if (!provider.supports(method))
+    return usage_error("--" + std::string(provider.select.flag) + " cannot publish " + std::string(api_name(method)) +
+                           " tokens",
+                       "for " + std::string(api_name(method)) + " use " + publish::cli_choices(method));
   PublisherChoice choice;
-  if (args.count("print")) {
-    choice.print = args["print"].as<std::string>();
-    if (choice.print != "zone" && choice.print != "nsupdate")
-      return usage_error("--print must be zone or nsupdate", "");
-    if (method != DcvMethod::Dns)
-      return usage_error("--print " + choice.print + " writes DNS records", "use --method dns, or --webroot for http");
-    return choice;
-  }
-  PublisherSpec spec;
-  if (args.count("webroot")) {
-    spec.path = args["webroot"].as<std::string>();
-  } else if (args.count("webroot-map")) {
-    spec.kind = PublisherSpec::Kind::WebrootMap;
-    spec.path = args["webroot-map"].as<std::string>();
-  } else if (args.count("hook")) {
-    spec.kind = PublisherSpec::Kind::Hook;
-    spec.path = args["hook"].as<std::string>();
-    spec.hook_timeout_seconds = args["hook-timeout"].as<int>();
-    if (spec.hook_timeout_seconds <= 0) return usage_error("--hook-timeout must be positive", "");
-  } else {
-    spec.kind = PublisherSpec::Kind::Rfc2136;
-    spec.server = args["server"].as<std::string>();
-    if (args.count("zone")) spec.zone = args["zone"].as<std::string>();
-    if (args.count("tsig-key-file")) spec.tsig_key_file = args["tsig-key-file"].as<std::string>();
-    spec.ttl = args["ttl"].as<std::uint32_t>();
-    if (args.count("dns-timeout")) {  // the old spelling, in milliseconds
-      spec.timeout_ms = args["dns-timeout"].as<int>();
-      if (spec.timeout_ms <= 0) return usage_error("--dns-timeout must be positive", "");
-    } else {
-      auto ms = timeout_option_ms(args, "update-timeout", 600000);
-      if (!ms) return ms.error();
-      spec.timeout_ms = *ms;
-    }
-    spec.tcp = args.count("tcp") > 0;
-  }
-  auto publisher = make_publisher(spec, method);
-  if (!publisher) {
-    if (publisher.error().code == "publish.unsupported_method") {
-      const Error& e = publisher.error();
-      return usage_error(e.message, method == DcvMethod::Dns ? "for dns use --server, --hook or --print"
-                                                             : "for http use --webroot, --webroot-map or --hook");
-    }
-    return publisher.error();
-  }
+  if (auto st = provider.from_cli(cli, choice.spec); !st) return st.error();
+  if (provider.make == nullptr) return choice;
+  auto publisher = make_publisher(choice.spec, method);
+  if (!publisher) return publisher.error();
   choice.publisher = std::move(*publisher);
   return choice;
+}
+
+std::string PublisherChoice::print(const std::vector<PublishItem>& items, PublishAction action) const {
+  const auto* provider = publish::find_provider(spec.kind);
+  return provider && provider->print ? provider->print(spec, items, action) : std::string();
 }
 
 }  // namespace dcvkit::cli

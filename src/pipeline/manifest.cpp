@@ -11,6 +11,8 @@
 #include "dcvkit/clock.hpp"
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/names.hpp"
+#include "pipeline/manifest_fields.hpp"
+#include "publish/registry.hpp"
 #include "util/display.hpp"
 #include "util/json_line.hpp"
 #include "util/strings.hpp"
@@ -19,15 +21,10 @@ namespace dcvkit {
 namespace {
 
 using nlohmann::json;
-
-Error bad(const std::string& where, const std::string& what, std::string hint) {
-  return make_error(ErrorKind::InvalidInput, "manifest.invalid", where + ": " + what, std::move(hint));
-}
-
-std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
-}
+using manifest_fields::bad;
+using manifest_fields::only_keys;
+using manifest_fields::resolve;
+using manifest_fields::string_field;
 
 // Ids name directories (certs/<id>) and files: on a case-insensitive file system "Shop" and
 // "shop" would share them, so they are compared ignoring case.
@@ -40,78 +37,35 @@ bool valid_id(const std::string& id) {
   });
 }
 
-// Reads the only keys allowed in an object; anything else is a typo to report, not to ignore.
-Status only_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where,
-                 const std::string& context) {
-  if (auto key = detail::unknown_key(object, allowed))
-    return bad(where, "unknown key \"" + detail::printable(*key, 64) + "\"" + context, "allowed: " + detail::allowed_keys(allowed));
-  return {};
-}
-
-Result<std::string> string_field(const json& object, const char* key, const std::string& where, bool required) {
-  if (!object.contains(key)) {
-    if (required) return bad(where, std::string("no \"") + key + "\"", std::string("add \"") + key + R"(": "...")");
-    return std::string();
-  }
-  if (!object[key].is_string() || object[key].get<std::string>().empty())
-    return bad(where, std::string("\"") + key + "\" must be a non-empty string", "");
-  return object[key].get<std::string>();
-}
-
+// Exactly one provider's key, with only that provider's sibling keys next to it; the provider reads
+// its own settings (publish/registry.hpp).
 Status parse_publish(const json& p, const std::string& base_dir, const std::string& where, PublisherSpec& spec) {
-  if (!p.is_object() || p.size() != 1 + (p.contains("hook_timeout") ? 1 : 0))
-    return bad(where, "\"publish\" must be an object with one of dns, webroot, webroot_map, hook",
-               R"(e.g. "publish": {"webroot": "/var/www/shop"})");
-  if (auto st = only_keys(p, {"dns", "webroot", "webroot_map", "hook", "hook_timeout"}, where, " in \"publish\""); !st)
-    return st;
-  if (p.contains("dns")) {
-    const json& d = p["dns"];
-    if (!d.is_object()) return bad(where, "\"publish.dns\" must be an object", R"({"server": "ns1.example.com:53", ...})");
-    if (auto st = only_keys(d, {"server", "zone", "tsig_key_file", "ttl", "timeout_ms", "tcp"}, where, " in \"publish.dns\"");
-        !st)
-      return st;
-    spec.kind = PublisherSpec::Kind::Rfc2136;
-    auto server = string_field(d, "server", where, true);
-    if (!server) return server.error();
-    spec.server = *server;
-    auto zone = string_field(d, "zone", where, false);
-    if (!zone) return zone.error();
-    spec.zone = *zone;
-    auto key = string_field(d, "tsig_key_file", where, false);
-    if (!key) return key.error();
-    spec.tsig_key_file = resolve(base_dir, *key);
-    if (d.contains("ttl")) {
-      if (!d["ttl"].is_number_unsigned() || d["ttl"].get<std::uint64_t>() > 86400)
-        return bad(where, "\"publish.dns.ttl\" must be 0..86400 seconds", "");
-      spec.ttl = d["ttl"].get<std::uint32_t>();
-    }
-    if (d.contains("timeout_ms")) {
-      if (!d["timeout_ms"].is_number_unsigned() || d["timeout_ms"].get<std::uint64_t>() == 0 ||
-          d["timeout_ms"].get<std::uint64_t>() > 600000)
-        return bad(where, "\"publish.dns.timeout_ms\" must be 1..600000", "");
-      spec.timeout_ms = d["timeout_ms"].get<int>();
-    }
-    if (d.contains("tcp")) {
-      if (!d["tcp"].is_boolean()) return bad(where, "\"publish.dns.tcp\" must be true or false", "");
-      spec.tcp = d["tcp"].get<bool>();
-    }
-    return {};
+  std::vector<std::string> keys, allowed;
+  for (const auto* provider : publish::providers()) {
+    if (provider->manifest_key.empty()) continue;
+    keys.emplace_back(provider->manifest_key);
+    allowed.emplace_back(provider->manifest_key);
+    for (auto sibling : provider->manifest_siblings) allowed.emplace_back(sibling);
   }
-  const char* key = p.contains("webroot") ? "webroot" : p.contains("webroot_map") ? "webroot_map" : "hook";
-  auto value = string_field(p, key, where, true);
-  if (!value) return value.error();
-  spec.kind = p.contains("webroot")       ? PublisherSpec::Kind::Webroot
-              : p.contains("webroot_map") ? PublisherSpec::Kind::WebrootMap
-                                          : PublisherSpec::Kind::Hook;
-  spec.path = spec.kind == PublisherSpec::Kind::Hook ? *value : resolve(base_dir, *value);
-  if (p.contains("hook_timeout")) {
-    if (spec.kind != PublisherSpec::Kind::Hook) return bad(where, R"("hook_timeout" without "hook")", "");
-    if (!p["hook_timeout"].is_number_unsigned() || p["hook_timeout"].get<std::uint64_t>() == 0 ||
-        p["hook_timeout"].get<std::uint64_t>() > 3600)
-      return bad(where, "\"publish.hook_timeout\" must be 1..3600 seconds", "");
-    spec.hook_timeout_seconds = p["hook_timeout"].get<int>();
+  std::string one_of = "\"publish\" must be an object with one of ";
+  for (std::size_t i = 0; i < keys.size(); ++i) one_of += (i ? ", " : "") + keys[i];
+  const char* example = R"(e.g. "publish": {"webroot": "/var/www/shop"})";
+  if (!p.is_object()) return bad(where, one_of, example);
+  if (auto st = only_keys(p, allowed, where, " in \"publish\""); !st) return st;
+  const publish::PublishProvider* chosen = nullptr;
+  for (const auto* provider : publish::providers()) {
+    if (provider->manifest_key.empty() || !p.contains(std::string(provider->manifest_key))) continue;
+    if (chosen) return bad(where, one_of, example);
+    chosen = provider;
   }
-  return {};
+  if (!chosen) return bad(where, one_of, example);
+  for (const auto* provider : publish::providers()) {
+    if (provider == chosen) continue;
+    for (auto sibling : provider->manifest_siblings)
+      if (p.contains(std::string(sibling)))
+        return bad(where, "\"" + std::string(sibling) + "\" without \"" + std::string(provider->manifest_key) + "\"", "");
+  }
+  return chosen->from_manifest(publish::ManifestPublish{p, where, base_dir}, spec);
 }
 
 }  // namespace
@@ -165,12 +119,9 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   }
   if (!j.contains("publish")) return bad(at, "no \"publish\"", R"(e.g. "publish": {"webroot": "/var/www/shop"})");
   if (auto st = parse_publish(j["publish"], base_dir, at, e.publish); !st) return st.error();
-  const bool dns_backend = e.publish.kind == PublisherSpec::Kind::Rfc2136;
-  const bool http_backend = e.publish.kind == PublisherSpec::Kind::Webroot || e.publish.kind == PublisherSpec::Kind::WebrootMap;
-  if ((e.method == DcvMethod::Dns && http_backend) || (e.method == DcvMethod::Http && dns_backend))
+  if (!publish::find_provider(e.publish.kind)->supports(e.method))
     return bad(at, R"("publish" does not fit "method": )" + std::string(api_name(e.method)),
-               e.method == DcvMethod::Dns ? "dns tokens go to a DNS server (publish.dns) or a hook"
-                                          : "http tokens go to a webroot, a webroot_map or a hook");
+               std::string(api_name(e.method)) + " tokens go to " + publish::manifest_choices(e.method));
 
   if (j.contains("key_type")) {
     auto kt = string_field(j, "key_type", where, true);

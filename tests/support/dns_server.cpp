@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/dig.hpp"
 #include "support/run.hpp"
 
 extern char** environ;
@@ -213,8 +214,8 @@ bool DnsServer::answers_soa() const {
          r.out.find(" aa") != std::string::npos;
 }
 
-std::vector<std::string> DnsServer::txt(const std::string& name) const {
-  auto r = run_program({"/usr/bin/dig", "@" + address(), "-p", std::to_string(port()), "TXT", name, "+short", "+norec",
+std::vector<std::string> dig_txt(const std::string& address, std::uint16_t port, const std::string& name) {
+  auto r = run_program({"/usr/bin/dig", "@" + address, "-p", std::to_string(port), "TXT", name, "+short", "+norec",
                         "+time=2", "+tries=2"});
   std::vector<std::string> values;
   std::istringstream in(r.out);
@@ -232,6 +233,8 @@ std::vector<std::string> DnsServer::txt(const std::string& name) const {
   std::sort(values.begin(), values.end());
   return values;
 }
+
+std::vector<std::string> DnsServer::txt(const std::string& name) const { return dig_txt(address(), port(), name); }
 
 std::string DnsServer::statistics_url() const {
   if (config_.statistics_port == 0) return "";

@@ -7,7 +7,8 @@
 #include <mutex>
 
 #include "dcvkit/publish_rfc2136.hpp"
-#include "publish/ldns_ptr.hpp"
+#include "dcvkit/token.hpp"
+#include "publish/rfc2136/ldns_ptr.hpp"
 
 namespace dcvkit {
 namespace {

@@ -69,9 +69,10 @@ bool listed(std::string_view name, const std::string_view (&list)[N]) {
   return false;
 }
 
-// Built before spawning: nothing that allocates may run between fork and exec.
-std::vector<std::string> hook_environment(PublishAction action, const PlanEntry& entry, std::string_view name,
-                                          std::string_view token) {
+// Built before spawning: nothing that allocates may run between fork and exec. `entry` is null for
+// a call that carries several entries (dehydrated-chain): then only DCVKIT_ACTION is set.
+std::vector<std::string> hook_environment(PublishAction action, const PlanEntry* entry, std::string_view name,
+                                          std::string_view token, const std::vector<std::string>& style_vars) {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     auto key = var_name(*e);
@@ -79,10 +80,13 @@ std::vector<std::string> hook_environment(PublishAction action, const PlanEntry&
     env.emplace_back(*e);
   }
   env.push_back("DCVKIT_ACTION=" + std::string(to_string(action)));
-  env.push_back("DCVKIT_NAME=" + std::string(name));
-  env.push_back("DCVKIT_RECORD=" + entry.record);
-  env.push_back("DCVKIT_TOKEN=" + std::string(token));
-  env.push_back("DCVKIT_METHOD=" + std::string(method_name(entry)));
+  if (entry != nullptr) {
+    env.push_back("DCVKIT_NAME=" + std::string(name));
+    env.push_back("DCVKIT_RECORD=" + entry->record);
+    env.push_back("DCVKIT_TOKEN=" + std::string(token));
+    env.push_back("DCVKIT_METHOD=" + std::string(method_name(*entry)));
+  }
+  env.insert(env.end(), style_vars.begin(), style_vars.end());
   return env;
 }
 
@@ -160,14 +164,20 @@ void drain(Fd& fd, std::string* keep) {
   if (keep->size() > 2 * kStderrTail) keep->erase(0, keep->size() - kStderrTail);
 }
 
-Result<HookRun> run_hook(const HookOptions& options, std::vector<std::string> env_strings) {
+// `args` follow the command as "$1", "$2", ... (sh -c 'CMD "$@"' dcvkit-hook ARGS...).
+Result<HookRun> run_hook(const HookOptions& options, const std::string& command_text, std::vector<std::string> args,
+                         std::vector<std::string> env_strings) {
   auto out = make_pipe();
   if (!out) return out.error();
   auto err = make_pipe();
   if (!err) return err.error();
 
-  std::string sh = "/bin/sh", dash_c = "-c", command = options.command;
-  std::vector<char*> argv{sh.data(), dash_c.data(), command.data(), nullptr};
+  std::string sh = "/bin/sh", dash_c = "-c", command = command_text, arg0 = "dcvkit-hook";
+  if (!args.empty()) command += " \"$@\"";
+  std::vector<char*> argv{sh.data(), dash_c.data(), command.data()};
+  if (!args.empty()) argv.push_back(arg0.data());
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   std::vector<char*> envp;
   envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
@@ -266,21 +276,118 @@ std::string describe_status(int status) {
   return "ended with wait status " + std::to_string(status);
 }
 
+// certbot and dehydrated name the domain being validated: a wildcard's is its base name.
+std::string domain_of(std::string_view name) {
+  return std::string(name.rfind("*.", 0) == 0 ? name.substr(2) : name);
+}
+
+// What the hook gets besides the DCVKIT_* variables: positional arguments and style variables.
+struct Invocation {
+  std::vector<std::string> args;
+  std::vector<std::string> vars;
+};
+
+// Where the token goes, as the TOKEN_FILENAME argument of dehydrated: the file for http, the TXT
+// owner for dns (dehydrated's own scripts ignore it for dns-01).
+std::string token_place(const PlanEntry& entry) {
+  return entry.method == DcvMethod::Http ? "fileauth.txt" : entry.record;
+}
+
 class HookPublisher final : public Publisher {
  public:
-  explicit HookPublisher(HookOptions options) : options_(std::move(options)) {}
+  HookPublisher(HookOptions options, HookCalling calling) : options_(std::move(options)), calling_(std::move(calling)) {}
 
   std::string_view kind() const override { return "hook"; }
-  bool supports(DcvMethod) const override { return true; }
+  bool supports(DcvMethod method) const override {
+    const bool lego = calling_.style == HookStyle::LegoExec || calling_.style == HookStyle::LegoExecRaw;
+    return !lego || method == DcvMethod::Dns;
+  }
+  // certbot's CERTBOT_ALL_DOMAINS / REMAINING_CHALLENGES and dehydrated's HOOK_CHAIN describe a
+  // batch: those styles take entries many at a time (a certificate's names fit in one).
+  std::size_t batch_size() const override { return batched() ? 250 : 1; }
+
   Status publish(const PlanEntry& entry, std::string_view token) override {
-    return call(PublishAction::Publish, entry, token);
+    return single(PublishAction::Publish, entry, token);
   }
   Status unpublish(const PlanEntry& entry, std::string_view token) override {
-    return call(PublishAction::Unpublish, entry, token);
+    return single(PublishAction::Unpublish, entry, token);
+  }
+  std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
+    return batched() ? apply_batch(action, items) : Publisher::apply(action, items);
   }
 
  private:
-  Status call(PublishAction action, const PlanEntry& entry, std::string_view token) const {
+  bool batched() const { return calling_.style == HookStyle::Certbot || calling_.style == HookStyle::DehydratedChain; }
+
+  Status single(PublishAction action, const PlanEntry& entry, std::string_view token) {
+    if (batched()) {
+      const PublishItem item{entry, std::string(token)};
+      return apply_batch(action, {&item}).front();
+    }
+    auto name = validate(entry, token);
+    if (!name) return name.error();
+    const bool publish = action == PublishAction::Publish;
+    Invocation how;
+    switch (calling_.style) {
+      case HookStyle::Dehydrated:
+        how.args = {publish ? "deploy_challenge" : "clean_challenge", domain_of(*name), token_place(entry), std::string(token)};
+        break;
+      case HookStyle::LegoExec:
+        how.args = {publish ? "present" : "cleanup", entry.record + ".", std::string(token)};
+        break;
+      case HookStyle::LegoExecRaw:
+        how.args = {publish ? "present" : "cleanup", "--", domain_of(*name), std::string(token), std::string(token)};
+        how.vars = {"EXEC_MODE=RAW"};
+        break;
+      default:
+        break;
+    }
+    return run(action, "'" + *name + "'", &entry, *name, token, std::move(how));
+  }
+
+  std::vector<Status> apply_batch(PublishAction action, const std::vector<const PublishItem*>& items) {
+    std::vector<Status> out(items.size());
+    std::vector<std::size_t> good;
+    std::vector<std::string> names(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto name = validate(items[i]->entry, items[i]->token);
+      if (!name) {
+        out[i] = name.error();
+        continue;
+      }
+      names[i] = *name;
+      good.push_back(i);
+    }
+    if (good.empty()) return out;
+    const bool publish = action == PublishAction::Publish;
+    if (calling_.style == HookStyle::DehydratedChain) {
+      Invocation how;
+      how.args.emplace_back(publish ? "deploy_challenge" : "clean_challenge");
+      std::string list;
+      for (auto i : good) {
+        how.args.insert(how.args.end(), {domain_of(names[i]), token_place(items[i]->entry), items[i]->token});
+        list += (list.empty() ? "'" : ", '") + names[i] + "'";
+      }
+      const Status st = run(action, list, nullptr, "", "", std::move(how));
+      for (auto i : good) out[i] = st;
+      return out;
+    }
+    // certbot: one call per entry, each told the batch's domains and how many calls follow.
+    std::string all;
+    for (auto i : good) all += (all.empty() ? "" : ",") + domain_of(names[i]);
+    for (std::size_t k = 0; k < good.size(); ++k) {
+      const auto& item = *items[good[k]];
+      Invocation how;
+      how.vars = {"CERTBOT_DOMAIN=" + domain_of(names[good[k]]), "CERTBOT_VALIDATION=" + item.token,
+                  "CERTBOT_REMAINING_CHALLENGES=" + std::to_string(good.size() - 1 - k), "CERTBOT_ALL_DOMAINS=" + all};
+      if (item.entry.method == DcvMethod::Http) how.vars.push_back("CERTBOT_TOKEN=fileauth.txt");
+      if (!publish) how.vars.emplace_back("CERTBOT_AUTH_OUTPUT=");
+      out[good[k]] = run(action, "'" + names[good[k]] + "'", &item.entry, names[good[k]], item.token, std::move(how));
+    }
+    return out;
+  }
+
+  Result<std::string> validate(const PlanEntry& entry, std::string_view token) const {
     // Hooks are scripts that may build paths or zone text from these values: only clean ones go in.
     if (auto valid = check_publish_value(entry, token); !valid) return valid;
     auto name = normalize_dns_name(entry.name);
@@ -291,13 +398,23 @@ class HookPublisher final : public Publisher {
       return make_error(ErrorKind::InvalidInput, "publish.invalid_record",
                         "the record for '" + *name + "' is empty or contains control characters",
                         "build plan entries with make_plan");
+    if (!supports(entry.method))
+      return make_error(ErrorKind::InvalidInput, "publish.method_unsupported",
+                        "a " + std::string(to_string(calling_.style)) + " hook publishes dns tokens only",
+                        "use --hook-style dcvkit, certbot or dehydrated for http");
     if (options_.command.empty())
       return make_error(ErrorKind::InvalidInput, "publish.hook_missing", "no hook command is configured",
                         "give the command to run, e.g. --hook './publish.sh'");
+    return name;
+  }
 
-    auto run = run_hook(options_, hook_environment(action, entry, *name, token));
+  Status run(PublishAction action, const std::string& subject, const PlanEntry* entry, std::string_view name,
+             std::string_view token, Invocation how) const {
+    const std::string& command =
+        action == PublishAction::Unpublish && !calling_.cleanup_command.empty() ? calling_.cleanup_command : options_.command;
+    auto run = run_hook(options_, command, std::move(how.args), hook_environment(action, entry, name, token, how.vars));
     if (!run) return run.error();
-    std::string what = "hook for " + std::string(to_string(action)) + " of '" + *name + "'";
+    std::string what = "hook for " + std::string(to_string(action)) + " of " + subject;
     std::string tail = run->stderr_tail.empty() ? std::string() : "; its stderr ended with:\n" + run->stderr_tail;
     if (run->timed_out)
       return make_error(ErrorKind::Io, "publish.hook_timeout",
@@ -316,12 +433,35 @@ class HookPublisher final : public Publisher {
   }
 
   const HookOptions options_;
+  const HookCalling calling_;
 };
+
+constexpr std::pair<HookStyle, std::string_view> kStyles[] = {
+    {HookStyle::Dcvkit, "dcvkit"},       {HookStyle::Certbot, "certbot"},     {HookStyle::Dehydrated, "dehydrated"},
+    {HookStyle::DehydratedChain, "dehydrated-chain"}, {HookStyle::LegoExec, "lego-exec"}, {HookStyle::LegoExecRaw, "lego-exec-raw"}};
 
 }  // namespace
 
-std::unique_ptr<Publisher> make_hook_publisher(HookOptions options) {
-  return std::make_unique<HookPublisher>(std::move(options));
+std::unique_ptr<Publisher> make_hook_publisher(HookOptions options, HookCalling calling) {
+  return std::make_unique<HookPublisher>(std::move(options), std::move(calling));
+}
+
+std::optional<HookStyle> parse_hook_style(std::string_view text) {
+  for (const auto& [style, name] : kStyles)
+    if (name == text) return style;
+  return std::nullopt;
+}
+
+std::string_view to_string(HookStyle style) {
+  for (const auto& [s, name] : kStyles)
+    if (s == style) return name;
+  return "dcvkit";
+}
+
+std::string hook_style_names() {
+  std::string out;
+  for (const auto& [style, name] : kStyles) out.append(out.empty() ? "" : ", ").append(name);
+  return out;
 }
 
 }  // namespace dcvkit
