@@ -43,8 +43,8 @@ _dcvkit_options() {
     "acme register") o="--account-key-type --email --agree-tos --eab-kid --eab-hmac-key-file --json $_dcvkit_acme_opts" ;;
     "acme show" | "acme deactivate") o="--json $_dcvkit_acme_opts" ;;
     "acme order") o="--csr --name --key-type --challenge --preferred-chain --order-url --timeout --json $_dcvkit_acme_opts
-      --out-dir --force --webroot --webroot-map --server --hook --print --zone --tsig-key-file --ttl --update-timeout --tcp
-      --hook-timeout" ;;
+      --out-dir --force --zone --tsig-key-file --ttl --update-timeout --tcp --powerdns-key-file --server-id --hook-style
+      --hook-timeout $_dcvkit_provider_opts" ;;
     "acme revoke") o="--cert --reason --json $_dcvkit_acme_opts" ;;
     *) return 1 ;;
   esac

@@ -3,6 +3,7 @@
 // per zone batch, the zone by longest suffix, and the API's errors as codes with hints.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "dcvkit/manifest.hpp"
@@ -120,10 +121,17 @@ TEST_F(PublishPowerDns, ConcurrentPublishAndUnpublishOf200Names) {
   auto remover = publisher(server->key_file());
   auto adder = publisher(server->key_file());
   std::size_t removed_failures = 0, added_failures = 0;
-  std::thread t1([&] { removed_failures = run_publish_batch(*remover, PublishAction::Unpublish, old_items, 8, nullptr); });
-  std::thread t2([&] { added_failures = run_publish_batch(*adder, PublishAction::Publish, new_items, 8, nullptr); });
+  std::mutex first_error_mutex;
+  std::string first_error;
+  auto note = [&](const PublishOutcome& o) {
+    std::lock_guard lock(first_error_mutex);
+    if (!o.status && first_error.empty()) first_error = o.status.error().code + ": " + o.status.error().message;
+  };
+  std::thread t1([&] { removed_failures = run_publish_batch(*remover, PublishAction::Unpublish, old_items, 8, note); });
+  std::thread t2([&] { added_failures = run_publish_batch(*adder, PublishAction::Publish, new_items, 8, note); });
   t1.join();
   t2.join();
+  EXPECT_EQ(first_error, "");
   EXPECT_EQ(removed_failures, 0u);
   EXPECT_EQ(added_failures, 0u);
   for (int i = 0; i < 200; i += 1)

@@ -39,6 +39,9 @@ class Publisher {
   virtual std::size_t batch_size() const { return 1; }
 };
 
+// apply()'s per-item results from plain statuses (backends whose batch says nothing more than "done").
+std::vector<Result<std::string>> change_results(std::vector<Status> statuses);
+
 struct PublishItem {
   PlanEntry entry;
   std::string token;

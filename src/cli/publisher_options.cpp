@@ -96,9 +96,9 @@ Result<PublisherChoice> publisher_from_args(const cxxopts::ParseResult& args, Dc
                        "give one of " + all_choices());
   const auto& provider = *given.front();
   if (!provider.supports(method))
-    return usage_error("--" + std::string(provider.select.flag) + " cannot publish " + std::string(api_name(method)) +
+    return usage_error("--" + std::string(provider.select.flag) + " cannot publish " + std::string(publish::method_word(method)) +
                            " tokens",
-                       "for " + std::string(api_name(method)) + " use " + publish::cli_choices(method));
+                       "for " + std::string(publish::method_word(method)) + " use " + publish::cli_choices(method));
   PublisherChoice choice;
   if (auto st = provider.from_cli(cli, choice.spec); !st) return st.error();
   if (provider.make == nullptr) return choice;

@@ -121,7 +121,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   if (auto st = parse_publish(j["publish"], base_dir, at, e.publish); !st) return st.error();
   if (!publish::find_provider(e.publish.kind)->supports(e.method))
     return bad(at, R"("publish" does not fit "method": )" + std::string(api_name(e.method)),
-               std::string(api_name(e.method)) + " tokens go to " + publish::manifest_choices(e.method));
+               std::string(publish::method_word(e.method)) + " tokens go to " + publish::manifest_choices(e.method));
 
   if (j.contains("key_type")) {
     auto kt = string_field(j, "key_type", where, true);

@@ -16,6 +16,16 @@ std::vector<Result<std::string>> Publisher::apply(PublishAction action, const st
   return out;
 }
 
+std::vector<Result<std::string>> change_results(std::vector<Status> statuses) {
+  std::vector<Result<std::string>> out;
+  out.reserve(statuses.size());
+  for (auto& st : statuses) {
+    if (st) out.emplace_back(std::string());
+    else out.emplace_back(std::move(st.error()));
+  }
+  return out;
+}
+
 Result<std::string> Publisher::change(PublishAction action, const PlanEntry& entry, std::string_view token) {
   Status st = action == PublishAction::Publish ? publish(entry, token) : unpublish(entry, token);
   if (!st) return st.error();

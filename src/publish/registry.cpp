@@ -72,6 +72,8 @@ Result<long long> cli_number(const CliValues& cli, std::string_view flag, long l
   return v;
 }
 
+std::string_view method_word(DcvMethod method) { return method == DcvMethod::Dns ? "dns" : "http"; }
+
 Status cli_ttl_and_timeout(const CliValues& cli, PublisherSpec& spec, bool timeout) {
   auto ttl = cli_number(cli, "ttl", 0, 4294967295LL);
   if (!ttl) return ttl.error();

@@ -70,6 +70,9 @@ std::string cli_choices(DcvMethod method);
 // The manifest keys of the providers that can publish `method` tokens ("dns, powerdns or hook").
 std::string manifest_choices(DcvMethod method);
 
+// "dns" or "http": how messages about publishing name a method's tokens ("http tokens").
+std::string_view method_word(DcvMethod method);
+
 // Shared by providers' CLI readers.
 Error usage(std::string message, std::string hint = {});
 Result<long long> cli_number(const CliValues& cli, std::string_view flag, long long min, long long max);

@@ -6,7 +6,7 @@ namespace dcvkit {
 namespace {
 
 Error unsupported(std::string_view provider, DcvMethod method) {
-  const std::string m(api_name(method));
+  const std::string m(publish::method_word(method));
   return make_error(ErrorKind::InvalidInput, "publish.unsupported_method",
                     std::string(provider) + " cannot publish " + m + " tokens",
                     "for " + m + " tokens use " + publish::cli_choices(method));

@@ -85,7 +85,7 @@ PdnsServer::PdnsServer(PdnsServerConfig config) {
                        "--daemon=no", "--disable-syslog", "--local-address=127.0.0.1",
                        "--local-port=" + std::to_string(dns_port_), "--api=yes", "--api-key=" + key, "--webserver=yes",
                        "--webserver-address=127.0.0.1", "--webserver-port=" + std::to_string(api_port_),
-                       "--webserver-allow-from=127.0.0.0/8", "--webserver-loglevel=normal", "--launch=gsqlite3", "--gsqlite3-database=" + db},
+                       "--webserver-allow-from=127.0.0.0/8", "--webserver-loglevel=normal", "--loglevel=6", "--launch=gsqlite3", "--gsqlite3-database=" + db},
                       dir_ + "/server.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (;;) {

@@ -312,8 +312,8 @@ class HookPublisher final : public Publisher {
   Status unpublish(const PlanEntry& entry, std::string_view token) override {
     return single(PublishAction::Unpublish, entry, token);
   }
-  std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
-    return batched() ? apply_batch(action, items) : Publisher::apply(action, items);
+  std::vector<Result<std::string>> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
+    return batched() ? change_results(apply_batch(action, items)) : Publisher::apply(action, items);
   }
 
  private:
@@ -389,7 +389,7 @@ class HookPublisher final : public Publisher {
 
   Result<std::string> validate(const PlanEntry& entry, std::string_view token) const {
     // Hooks are scripts that may build paths or zone text from these values: only clean ones go in.
-    if (auto valid = check_publish_value(entry, token); !valid) return valid;
+    if (auto valid = check_publish_value(entry, token); !valid) return valid.error();
     auto name = normalize_dns_name(entry.name);
     if (!name)
       return make_error(ErrorKind::InvalidInput, "publish.invalid_name", name.error().message,

@@ -119,7 +119,12 @@ class PowerDnsPublisher final : public Publisher {
     return apply_one(PublishAction::Unpublish, entry, token);
   }
 
-  std::vector<Status> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
+  std::vector<Result<std::string>> apply(PublishAction action, const std::vector<const PublishItem*>& items) override {
+    return change_results(apply_statuses(action, items));
+  }
+
+ private:
+  std::vector<Status> apply_statuses(PublishAction action, const std::vector<const PublishItem*>& items) {
     std::vector<Status> out(items.size());
     std::map<std::string, std::vector<std::size_t>> by_zone;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -143,19 +148,16 @@ class PowerDnsPublisher final : public Publisher {
     return out;
   }
 
- private:
   Status apply_one(PublishAction action, const PlanEntry& entry, std::string_view token) {
     const PublishItem item{entry, std::string(token)};
-    return apply(action, {&item}).front();
+    return apply_statuses(action, {&item}).front();
   }
 
   static Status check(const PublishItem& item) {
     if (item.entry.method != DcvMethod::Dns)
       return make_error(ErrorKind::InvalidInput, "publish.method_unsupported", "PowerDNS publishes dns tokens only",
                         "use --webroot or --hook for http");
-    if (auto parsed = parse_token(item.token); !parsed)
-      return make_error(ErrorKind::InvalidInput, "publish.invalid_token", parsed.error().message,
-                        "pass the 64-character request token exactly as dcvkit printed it");
+    if (auto valid = check_publish_value(item.entry, item.token); !valid) return valid;
     if (!owner_name(item.entry.record))
       return make_error(ErrorKind::InvalidInput, "publish.invalid_record",
                         "'" + item.entry.record + "' is not a lowercase DNS owner name", "build plan entries with make_plan");
@@ -301,7 +303,10 @@ class PowerDnsPublisher final : public Publisher {
         std::this_thread::sleep_for(std::chrono::milliseconds(10 + jitter() % (20U << attempt)));
       const json body = {{"rrsets", std::move(rrsets)}};
       const HttpReply reply = request("PATCH", zone_path(zone), body.dump());
-      if (!reply.ok()) return api_error(reply, "updating zone " + zone, zone, o_.server_id);
+      // A 5xx while other writers hold the zone (gsqlite3 answers "database is locked" as 500)
+      // passes: read again and retry within the same rounds.
+      if (!reply.ok() && !(reply.failure == certcentral::TransportFailure::None && reply.status >= 500 && attempt + 1 < kAttempts))
+        return api_error(reply, "updating zone " + zone, zone, o_.server_id);
     }
     return make_error(ErrorKind::Io, "publish.powerdns_contended",
                       "zone " + zone + ": another writer kept replacing the TXT records; gave up after " +
