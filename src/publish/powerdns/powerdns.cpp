@@ -24,6 +24,7 @@ using certcentral::HttpRequest;
 using certcentral::Transport;
 using nlohmann::json;
 
+constexpr int kSettleMs = 30;          // the pause before a read that confirms the wanted state
 constexpr int kAttempts = 6;          // read-modify-write rounds before giving up on a contended RRset
 constexpr std::size_t kBatch = 200;   // owners per PATCH
 constexpr std::size_t kShownBody = 300;
@@ -275,7 +276,12 @@ class PowerDnsPublisher final : public Publisher {
     }
     std::lock_guard zone_lock(lock_for(zone));
     thread_local std::minstd_rand jitter(static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    bool settled = false;  // the last read showed the wanted state: one more after a pause confirms it
     for (int attempt = 0;; ++attempt) {
+      // Pauses come before a read, never between a read and the write built from it: a write from
+      // a stale read would put back what another writer just took away.
+      if (attempt > 0 || settled)
+        std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs + jitter() % (20U << std::min(attempt, 5))));
       auto current = read_txt(zone, owners);
       if (!current) return current.error();
       json rrsets = json::array();
@@ -297,10 +303,15 @@ class PowerDnsPublisher final : public Publisher {
         }
         rrsets.push_back(std::move(rrset));
       }
-      if (rrsets.empty()) return {};  // every owner is as it should be (confirmed by this read)
-      if (attempt == kAttempts) break;
-      if (attempt > 0)  // someone else wrote in between: step aside a little before trying again
-        std::this_thread::sleep_for(std::chrono::milliseconds(10 + jitter() % (20U << attempt)));
+      // The API has no conditional update: another writer's PATCH built from a read older than
+      // ours can still land. The wanted state is trusted once two reads a pause apart show it.
+      if (rrsets.empty()) {
+        if (settled) return {};
+        settled = true;
+        continue;
+      }
+      settled = false;
+      if (attempt >= kAttempts) break;
       const json body = {{"rrsets", std::move(rrsets)}};
       const HttpReply reply = request("PATCH", zone_path(zone), body.dump());
       // A 5xx while other writers hold the zone (gsqlite3 answers "database is locked" as 500)
