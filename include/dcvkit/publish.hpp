@@ -40,7 +40,7 @@ class Publisher {
 };
 
 // apply()'s per-item results from plain statuses (backends whose batch says nothing more than "done").
-std::vector<Result<std::string>> change_results(std::vector<Status> statuses);
+std::vector<Result<std::string>> change_results(const std::vector<Status>& statuses);
 
 struct PublishItem {
   PlanEntry entry;

@@ -225,7 +225,7 @@ class CheckService::Lanes {
     auto probe = DnsProbe::create(options_.dns);
     if (!probe) return probe.error();
     dns_.threads.emplace_back([this, p = std::shared_ptr<DnsProbe>(std::move(*probe))] {
-      drive(*p, dns_.queue, limit_, [&](Work w, const std::function<void()>& finished) {
+      drive(*p, dns_.queue, limit_, [&](const Work& w, const std::function<void()>& finished) {
         const std::string& name = w.pending->request.name;
         if (w.caa_only) {
           p->submit_caa(name, [this, pending = w.pending, finished](const CaaObservation& o) {
@@ -260,7 +260,7 @@ class CheckService::Lanes {
     const std::size_t limit = share(limit_, loops);
     for (auto& probe : probes)
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
-        drive(*p, http_.queue, limit, [&](Work w, const std::function<void()>& finished) {
+        drive(*p, http_.queue, limit, [&](const Work& w, const std::function<void()>& finished) {
           p->submit(w.pending->request.name, [this, pending = w.pending, finished](const HttpObservation& o) {
             deliver(pending, judge_http(o, *pending->request.expected, clock_.now()));
             finished();

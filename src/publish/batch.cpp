@@ -16,12 +16,12 @@ std::vector<Result<std::string>> Publisher::apply(PublishAction action, const st
   return out;
 }
 
-std::vector<Result<std::string>> change_results(std::vector<Status> statuses) {
+std::vector<Result<std::string>> change_results(const std::vector<Status>& statuses) {
   std::vector<Result<std::string>> out;
   out.reserve(statuses.size());
-  for (auto& st : statuses) {
+  for (const auto& st : statuses) {
     if (st) out.emplace_back(std::string());
-    else out.emplace_back(std::move(st.error()));
+    else out.emplace_back(st.error());
   }
   return out;
 }

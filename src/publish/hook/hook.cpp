@@ -380,7 +380,7 @@ class HookPublisher final : public Publisher {
       Invocation how;
       how.vars = {"CERTBOT_DOMAIN=" + domain_of(names[good[k]]), "CERTBOT_VALIDATION=" + item.token,
                   "CERTBOT_REMAINING_CHALLENGES=" + std::to_string(good.size() - 1 - k), "CERTBOT_ALL_DOMAINS=" + all};
-      if (item.entry.method == DcvMethod::Http) how.vars.push_back("CERTBOT_TOKEN=fileauth.txt");
+      if (item.entry.method == DcvMethod::Http) how.vars.emplace_back("CERTBOT_TOKEN=fileauth.txt");
       if (!publish) how.vars.emplace_back("CERTBOT_AUTH_OUTPUT=");
       out[good[k]] = run(action, "'" + names[good[k]] + "'", &item.entry, names[good[k]], item.token, std::move(how));
     }
