@@ -7,6 +7,7 @@
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "support/dns_server.hpp"
+#include "support/plan_fixtures.hpp"
 
 namespace {
 
@@ -14,16 +15,8 @@ using namespace dcvkit;
 using dcvkit::test::DnsImpl;
 using dcvkit::test::DnsServer;
 using dcvkit::test::DnsServerConfig;
-
-std::string token_for(const std::string& csr) { return *compute_token("k", csr, *parse_compact_timestamp("20261123000000")); }
-
-PlanEntry dns_entry(const std::string& name) {
-  PlanEntry e;
-  e.name = name;
-  e.method = DcvMethod::Dns;
-  e.record = "_dnsauth." + name;
-  return e;
-}
+using dcvkit::test::dns_entry;
+using dcvkit::test::token_for;
 
 class PublishDns : public ::testing::TestWithParam<DnsImpl> {
  protected:

@@ -12,21 +12,13 @@
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "support/pdns_server.hpp"
+#include "support/plan_fixtures.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
 namespace dcvkit::test {
 namespace {
 
-std::string token_for(const std::string& csr) { return *compute_token("k", csr, *parse_compact_timestamp("20261123000000")); }
-
-PlanEntry dns_entry(const std::string& name) {
-  PlanEntry e;
-  e.name = name;
-  e.method = DcvMethod::Dns;
-  e.record = "_dnsauth." + name;
-  return e;
-}
 
 class PublishPowerDns : public ::testing::Test {
  protected:

@@ -145,7 +145,10 @@ struct Client::Impl {
   std::mutex mutex;  // one request at a time: the nonce pool and the easy handle are shared
   ClientStats stats;
 
-  certcentral::Timer& timer() const { return options.timer ? *options.timer : certcentral::steady_timer(); }
+  Timer& timer() const {
+    if (options.timer) return *options.timer;
+    return dcvkit::steady_timer();
+  }
 
   void keep_nonce(const HttpReply& r) {
     const std::string nonce = r.header("replay-nonce");
