@@ -70,10 +70,11 @@ if want lint; then
 fi
 
 if want bench; then
-  echo "== benchmark smoke runs (full runs: build/bench/bench_token, bench_order, bench_run, bench_check)"
+  echo "== benchmark smoke runs (full runs: build/bench/bench_token, bench_order, bench_run, bench_check, bench_publish)"
   ./build/bench/bench_token --tokens 20000 --rounds 1
   ./build/bench/bench_order --names 20 --workers 2
   ./build/bench/bench_run --certs 20
+  ./build/bench/bench_publish --names 50
   elapsed
 fi
 echo "== all stages passed:$stages($(( $(date +%s) - t0 )) s)"
