@@ -277,12 +277,17 @@ class PowerDnsPublisher final : public Publisher {
     std::lock_guard zone_lock(lock_for(zone));
     thread_local std::minstd_rand jitter(static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
     bool settled = false;  // the last read showed the wanted state: one more after a pause confirms it
+    std::chrono::milliseconds read_took{0};
     for (int attempt = 0;; ++attempt) {
       // Pauses come before a read, never between a read and the write built from it: a write from
-      // a stale read would put back what another writer just took away.
+      // a stale read would put back what another writer just took away. The pause outlasts a few
+      // read round trips as measured here, so a slow (loaded, instrumented) server widens it too.
       if (attempt > 0 || settled)
-        std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs + jitter() % (20U << std::min(attempt, 5))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs + jitter() % (20U << std::min(attempt, 5))) +
+                                    4 * read_took);
+      const auto read_started = std::chrono::steady_clock::now();
       auto current = read_txt(zone, owners);
+      read_took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - read_started);
       if (!current) return current.error();
       json rrsets = json::array();
       for (const auto& [owner, tokens] : ours) {
