@@ -13,8 +13,7 @@
 
 #include "dcvkit/certcentral_transport.hpp"
 #include "dcvkit/publish_powerdns.hpp"
-#include "dcvkit/token.hpp"
-#include "util/loopback_host.hpp"
+#include "util/key_url.hpp"
 
 namespace dcvkit {
 namespace {
@@ -62,27 +61,17 @@ std::string txt_content(std::string_view token) { return "\"" + std::string(toke
 
 // "http://127.0.0.1:8081" or ".../api/v1" -> ".../api/v1".
 Result<std::string> api_base(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  const bool https = url.rfind("https://", 0) == 0, http = url.rfind("http://", 0) == 0;
   const auto bad = [&](const std::string& why, std::string hint) {
     return make_error(ErrorKind::InvalidInput, "publish.powerdns_bad_url", "PowerDNS URL: " + why, std::move(hint));
   };
-  if (!https && !http) return bad("'" + url.substr(0, 60) + "' is not an http:// or https:// URL", "e.g. http://127.0.0.1:8081");
-  for (char c : url)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return bad("the URL contains spaces or control characters", "");
-  const std::string rest = url.substr(https ? 8 : 7);
-  std::string host = rest.substr(0, rest.find('/'));
-  if (host.empty() || host.find('@') != std::string::npos) return bad("the URL has no host, or has user info", "");
-  if (host.front() == '[') {
-    host.resize(host.find(']') + 1);
-  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  if (http && !is_loopback_host(host))
-    return bad("plain http would send the API key unencrypted to " + host,
+  KeyUrl checked = check_key_url(std::move(url), "http:// or https://");
+  if (!checked.problem.empty()) return bad(checked.problem, "e.g. http://127.0.0.1:8081");
+  if (checked.plain_http && !is_loopback_host(checked.host))
+    return bad("plain http would send the API key unencrypted to " + checked.host,
                "use https (a TLS proxy in front of the PowerDNS webserver), or an SSH tunnel to a loopback port");
-  if (url.size() < 7 || url.compare(url.size() - 7, 7, "/api/v1") != 0) url += "/api/v1";
-  return url;
+  std::string base = std::move(checked.url);
+  if (base.size() < 7 || base.compare(base.size() - 7, 7, "/api/v1") != 0) base += "/api/v1";
+  return base;
 }
 
 // A TXT owner as plans make them ("_dnsauth.shop.example.com"): it goes into JSON and a URL-free
@@ -347,11 +336,10 @@ Result<std::unique_ptr<Publisher>> make_powerdns_publisher(PowerDnsOptions optio
   if (options.api_key.empty())
     return make_error(ErrorKind::InvalidInput, "publish.powerdns_no_key", "the PowerDNS API key is empty",
                       "put the api-key of pdns.conf in the key file");
-  for (char c : options.api_key.view())
-    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return make_error(ErrorKind::InvalidInput, "publish.powerdns_bad_key",
-                        "the PowerDNS API key contains spaces, control or non-ASCII characters (not shown)",
-                        "the file must hold the key alone (one trailing newline is ignored)");
+  if (!header_safe_key(options.api_key.view()))
+    return make_error(ErrorKind::InvalidInput, "publish.powerdns_bad_key",
+                      "the PowerDNS API key contains spaces, control or non-ASCII characters (not shown)",
+                      "the file must hold the key alone (one trailing newline is ignored)");
   if (options.server_id.empty() || options.server_id.find_first_of("/?#% ") != std::string::npos)
     return make_error(ErrorKind::InvalidInput, "publish.powerdns_bad_server_id",
                       "the PowerDNS server id '" + options.server_id + "' is not a plain word", "usually: localhost");

@@ -60,7 +60,8 @@ Result<std::unique_ptr<Publisher>> make(const PublisherSpec& spec) {
   if (key_file == spec.settings.end() || key_file->second.empty())
     return make_error(ErrorKind::InvalidInput, "publish.powerdns_no_key", "no PowerDNS API key file",
                       "give --powerdns-key-file FILE (manifest: \"api_key_file\")");
-  auto key = read_file(key_file->second, kMaxKeyBytes, "PowerDNS API key file");
+  // As every key file: a FIFO or device is refused before a byte is read (it could block for ever).
+  auto key = read_regular_file(key_file->second, kMaxKeyBytes, "PowerDNS API key file");
   if (!key) return key.error();
   if (!key->empty() && key->back() == '\n') key->pop_back();
   if (!key->empty() && key->back() == '\r') key->pop_back();

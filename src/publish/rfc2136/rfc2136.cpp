@@ -7,7 +7,6 @@
 #include <mutex>
 
 #include "dcvkit/publish_rfc2136.hpp"
-#include "dcvkit/token.hpp"
 #include "publish/rfc2136/ldns_ptr.hpp"
 
 namespace dcvkit {
