@@ -49,19 +49,35 @@ ParsedLine parse_object_line(std::string_view line) {
   return out;
 }
 
-std::optional<std::string> unknown_key(const nlohmann::json& object, std::initializer_list<const char*> allowed) {
+namespace {
+
+template <class Keys>
+std::optional<std::string> first_unknown(const nlohmann::json& object, const Keys& allowed) {
   for (const auto& item : object.items()) {
     const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture those
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) return key;
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const auto& a) { return key == a; })) return key;
   }
   return std::nullopt;
 }
 
-std::string allowed_keys(std::initializer_list<const char*> allowed) {
+template <class Keys>
+std::string joined(const Keys& allowed) {
   std::string list;
-  for (const char* a : allowed) list.append(list.empty() ? "" : ", ").append(a);
+  for (const auto& a : allowed) list.append(list.empty() ? "" : ", ").append(a);
   return list;
 }
+
+}  // namespace
+
+std::optional<std::string> unknown_key(const nlohmann::json& object, std::initializer_list<const char*> allowed) {
+  return first_unknown(object, allowed);
+}
+std::optional<std::string> unknown_key(const nlohmann::json& object, const std::vector<std::string>& allowed) {
+  return first_unknown(object, allowed);
+}
+
+std::string allowed_keys(std::initializer_list<const char*> allowed) { return joined(allowed); }
+std::string allowed_keys(const std::vector<std::string>& allowed) { return joined(allowed); }
 
 std::string unknown_key_message(const std::string& key, std::initializer_list<const char*> allowed) {
   return "unknown key \"" + printable(key, 64) + "\" (allowed: " + allowed_keys(allowed) + ")";

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace dcvkit::detail {
@@ -37,8 +38,10 @@ ParsedLine parse_object_line(std::string_view line);
 
 // The first key of `object` not in `allowed`, if any.
 std::optional<std::string> unknown_key(const nlohmann::json& object, std::initializer_list<const char*> allowed);
+std::optional<std::string> unknown_key(const nlohmann::json& object, const std::vector<std::string>& allowed);
 // "a, b, c"
 std::string allowed_keys(std::initializer_list<const char*> allowed);
+std::string allowed_keys(const std::vector<std::string>& allowed);
 // "unknown key \"x\" (allowed: a, b, c)"
 std::string unknown_key_message(const std::string& key, std::initializer_list<const char*> allowed);
 
