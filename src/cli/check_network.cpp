@@ -45,14 +45,9 @@ Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchO
   if (!resolver) return resolver.error();
   batch.dns.resolver = *resolver;
   batch.dns.ns_port = args["ns-port"].as<std::uint16_t>();
-  if (!old_ms_flag.empty() && old_ms_flag != "dns-timeout" && args.count(old_ms_flag)) {
-    batch.dns.timeout_ms = args[old_ms_flag].as<int>();
-    if (batch.dns.timeout_ms <= 0) return usage_error("--" + old_ms_flag + " must be positive", "");
-  } else {
-    auto ms = timeout_option_ms(args, "dns-timeout", 600000);
-    if (!ms) return ms.error();
-    batch.dns.timeout_ms = *ms;
-  }
+  auto ms = timeout_option_ms(args, "dns-timeout", 600000, old_ms_flag);
+  if (!ms) return ms.error();
+  batch.dns.timeout_ms = *ms;
   batch.http.http_port = args["http-port"].as<std::uint16_t>();
   batch.http.https_port = args["https-port"].as<std::uint16_t>();
   if (args.count("connect-address")) batch.http.connect_address = args["connect-address"].as<std::string>();

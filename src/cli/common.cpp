@@ -275,4 +275,12 @@ Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::strin
   return static_cast<int>(*ms);
 }
 
+Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms,
+                              const std::string& old_ms_name) {
+  if (old_ms_name.empty() || old_ms_name == name || !args.count(old_ms_name)) return timeout_option_ms(args, name, max_ms);
+  const int ms = args[old_ms_name].as<int>();
+  if (ms <= 0) return usage_error("--" + old_ms_name + " must be positive", "");
+  return ms;
+}
+
 }  // namespace dcvkit::cli

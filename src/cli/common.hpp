@@ -94,6 +94,10 @@ Result<int> wait_timeout_seconds(const cxxopts::ParseResult& args);
 // A timeout option written as a duration; "--NAME must be a duration like ..." otherwise, or when
 // outside [1 ms, max_ms].
 Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms);
+// The same, or the option's old spelling `old_ms_name` (a plain number of milliseconds, kept hidden
+// for one release) when that was given.
+Result<int> timeout_option_ms(const cxxopts::ParseResult& args, const std::string& name, long long max_ms,
+                              const std::string& old_ms_name);
 // Text from a CSR or the network, made safe for a terminal (control bytes, bad UTF-8 escaped).
 std::string shown(std::string_view untrusted);
 std::vector<std::string> shown(const std::vector<std::string>& untrusted);

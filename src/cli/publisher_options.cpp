@@ -36,13 +36,11 @@ class ParsedArgs final : public publish::CliValues {
     }
   }
   Result<int> milliseconds(std::string_view flag, long long max_ms) const override {
-    // The old spelling of --update-timeout: a plain number of milliseconds.
-    if (flag == "update-timeout" && args_.count("dns-timeout")) {
-      const int ms = args_["dns-timeout"].as<int>();
-      if (ms <= 0 || ms > max_ms) return usage_error("--dns-timeout must be 1 to " + std::to_string(max_ms) + " ms", "");
-      return ms;
-    }
-    return timeout_option_ms(args_, std::string(flag), max_ms);
+    std::string old;
+    for (const auto* p : publish::providers())
+      for (const auto& o : p->cli_options)
+        if (o.flag == flag && !o.old_ms_flag.empty()) old = o.old_ms_flag;
+    return timeout_option_ms(args_, std::string(flag), max_ms, old);
   }
 
  private:
@@ -75,7 +73,11 @@ void add_publisher_options(cxxopts::Options& options) {
     for (const auto& o : p->cli_options)
       if (declared.insert(o.flag).second) add_option(adder, o);
   }
-  options.add_options(kOldSpellings)("dns-timeout", "Old spelling of --update-timeout, in milliseconds", cxxopts::value<int>(), "MS");
+  for (const auto* p : publish::providers())
+    for (const auto& o : p->cli_options)
+      if (!o.old_ms_flag.empty() && declared.insert(o.old_ms_flag).second)
+        options.add_options(kOldSpellings)(std::string(o.old_ms_flag), "Old spelling of --" + std::string(o.flag) + ", in milliseconds",
+                                           cxxopts::value<int>(), "MS");
 }
 
 Result<PublisherChoice> publisher_from_args(const cxxopts::ParseResult& args, DcvMethod method) {

@@ -15,10 +15,15 @@ namespace dcvkit::publish {
 
 // One command-line option a provider reads ("--zone ZONE").
 struct CliOption {
+  constexpr CliOption() = default;
+  constexpr CliOption(std::string_view flag_, std::string_view value_name_, std::string_view help_,
+                      std::string_view default_value_, std::string_view old_ms_flag_ = {})
+      : flag(flag_), value_name(value_name_), help(help_), default_value(default_value_), old_ms_flag(old_ms_flag_) {}
   std::string_view flag;           // without the dashes
   std::string_view value_name;     // "" : a switch
   std::string_view help;
   std::string_view default_value;  // "" : none
+  std::string_view old_ms_flag;    // a hidden old spelling of a duration option, in plain milliseconds ("" : none)
 };
 
 // The parsed command line as a provider sees it (the CLI adapts its option parser to this).

@@ -77,7 +77,7 @@ const PublishProvider& rfc2136_provider() {
       .cli_options = {{"zone", "ZONE", "The zone to update (default: found by an SOA query)", ""},
                       {"tsig-key-file", "FILE", "TSIG key, BIND key-block or name:secret format", ""},
                       {"ttl", "SECONDS", "TTL of the TXT records", "60"},
-                      {"update-timeout", "DURATION", "Per-update timeout (RFC 2136, PowerDNS API)", "5s"},
+                      {"update-timeout", "DURATION", "Per-update timeout (RFC 2136, PowerDNS API)", "5s", "dns-timeout"},
                       {"tcp", "", "Send updates over TCP", ""}},
       .manifest_key = "dns",
       .manifest_siblings = {},
