@@ -50,8 +50,6 @@ class CheckService {
   using AnsweredHandler = std::function<void(CheckResult, const CheckRequest& asked)>;
   Status check_each(const std::function<std::optional<CheckRequest>()>& next, const AnsweredHandler& on_result);
 
-  const CheckBatchOptions& options() const;
-
  private:
   class Lanes;
   std::unique_ptr<Lanes> lanes_;

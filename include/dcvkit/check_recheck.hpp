@@ -32,12 +32,11 @@ struct RecheckWait {
   int round = 0;                          // the round that ended
   std::size_t failing = 0;                // names it left failing (all checked again)
   std::chrono::milliseconds delay{0};     // the wait that starts now
-  double elapsed_seconds = 0;             // since the first round began, from the timer
   const CheckResult* example = nullptr;   // one of the failures (the most informative reason)
 };
 
 struct RecheckCallbacks {
-  RecheckHandler on_result;                                      // required
+  RecheckHandler on_result;                                      // may be empty
   std::function<void(const CheckResult&, int round)> on_seen;    // every result as it arrives (progress, streaming)
   std::function<void(const RecheckWait&)> on_wait;               // before the wait between two rounds
 };
@@ -46,6 +45,8 @@ struct RecheckSummary {
   int rounds = 0;
   std::size_t failing = 0;      // names still failing at the end
   double elapsed_seconds = 0;   // from the timer
+  // Of the final failures, the most informative (highest reason_rank): what one line says first.
+  std::optional<CheckResult> most_informative;
 };
 
 // Checks what `first_round` yields through `service`, then re-checks the failing names with

@@ -168,8 +168,6 @@ class CheckService::Lanes {
     }
   }
 
-  const CheckBatchOptions& options() const { return options_; }
-
   // ca-rule: caa-every-name
   // Hands a valid name to its method's lane, and its CAA lookup to the DNS lane, starting the
   // lanes if need be.
@@ -279,8 +277,6 @@ class CheckService::Lanes {
 
 CheckService::CheckService(CheckBatchOptions options) : lanes_(std::make_unique<Lanes>(std::move(options))) {}
 CheckService::~CheckService() = default;
-
-const CheckBatchOptions& CheckService::options() const { return lanes_->options(); }
 
 Status CheckService::check_each(const std::function<std::optional<CheckRequest>()>& next, const AnsweredHandler& on_result) {
   auto call = std::make_shared<Call>(on_result);

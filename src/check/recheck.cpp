@@ -18,13 +18,18 @@ double seconds_between(Timer::TimePoint from, Timer::TimePoint to) {
 
 Result<RecheckSummary> recheck_until(CheckService& service, const std::function<std::optional<CheckRequest>()>& first_round,
                                      const RecheckOptions& options, const RecheckCallbacks& callbacks) {
-  const RecheckHandler& on_result = callbacks.on_result;
+  RecheckSummary summary;
+  const auto on_result = [&](const CheckResult& r, bool final) {
+    if (callbacks.on_result) callbacks.on_result(r, summary.rounds, final);
+    if (final && !r.ok &&
+        (!summary.most_informative || reason_rank(r.code) > reason_rank(summary.most_informative->code)))
+      summary.most_informative = r;
+  };
   Timer& timer = options.timer ? *options.timer : steady_timer();
   const auto started = timer.now();
   const auto deadline = started + options.deadline;
   const bool rechecking = options.deadline.count() > 0;
   auto delay = std::max(options.first_delay, std::chrono::milliseconds(1));
-  RecheckSummary summary;
 
   std::vector<CheckRequest> again;  // the names of the next round
   std::size_t next_again = 0;
@@ -34,7 +39,7 @@ Result<RecheckSummary> recheck_until(CheckService& service, const std::function<
     std::vector<std::pair<CheckResult, CheckRequest>> failing;
     auto status = service.check_each(source, [&](CheckResult r, const CheckRequest& asked) {
       if (callbacks.on_seen) callbacks.on_seen(r, summary.rounds);
-      if (r.ok || !rechecking || !can_pass_later(r)) return on_result(r, summary.rounds, true);
+      if (r.ok || !rechecking || !can_pass_later(r)) return on_result(r, true);
       failing.emplace_back(std::move(r), asked);
     });
     if (!status) return status.error();
@@ -42,18 +47,17 @@ Result<RecheckSummary> recheck_until(CheckService& service, const std::function<
     const auto now = timer.now();
     summary.elapsed_seconds = seconds_between(started, now);
     const bool another = !failing.empty() && now + delay <= deadline;
-    for (const auto& [result, asked] : failing) on_result(result, summary.rounds, !another);
+    for (const auto& [result, asked] : failing) on_result(result, !another);
     if (!another) return summary;
 
     if (callbacks.on_wait) {
       const auto best = std::max_element(failing.begin(), failing.end(), [](const auto& a, const auto& b) {
         return reason_rank(a.first.code) < reason_rank(b.first.code);
       });
-      callbacks.on_wait(RecheckWait{summary.rounds, failing.size(), delay, summary.elapsed_seconds, &best->first});
+      callbacks.on_wait(RecheckWait{summary.rounds, failing.size(), delay, &best->first});
     }
     again.clear();
     for (auto& f : failing) again.push_back(std::move(f.second));
-    failing.clear();
     next_again = 0;
     source = [&]() -> std::optional<CheckRequest> {
       if (next_again >= again.size()) return std::nullopt;

@@ -272,11 +272,7 @@ Status CertificateJob::check() {
   recheck.first_delay = std::chrono::milliseconds(1000);
   recheck.max_delay = std::chrono::milliseconds(30000);
   recheck.timer = options_.timer;
-  std::optional<CheckResult> failure;  // the most informative reason among the names left failing
   RecheckCallbacks callbacks;
-  callbacks.on_result = [&](const CheckResult& r, int, bool final) {
-    if (final && !r.ok && (!failure || reason_rank(r.code) > reason_rank(failure->code))) failure = r;
-  };
   callbacks.on_wait = [&](const RecheckWait& w) {
     progress(Stage::Published, std::to_string(w.failing) + " name(s) not visible yet (" + w.example->code + ")");
   };
@@ -288,7 +284,7 @@ Status CertificateJob::check() {
       },
       recheck, callbacks);
   if (!ended) return ended.error();
-  if (failure) {
+  if (const auto& failure = ended->most_informative) {
     // The time that passed, from the timer: the next try would fall after the deadline, so the
     // check stops before the deadline itself has passed.
     char elapsed[32];
