@@ -7,6 +7,8 @@
 #include <set>
 
 #include "check/dns_probe_stats.hpp"
+#include "check/dns_query_loop.hpp"
+#include "check/dnssec.hpp"
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/check_caa.hpp"
 #include "dcvkit/token.hpp"
@@ -257,6 +259,77 @@ TEST(CheckDnssec, ExpiredSignaturesAreBogus) {
   EXPECT_TRUE(batch({{"www.bogus.test", DcvMethod::Dns}}, false)["www.bogus.test/dns-txt-token"].ok);
 }
 
+// The fast path: each zone's keys come from the validating resolver once; the answers themselves
+// are proved here against them (a TXT answer and a signed CAA set, a signed NSEC denial).
+TEST(CheckDnssec, SignedAnswersAreProvedHereWithOneValidatedLookupPerZone) {
+  DnsProbeStats stats;
+  const DnsObservation seen = probe_dns("www.signed.test", &stats);
+  ASSERT_EQ(seen.owners.size(), 2u);
+  EXPECT_EQ(seen.owners[0].dnssec, "secure");
+  EXPECT_EQ(stats.validated, 1u);  // DNSKEY signed.test, nothing per name
+  EXPECT_EQ(stats.proved_locally, 1u);
+  DnsProbeStats caa_stats;
+  // www.signed.test has no CAA (a signed NSEC says so); signed.test has the set that decides.
+  const auto caa = lookup({"www.signed.test", "mail.signed.test"}, true, &caa_stats);
+  EXPECT_EQ(caa.at("www.signed.test").owner, "signed.test");
+  EXPECT_TRUE(caa.at("www.signed.test").error_code.empty()) << caa.at("www.signed.test").error_detail;
+  EXPECT_EQ(caa_stats.validated, 1u);
+  EXPECT_EQ(caa_stats.proved_locally, 3u);  // two denials, one CAA set
+}
+
+// A signature that does not verify against good keys is not trusted here: libunbound decides, and
+// says why.
+TEST(CheckDnssec, ARecordChangedAfterSigningIsBogus) {
+  DnsProbeStats stats;
+  const DnsObservation seen = probe_dns("www.tampered.test", &stats);
+  ASSERT_EQ(seen.owners.size(), 2u);
+  EXPECT_EQ(seen.owners[0].dnssec, "bogus");
+  EXPECT_FALSE(seen.owners[0].dnssec_detail.empty());
+  EXPECT_EQ(stats.proved_locally, 1u);
+  EXPECT_EQ(stats.validated, 2u);  // the zone's keys, then the TXT set itself
+  const auto r = batch({{"www.tampered.test", DcvMethod::Dns}}, true)["www.tampered.test/dns-txt-token"];
+  EXPECT_EQ(r.code, "dns.dnssec_bogus") << r.message;
+}
+
+// libunbound as the peer: for every owner the world has, the verdict reached here (mostly without
+// it) is the one it reaches validating the same lookup end to end from the anchor.
+TEST(CheckDnssec, EveryVerdictMatchesLibunboundValidatingTheSameLookup) {
+  const std::vector<std::string> names = {"www.signed.test", "www.bogus.test", "www.caa.test", "alias.caa.test",
+                                          "le.caa.test", "n1.plain.test", "deep.sub.caa.test", "mail.signed.test",
+                                          "www.tampered.test"};
+  dns::QueryLoop loop(50, 3000);
+  auto validator = dns::Validator::create(loop, options(true).dnssec, options(true).resolver, 3000);
+  ASSERT_TRUE(validator) << validator.error().message;
+  std::map<std::string, std::string> peer_txt, peer_caa;
+  for (const auto& n : names) {
+    (*validator)->ask("_dnsauth." + n, dns::RrType::TXT, [&peer_txt, n](const dns::Reply&, dns::Security s, const std::string&) {
+      peer_txt[n] = dns::security_text(s);
+    });
+    (*validator)->ask(n, dns::RrType::CAA, [&peer_caa, n](const dns::Reply&, dns::Security s, const std::string&) {
+      peer_caa[n] = dns::security_text(s);
+    });
+  }
+  while (!loop.idle()) loop.step();
+  const auto caa = lookup(names, true);
+  for (const auto& n : names) {
+    const DnsObservation seen = probe_dns(n);
+    ASSERT_EQ(seen.owners.size(), 2u);
+    const bool has_txt = !seen.owners[0].answers.empty() && !seen.owners[0].answers[0].values.empty();
+    if (has_txt) {
+      EXPECT_EQ(seen.owners[0].dnssec, peer_txt[n]) << n;
+    }
+    // The climb stops at the first set: only the name's own answer is comparable.
+    if (peer_caa[n] == "bogus") {
+      EXPECT_EQ(caa.at(n).error_code, "dns.dnssec_bogus") << n;
+    } else {
+      EXPECT_NE(caa.at(n).error_code, "dns.dnssec_bogus") << n << ": " << caa.at(n).error_detail;
+    }
+  }
+  EXPECT_EQ(peer_txt["www.signed.test"], "secure");
+  EXPECT_EQ(peer_txt["www.bogus.test"], "bogus");
+  EXPECT_EQ(peer_txt["www.caa.test"], "insecure");
+}
+
 TEST(CheckDnssec, ResolverWithoutTheRootsKeysIsAClearError) {
   DnsProbeOptions o = options(true);
   o.dnssec.trust_anchor_file = "/usr/share/dns/root.key";  // the test BIND serves no root zone
@@ -283,7 +356,7 @@ dcvkit::test::RunResult check_cli(const std::string& name, const std::vector<std
 }
 
 TEST(CliCaa, FlagsReachTheCheck) {
-  // CAA is on by default, DNSSEC is opt-in (docs/ca-rules.md says why).
+  // CAA and DNSSEC are on by default.
   auto forbidden = check_cli("le.caa.test", {});
   EXPECT_EQ(forbidden.exit_code, 10) << forbidden.all();
   EXPECT_NE(forbidden.out.find("\"code\":\"caa.forbidden\""), std::string::npos) << forbidden.out;
@@ -291,9 +364,14 @@ TEST(CliCaa, FlagsReachTheCheck) {
   EXPECT_EQ(other_ca.exit_code, 0) << other_ca.all();
   auto skipped = check_cli("le.caa.test", {"--no-caa", "--no-dnssec"});
   EXPECT_EQ(skipped.exit_code, 0) << skipped.all();
-  // Without --dnssec a bogus zone is not validated; --trust-anchor turns validation on.
+  // Validation is on by default; with the IANA anchor this loopback resolver cannot give the root's
+  // keys, so the check runs unvalidated and says so once; --trust-anchor makes validation work.
   auto unvalidated = check_cli("www.bogus.test", {});
   EXPECT_EQ(unvalidated.exit_code, 0) << unvalidated.all();
+  EXPECT_NE(unvalidated.err.find("warning: DNSSEC not validated"), std::string::npos) << unvalidated.all();
+  EXPECT_NE(unvalidated.err.find("--no-dnssec"), std::string::npos) << unvalidated.all();
+  auto quiet = check_cli("www.bogus.test", {"--no-dnssec"});
+  EXPECT_EQ(quiet.err.find("DNSSEC"), std::string::npos) << quiet.all();
   auto bogus = check_cli("www.bogus.test", {"--trust-anchor", world().trust_anchor()});
   EXPECT_EQ(bogus.exit_code, 10) << bogus.all();
   EXPECT_NE(bogus.out.find("\"code\":\"dns.dnssec_bogus\""), std::string::npos) << bogus.out;

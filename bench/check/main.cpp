@@ -29,15 +29,15 @@ DnsSide run_dns_side(const Options& o, const World& world, const CheckBatchOptio
   DnsSide side;
   const std::size_t n = o.names;
   const std::vector<const dcvkit::test::DnsServer*> servers = {world.resolver.get(), world.ns1.get(), world.ns2.get()};
+  // With DNSSEC the authoritative servers are asked with DO (their TXT answers carry the RRSIGs
+  // checked against the zone's keys), and so is the resolver for CAA (a denial carries its NSEC).
   side.targets = {{"resolver", world.resolver->address(), world.resolver->port(), kTypeCname, true},
-                  {"ns1", world.ns1->address(), world.ns1->port(), kTypeTxt, false},
-                  {"ns2", world.ns2->address(), world.ns2->port(), kTypeTxt, false}};
-  // The validator's TXT at _dnsauth.<name> and the CAA at <name>, both from the resolver (the
-  // CAA climb's parents, and the zone's DNSKEY, are asked once per batch: not in the mix).
-  if (o.caa || o.dnssec)
-    side.targets.push_back({o.dnssec ? "resolver-validated" : "resolver-caa", world.resolver->address(), world.resolver->port(),
-                            static_cast<std::uint16_t>(o.dnssec ? kTypeTxt : 0), true,
-                            static_cast<std::uint16_t>(o.caa ? kTypeCaa : 0), o.dnssec});
+                  {"ns1", world.ns1->address(), world.ns1->port(), kTypeTxt, false, 0, o.dnssec},
+                  {"ns2", world.ns2->address(), world.ns2->port(), kTypeTxt, false, 0, o.dnssec}};
+  // The CAA at <name>, from the resolver (the climb's parents, and each zone's DNSKEY through the
+  // validator, are asked once per batch: not in the mix).
+  if (o.caa)
+    side.targets.push_back({"resolver-caa", world.resolver->address(), world.resolver->port(), 0, true, kTypeCaa, o.dnssec});
   const DnsLoad load(side.targets, n, o.dns_window, o.use_dnsperf, world.work.path().string());
   side.tool = load.tool();
   side.received.assign(servers.size(), 0);

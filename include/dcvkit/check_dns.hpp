@@ -20,6 +20,11 @@ namespace dcvkit {
 struct DnssecOptions {
   bool enabled = false;  // the library leaves it to the caller; the CLI validates by default
   std::string trust_anchor_file = "/usr/share/dns/root.key";  // Debian dns-root-data: the IANA root
+  // When validation cannot start (the resolver strips DNSSEC records, cannot give the anchor's
+  // keys, or does not answer): `required` makes that the probe's error (dns.dnssec_unavailable);
+  // otherwise the probe checks without validation and tells `on_unavailable` why, once.
+  bool required = true;
+  std::function<void(const Error&)> on_unavailable;
 };
 
 struct DnsProbeOptions {

@@ -8,7 +8,6 @@ namespace {
 
 constexpr int kTries = 2;
 constexpr int kReceiveBuffer = 1 << 20;  // a burst of answers must not overflow the default ~200 KiB
-constexpr int kEdnsPayload = 1232;       // the DNS flag day size: large TXT sets fit without TCP
 
 // c-ares 1.18 doubles the per-try timeout on each retry to the same server (T, 2T, ...), so the
 // per-try value is chosen to make all tries together fit in the caller's budget.

@@ -11,6 +11,10 @@
 
 namespace dcvkit::dns {
 
+// The EDNS payload size advertised (the DNS flag day size): large TXT sets, and signed answers, fit
+// without TCP.
+inline constexpr int kEdnsPayload = 1232;
+
 struct AresChannelOptions {
   std::string host;  // IP literal: the only kind c-ares accepts as a server
   std::uint16_t port = 53;

@@ -50,6 +50,8 @@ bool followed(std::uint16_t type) {
     case RrType::A: case RrType::NS: case RrType::CNAME: case RrType::SOA: case RrType::TXT: case RrType::AAAA:
     case RrType::CAA:
       return true;
+    case RrType::DNSKEY:
+      break;
   }
   return false;
 }
@@ -75,6 +77,8 @@ bool rdata_fits(const unsigned char* m, std::size_t size, RrType type, std::size
       return true;  // the length was checked by the caller
     case RrType::CAA:  // flags, tag length (1-255), tag, value: the rest
       return len >= 2 && m[at + 1] != 0 && 2 + std::size_t{m[at + 1]} <= len;
+    case RrType::DNSKEY:
+      break;
   }
   return false;
 }
@@ -243,6 +247,7 @@ const char* type_text(RrType type) {
     case RrType::TXT: return "TXT";
     case RrType::AAAA: return "AAAA";
     case RrType::CAA: return "CAA";
+    case RrType::DNSKEY: return "DNSKEY";
   }
   return "?";
 }

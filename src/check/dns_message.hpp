@@ -13,7 +13,8 @@
 
 namespace dcvkit::dns {
 
-enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28, CAA = 257 };
+// DNSKEY is only asked (of the validator), never followed in a message.
+enum class RrType : std::uint16_t { A = 1, NS = 2, CNAME = 5, SOA = 6, TXT = 16, AAAA = 28, DNSKEY = 48, CAA = 257 };
 enum class Section : std::uint8_t { Answer, Authority, Additional };
 
 // Longest name text: 255 wire bytes, each at worst one "\DDD" escape.
@@ -38,6 +39,10 @@ class Message {
   const std::string& error() const { return error_; }
 
   int rcode() const { return rcode_; }
+  // The message as parsed (valid while the bytes given to parse() are), for readers of the record
+  // types not followed here (the DNSSEC check reads RRSIG, NSEC and DNSKEY records with ldns).
+  const unsigned char* wire() const { return wire_; }
+  std::size_t size() const { return size_; }
   bool authoritative() const { return aa_; }  // the AA bit
   // The records of the followed types (A, NS, CNAME, SOA, TXT, AAAA, CAA), in message order.
   const std::vector<RecordRef>& records() const { return records_; }

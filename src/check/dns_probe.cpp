@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <ctime>
 #include <deque>
 
 #include "check/caa_lookup.hpp"
@@ -12,6 +13,7 @@
 #include "check/dns_query_loop.hpp"
 #include "check/dns_zone_servers.hpp"
 #include "check/dnssec.hpp"
+#include "check/zone_trust.hpp"
 #include "dcvkit/check_dns.hpp"
 #include "dcvkit/names.hpp"
 
@@ -36,6 +38,11 @@ struct OwnerJob {
   std::size_t index = 0;
   std::string current;  // the name being resolved: the owner, then each CNAME target
   std::size_t answers_left = 0;
+  // DNSSEC on: the zone's trust, whether every TXT answer so far was proved against its keys, and
+  // the last answer proved (the other servers' copies of it need no second signature check).
+  std::shared_ptr<const dns::ZoneTrust> trust;
+  bool proved = true;
+  std::string proved_answer;
   OwnerObservation& obs();
 };
 
@@ -80,6 +87,7 @@ class DnsProbeImpl final : public DnsProbe {
     // Handlers still queued in the loop hold plain pointers to these jobs: the loop goes first.
     caa_.reset();
     zones_.reset();
+    trust_.reset();
     validator_.reset();
     loop_.reset();
     live_.clear();
@@ -89,16 +97,25 @@ class DnsProbeImpl final : public DnsProbe {
     auto ch = loop_->channel(options_.resolver.host, options_.resolver.port, true);
     if (!ch) return ch.error();
     resolver_ = *ch;
-    zones_ = std::make_unique<dns::ZoneServerCache>(*loop_, resolver_, options_.ns_port, options_.timeout_ms);
     if (options_.dnssec.enabled) {
-      auto v = dns::Validator::create(*loop_, options_.dnssec, options_.resolver);
-      if (!v) return v.error();
-      validator_ = std::move(*v);
+      auto v = dns::Validator::create(*loop_, options_.dnssec, options_.resolver, options_.timeout_ms);
+      if (v) {
+        validator_ = std::move(*v);
+        trust_ = std::make_unique<dns::ZoneTrustCache>(*validator_);
+        auto signed_ch = loop_->channel(options_.resolver.host, options_.resolver.port, true, true);
+        if (!signed_ch) return signed_ch.error();
+        resolver_signed_ = *signed_ch;
+      } else if (options_.dnssec.required || !options_.dnssec.on_unavailable) {
+        return v.error();
+      } else {
+        options_.dnssec.on_unavailable(v.error());
+      }
     }
+    zones_ = std::make_unique<dns::ZoneServerCache>(*loop_, resolver_, options_.ns_port, options_.timeout_ms, validator_ != nullptr);
     // CAA asks the resolver, as the CA's own resolver would be asked; validated when DNSSEC is on.
     caa_ = std::make_unique<dns::CaaLookup>(
         [this](const std::string& owner, dns::ValidatedHandler handler) {
-          if (validator_) return validator_->ask(owner, RrType::CAA, std::move(handler));
+          if (validator_) return ask_caa_signed(owner, std::move(handler));
           loop_->send(resolver_, owner, RrType::CAA,
                       [h = std::move(handler)](const Reply& r) { h(r, dns::Security::Unchecked, std::string()); });
         },
@@ -137,6 +154,7 @@ class DnsProbeImpl final : public DnsProbe {
     s.cached_zones = zones_ ? zones_->size() : 0;
     s.cached_caa_owners = caa_ ? caa_->cached() : 0;
     s.validated = validator_ ? validator_->asked() : 0;
+    s.trusted_zones = trust_ ? trust_->size() : 0;
     return s;
   }
 
@@ -154,6 +172,7 @@ class DnsProbeImpl final : public DnsProbe {
           a.rendered.push_back(m.txt_rendered(rec));
         }
       a.not_authoritative = !m.authoritative() && (m.rcode() == 0 || m.rcode() == 3) && a.values.empty();
+      if (trust_ && !a.values.empty() && o->proved) o->proved = txt_proved(o, m);
     }
     if (--o->answers_left == 0) finish_owner(o);
   }
@@ -257,7 +276,74 @@ class DnsProbeImpl final : public DnsProbe {
   void ask_servers(OwnerJob* o, std::string_view zone) {
     o->obs().zone = zone.empty() ? "." : zone;
     o->obs().queried = o->current;
-    zones_->get(zone, [this, o](const dns::ZoneServers& zs) { on_zone_servers(o, zs); });
+    if (!trust_) return zones_->get(zone, [this, o](const dns::ZoneServers& zs) { on_zone_servers(o, zs); });
+    // The zone's trust first: each server's TXT answer is checked as it arrives.
+    trust_->get(std::string(zone), [this, o, z = std::string(zone)](const std::shared_ptr<const dns::ZoneTrust>& t) {
+      o->trust = t;
+      zones_->get(z, [this, o](const dns::ZoneServers& zs) { on_zone_servers(o, zs); });
+    });
+  }
+
+  // ca-rule: dnssec-validate
+  // A CAA answer with DNSSEC on: asked with DO, proved here when its zone is settled (signed records
+  // or a signed denial of a secure zone; anything of an insecure zone), else asked again of the
+  // validating resolver. A failed lookup stays a failed lookup (caa.lookup_failed), as without DNSSEC.
+  void ask_caa_signed(const std::string& owner, dns::ValidatedHandler handler) {
+    loop_->send(resolver_signed_, owner, RrType::CAA,
+                [this, owner, h = std::move(handler)](const Reply& r) mutable { on_caa_signed(owner, std::move(h), r); });
+  }
+
+  void on_caa_signed(const std::string& owner, dns::ValidatedHandler handler, const Reply& r) {
+    if (!dns::resolver_failure_code(r).empty()) return handler(r, dns::Security::Unchecked, std::string());
+    const Message& m = *r.message;
+    bool has_caa = false;
+    std::string zone;
+    char buf[dns::kMaxNameText];
+    for (const RecordRef& rec : m.records()) {
+      if (rec.section == Section::Answer && rec.type == RrType::CNAME) return slow_caa(owner, std::move(handler));
+      if (rec.section == Section::Answer && rec.type == RrType::CAA && m.owner_is(rec, owner)) has_caa = true;
+      if (rec.section == Section::Authority && rec.type == RrType::SOA && zone.empty()) zone = m.owner(rec, buf);
+    }
+    if (has_caa) {
+      auto signer = dns::answer_signer(m, owner, RrType::CAA);
+      if (!signer || !in_zone(owner, *signer)) return slow_caa(owner, std::move(handler));
+      zone = std::move(*signer);
+    } else if (zone.empty() || !in_zone(owner, zone)) {
+      return slow_caa(owner, std::move(handler));
+    }
+    // The answer outlives this handler while the zone's trust is looked up.
+    auto bytes = std::make_shared<std::vector<unsigned char>>(m.wire(), m.wire() + m.size());
+    trust_->get(zone, [this, owner, has_caa, bytes, h = std::move(handler)](const std::shared_ptr<const dns::ZoneTrust>& t) mutable {
+      Message copy;
+      if (!copy.parse(bytes->data(), bytes->size())) return slow_caa(owner, std::move(h));
+      const Reply reply{0, &copy, {}};
+      if (t->security == dns::Security::Insecure) return h(reply, dns::Security::Insecure, std::string());
+      if (t->security != dns::Security::Secure) return slow_caa(owner, std::move(h));
+      ++stats_.proved_locally;
+      const std::time_t now = std::time(nullptr);
+      const bool proved = has_caa ? dns::answer_proved(copy, owner, RrType::CAA, *t->keys, now)
+                                  : dns::denial_proved(copy, owner, RrType::CAA, *t->keys, now);
+      if (!proved) return slow_caa(owner, std::move(h));
+      h(reply, dns::Security::Secure, std::string());
+    });
+  }
+
+  void slow_caa(const std::string& owner, dns::ValidatedHandler handler) {
+    validator_->ask(owner, RrType::CAA, std::move(handler));
+  }
+
+  // ca-rule: dnssec-validate
+  // An insecure zone's answers need no proof; a secure zone's must carry a valid signature of it.
+  bool txt_proved(OwnerJob* o, const Message& m) {
+    if (!o->trust || o->trust->security == dns::Security::Insecure) return o->trust != nullptr;
+    if (o->trust->security != dns::Security::Secure) return false;
+    // The servers of a zone answer alike: a copy of an answer already proved (the ID aside) is too.
+    const std::string_view answer(reinterpret_cast<const char*>(m.wire()) + 2, m.size() - 2);
+    if (answer == o->proved_answer) return true;
+    ++stats_.proved_locally;
+    if (!dns::answer_proved(m, o->current, RrType::TXT, *o->trust->keys, std::time(nullptr))) return false;
+    o->proved_answer.assign(answer);
+    return true;
   }
 
   // ca-rule: dns-every-server
@@ -295,11 +381,17 @@ class DnsProbeImpl final : public DnsProbe {
   }
 
   // ca-rule: dnssec-validate
-  // With DNSSEC on, the TXT set that may decide is validated before the owner counts as done.
+  // With DNSSEC on, the TXT set that may decide is validated before the owner counts as done: proved
+  // here against the zone's keys, or else (a CNAME on the way, a signature that does not verify, a
+  // zone the validator could not settle) by the validating resolver, which says why it is bogus.
   void finish_owner(OwnerJob* o) {
     const auto& answers = o->obs().answers;
     const bool has_txt = std::any_of(answers.begin(), answers.end(), [](const TxtAnswer& a) { return !a.values.empty(); });
     if (!validator_ || !o->obs().error_code.empty() || !has_txt) return owner_done(o);
+    if (o->obs().cnames.empty() && o->trust && o->proved) {
+      o->obs().dnssec = dns::security_text(o->trust->security);
+      return owner_done(o);
+    }
     validator_->ask(o->obs().owner, RrType::TXT, [this, o](const Reply&, dns::Security security, const std::string& why) {
       o->obs().dnssec = dns::security_text(security);
       if (security == dns::Security::Bogus) o->obs().dnssec_detail = why;
@@ -334,6 +426,8 @@ class DnsProbeImpl final : public DnsProbe {
   QueryLoop::Channel* resolver_ = nullptr;
   std::unique_ptr<dns::ZoneServerCache> zones_;
   std::unique_ptr<dns::Validator> validator_;
+  std::unique_ptr<dns::ZoneTrustCache> trust_;
+  QueryLoop::Channel* resolver_signed_ = nullptr;  // the resolver, asked with DO (DNSSEC on)
   std::unique_ptr<dns::CaaLookup> caa_;
 };
 

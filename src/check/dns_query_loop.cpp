@@ -32,6 +32,8 @@ struct QueryLoop::Channel {
   std::unique_ptr<AresChannel> ares;
   std::string server;  // "127.0.0.2:5300"
   std::size_t in_flight = 0;
+  bool recursion_desired = true;
+  bool dnssec_ok = false;
 };
 
 std::map<std::string, std::size_t> QueryCounters::by_type_text() const {
@@ -54,14 +56,17 @@ QueryLoop::~QueryLoop() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-Result<QueryLoop::Channel*> QueryLoop::channel(const std::string& host, std::uint16_t port, bool recursion_desired) {
+Result<QueryLoop::Channel*> QueryLoop::channel(const std::string& host, std::uint16_t port, bool recursion_desired,
+                                               bool dnssec_ok) {
   std::string server = server_text(host, port);
-  const std::string key = server + (recursion_desired ? "/rd" : "/nord");
+  const std::string key = server + (recursion_desired ? "/rd" : "/nord") + (dnssec_ok ? "/do" : "");
   if (auto it = channels_.find(key); it != channels_.end()) return it->second.get();
   if (epoll_fd_ < 0) return make_error(ErrorKind::Internal, "dns.epoll", "cannot create an epoll instance");
   auto ch = std::make_unique<Channel>();
   ch->loop = this;
   ch->server = std::move(server);
+  ch->recursion_desired = recursion_desired;
+  ch->dnssec_ok = dnssec_ok;
   AresChannelOptions o;
   o.host = host;
   o.port = port;
@@ -132,9 +137,25 @@ void QueryLoop::issue(Channel* channel, const std::string& name, RrType type, Re
   ++channel->in_flight;
   counters_.max_in_flight_seen = std::max(counters_.max_in_flight_seen, in_flight_);
   ++counters_.sent;
-  ++counters_.sent_by_type[type_index(type)];
+  if (const std::size_t i = type_index(type); i < kTypes.size()) ++counters_.sent_by_type[i];
   // May call on_answer synchronously (e.g. no socket): that only records the completion.
-  ares_query(channel->ares->get(), name.c_str(), 1 /* IN */, static_cast<int>(type), &QueryLoop::on_answer, slot);
+  if (!channel->dnssec_ok) {
+    ares_query(channel->ares->get(), name.c_str(), 1 /* IN */, static_cast<int>(type), &QueryLoop::on_answer, slot);
+    return;
+  }
+  // c-ares 1.18 has no switch for the DO bit: the query is built as ares_query would, then the OPT
+  // record's flags (its TTL's last two bytes, the end of the message but for RDLENGTH) get DO.
+  unsigned char* query = nullptr;
+  int length = 0;
+  const int rc = ares_create_query(name.c_str(), 1 /* IN */, static_cast<int>(type), 0, channel->recursion_desired ? 1 : 0,
+                                   &query, &length, kEdnsPayload);
+  if (rc != ARES_SUCCESS || length < 23) {
+    if (query) ares_free_string(query);
+    return on_answer(slot, rc != ARES_SUCCESS ? rc : ARES_EBADQUERY, 0, nullptr, 0);
+  }
+  query[length - 4] |= 0x80;
+  ares_send(channel->ares->get(), query, length, &QueryLoop::on_answer, slot);
+  ares_free_string(query);
 }
 
 void QueryLoop::pump() {

@@ -48,8 +48,9 @@ class QueryLoop {
   QueryLoop(const QueryLoop&) = delete;
   QueryLoop& operator=(const QueryLoop&) = delete;
 
-  // The channel for (host, port, rd), made on first use and kept: servers recur across names.
-  Result<Channel*> channel(const std::string& host, std::uint16_t port, bool recursion_desired);
+  // The channel for (host, port, rd, do), made on first use and kept: servers recur across names.
+  // `dnssec_ok`: its queries set the DO bit, so signed answers come with their RRSIG and NSEC records.
+  Result<Channel*> channel(const std::string& host, std::uint16_t port, bool recursion_desired, bool dnssec_ok = false);
   // "127.0.0.2:5300": the channel's server as observations name it.
   static const std::string& server_of(const Channel* channel);
   void send(Channel* channel, const std::string& name, RrType type, ReplyHandler handler);

@@ -46,8 +46,9 @@ std::string resolver_failure_detail(RrType type, const std::string& name, const 
   return what + ": " + no_answer_text(r.status, timeout_ms);
 }
 
-ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms)
-    : loop_(loop), resolver_(resolver), ns_port_(ns_port), timeout_ms_(timeout_ms) {}
+ZoneServerCache::ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms,
+                                 bool dnssec_ok)
+    : loop_(loop), resolver_(resolver), ns_port_(ns_port), timeout_ms_(timeout_ms), dnssec_ok_(dnssec_ok) {}
 
 ZoneServerCache::~ZoneServerCache() = default;
 
@@ -115,7 +116,7 @@ void ZoneServerCache::finish(const std::string& zone, const std::shared_ptr<Entr
   for (const auto& ns : e->ns_names)
     for (const auto& addr : e->addresses[ns])
       if (seen.insert(addr).second) {
-        auto channel = loop_.channel(addr, ns_port_, false);
+        auto channel = loop_.channel(addr, ns_port_, false, dnssec_ok_);
         result.servers.push_back({addr, ns, server_text(addr, ns_port_), channel ? *channel : nullptr});
       }
   if (result.servers.empty()) {

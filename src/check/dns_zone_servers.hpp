@@ -41,7 +41,8 @@ struct ZoneServers {
 
 class ZoneServerCache {
  public:
-  ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms);
+  // `dnssec_ok`: the servers' channels ask with DO, so their answers carry the zone's signatures.
+  ZoneServerCache(QueryLoop& loop, QueryLoop::Channel* resolver, std::uint16_t ns_port, int timeout_ms, bool dnssec_ok = false);
   ~ZoneServerCache();
   // Calls `then` once: at once if known, else when the lookup ends.
   void get(std::string_view zone, std::function<void(const ZoneServers&)> then);
@@ -58,6 +59,7 @@ class ZoneServerCache {
   QueryLoop::Channel* resolver_;
   std::uint16_t ns_port_;
   int timeout_ms_;
+  bool dnssec_ok_;
   std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
 };
 

@@ -3,12 +3,13 @@
 #include <ares.h>
 #include <unbound.h>
 
+#include <poll.h>
+
+#include <chrono>
 #include <fstream>
 
 namespace dcvkit::dns {
 namespace {
-
-constexpr int kDnskey = 48;
 
 Error unbound_error(const std::string& what, int err, const std::string& hint) {
   return make_error(ErrorKind::Usage, "dns.dnssec_unavailable", what + ": " + ub_strerror(err), hint);
@@ -25,6 +26,22 @@ bool anchors_root(const std::string& file) {
   return false;
 }
 
+// The start-up look at the resolver, answered on libunbound's thread and read here.
+struct RootCheck {
+  bool done = false;
+  int err = 0;
+  ub_result* result = nullptr;
+  ~RootCheck() {
+    if (result) ub_resolve_free(result);
+  }
+  static void on_result(void* arg, int err, ub_result* result) {
+    auto* self = static_cast<RootCheck*>(arg);
+    self->done = true;
+    self->err = err;
+    self->result = result;
+  }
+};
+
 }  // namespace
 
 const char* security_text(Security s) {
@@ -38,7 +55,8 @@ const char* security_text(Security s) {
 }
 
 // ca-rule: dnssec-anchor, dnssec-validate
-Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const DnssecOptions& options, const HostPort& resolver) {
+Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const DnssecOptions& options, const HostPort& resolver,
+                                                     int timeout_ms) {
   ub_ctx* ctx = ub_ctx_create();
   if (!ctx) return make_error(ErrorKind::Internal, "dns.dnssec_unavailable", "cannot create a libunbound context");
   std::unique_ptr<Validator> v(new Validator(ctx));
@@ -61,19 +79,35 @@ Result<std::unique_ptr<Validator>> Validator::create(QueryLoop& loop, const Dnss
     return unbound_error("trust anchor " + options.trust_anchor_file, err,
                          "give a file of DS or DNSKEY records (--trust-anchor), or install dns-root-data for the root's");
   // One look at the resolver first: one that strips DNSSEC records, or cannot give the root's keys
-  // when the root is the anchor, would make every answer bogus.
-  ub_result* root = nullptr;
-  if (int err = ub_resolve(ctx, ".", kDnskey, 1, &root); err != 0)
+  // when the root is the anchor, would make every answer bogus. Bounded like any query: a resolver
+  // that does not answer must not hold the check up for libunbound's own, much longer, retries.
+  RootCheck root;
+  int async_id = 0;
+  if (int err = ub_resolve_async(ctx, ".", static_cast<int>(RrType::DNSKEY), 1, &root, &RootCheck::on_result, &async_id); err != 0)
     return unbound_error("DNSKEY . through " + resolver_text, err, "");
-  const bool bogus = root->bogus != 0 || (!root->secure && anchors_root(options.trust_anchor_file));
-  std::string why = root->why_bogus ? root->why_bogus : "the resolver answered " + rcode_text(root->rcode) + " for DNSKEY .";
-  ub_resolve_free(root);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!root.done) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd fd{ub_fd(ctx), POLLIN, 0};
+    if (left <= 0 || ::poll(&fd, 1, static_cast<int>(left)) == 0) {
+      ub_cancel(ctx, async_id);
+      return make_error(ErrorKind::Usage, "dns.dnssec_unavailable",
+                        "DNSSEC cannot be checked: resolver " + resolver_text + " did not answer DNSKEY . within " +
+                            std::to_string(timeout_ms) + " ms",
+                        "check --resolver, or leave DNSSEC out (--no-dnssec)");
+    }
+    ub_process(ctx);
+  }
+  if (root.err != 0 || !root.result) return unbound_error("DNSKEY . through " + resolver_text, root.err, "");
+  const bool bogus = root.result->bogus != 0 || (!root.result->secure && anchors_root(options.trust_anchor_file));
+  std::string why = root.result->why_bogus ? root.result->why_bogus
+                                           : "the resolver answered " + rcode_text(root.result->rcode) + " for DNSKEY .";
   if (bogus)
     return make_error(ErrorKind::Usage, "dns.dnssec_unavailable",
                       "DNSSEC cannot be checked through resolver " + resolver_text + " with trust anchor " +
                           options.trust_anchor_file + ": " + why,
                       "use a resolver that passes DNSSEC records (--resolver), the trust anchor of your private root "
-                      "(--trust-anchor), or leave out --dnssec");
+                      "(--trust-anchor), or leave DNSSEC out (--no-dnssec)");
   Validator* raw = v.get();
   loop.attach(ub_fd(ctx), [raw] { raw->process(); }, [raw] { return !raw->live_.empty(); });
   return v;

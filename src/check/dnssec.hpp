@@ -26,8 +26,10 @@ using ValidatedHandler = std::function<void(const Reply& reply, Security securit
 class Validator {
  public:
   // Sets up libunbound to forward to `resolver` and trust `options.trust_anchor_file`, then makes
-  // sure the resolver passes DNSSEC records at all ("dns.dnssec_unavailable" otherwise).
-  static Result<std::unique_ptr<Validator>> create(QueryLoop& loop, const DnssecOptions& options, const HostPort& resolver);
+  // sure the resolver passes DNSSEC records at all, within `timeout_ms` ("dns.dnssec_unavailable"
+  // otherwise).
+  static Result<std::unique_ptr<Validator>> create(QueryLoop& loop, const DnssecOptions& options, const HostPort& resolver,
+                                                   int timeout_ms);
   ~Validator();
   Validator(const Validator&) = delete;
   Validator& operator=(const Validator&) = delete;

@@ -32,10 +32,10 @@ void add_check_network_options(cxxopts::Options& options, const std::string& gro
       ("caa-identity", "A CA identity CAA records may name (repeatable; default: DigiCert's: digicert.com, its brands)",
        cxxopts::value<std::vector<std::string>>(), "NAME")
       ("no-caa", "Do not check CAA records")
-      ("dnssec", "Validate DNSSEC as the CA does (needs a resolver that passes DNSSEC records)")
+      ("dnssec", "Require DNSSEC validation: stop when the resolver cannot give it (default: validate when it can, else warn)")
       ("trust-anchor", "DNSSEC trust anchor file (DS or DNSKEY records; default: /usr/share/dns/root.key); implies --dnssec",
        cxxopts::value<std::string>(), "FILE")
-      ("no-dnssec", "Do not validate DNSSEC (the default for now)");
+      ("no-dnssec", "Do not validate DNSSEC");
   if (!old_ms_flag.empty() && old_ms_flag != "dns-timeout")
     options.add_options(kOldSpellings)(old_ms_flag, "Old spelling of --dns-timeout, in milliseconds", cxxopts::value<int>(), "MS");
 }
@@ -68,13 +68,17 @@ Status apply_check_network_options(const cxxopts::ParseResult& args, CheckBatchO
       batch.caa.identities.push_back(*name);
     }
   }
-  // DNSSEC is opt-in: it needs a resolver that passes DNSSEC records and reaches the anchor
-  // (docs/ca-rules.md says why); --no-dnssec stays accepted.
-  const bool want_dnssec = args.count("dnssec") > 0 || args.count("trust-anchor") > 0;
-  if (want_dnssec && args.count("no-dnssec"))
+  // DNSSEC validated by default, as the CA does. A resolver that cannot give it (strips DNSSEC
+  // records, lacks the root's keys) is a warning unless validation was asked for by name.
+  const bool require_dnssec = args.count("dnssec") > 0 || args.count("trust-anchor") > 0;
+  if (require_dnssec && args.count("no-dnssec"))
     return usage_error("--dnssec/--trust-anchor and --no-dnssec exclude each other", "");
-  batch.dns.dnssec.enabled = want_dnssec;
+  batch.dns.dnssec.enabled = args.count("no-dnssec") == 0;
+  batch.dns.dnssec.required = require_dnssec;
   if (args.count("trust-anchor")) batch.dns.dnssec.trust_anchor_file = args["trust-anchor"].as<std::string>();
+  batch.dns.dnssec.on_unavailable = [](const Error& e) {
+    Output(false).warn("DNSSEC not validated: " + e.message + " (the CA validates it; --dnssec to require it, --no-dnssec to skip it)");
+  };
   return {};
 }
 

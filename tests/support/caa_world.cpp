@@ -37,6 +37,15 @@ CaaWorld::CaaWorld(std::string token) {
   good.file_text = signed_zone(keys_, "signed.test", allow + txt, false, trust_anchor_);
   bad.zone = "bogus.test";
   bad.file_text = signed_zone(keys_, "bogus.test", allow + txt, true, trust_anchor_);
+  // Signed, then the TXT value changed: the zone's keys are good, that one signature is not.
+  DnsZoneConfig tampered;
+  tampered.zone = "tampered.test";
+  tampered.file_text = signed_zone(keys_, "tampered.test", allow + txt, false, trust_anchor_);
+  std::string altered = token;
+  altered.back() = altered.back() == '0' ? '1' : '0';
+  const auto at = tampered.file_text.find("\"" + token + "\"");
+  if (at == std::string::npos) throw std::runtime_error("tampered.test: no TXT record with the token in the signed zone");
+  tampered.file_text.replace(at + 1, token.size(), altered);
   trust_anchor_ = keys_.write("trust-anchor.keys", trust_anchor_);
 
   DnsServerConfig c;
@@ -58,7 +67,7 @@ CaaWorld::CaaWorld(std::string token) {
             "malformed IN CAA 0 issue \"digicert.com; novalue\"",
             "iodefonly IN CAA 0 iodef \"mailto:caa@caa.test\"",
             "alias IN CNAME le-target.caa.test.", "le-target IN CAA 0 issue \"letsencrypt.org\""}),
-      zone("plain.test"), zone("broken.test", {}, true), good, bad};
+      zone("plain.test"), zone("broken.test", {}, true), good, bad, tampered};
   server_ = std::make_unique<DnsServer>(c);
 }
 

@@ -5,7 +5,8 @@
 //   plain.test       no CAA anywhere
 //   broken.test      fails to load: SERVFAIL for every name (caa.lookup_failed)
 //   signed.test      signed with dnssec-signzone (valid window)           } trust_anchor() holds
-//   bogus.test       signed with a signature window in the past (bogus)   } both zones' keys
+//   bogus.test       signed with a signature window in the past (bogus)   } the zones' keys
+//   tampered.test    signed, then its TXT value changed: that RRSIG fails  }
 // signed.test and bogus.test carry CAA 0 issue "digicert.com" at the apex and the token as TXT at
 // _dnsauth.www; so does caa.test at _dnsauth.www.
 #pragma once
