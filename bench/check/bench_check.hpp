@@ -176,6 +176,11 @@ class DnsLoad {
   std::vector<std::string> data_files_;
 };
 
+// ---- what validation adds (verify_limit.cpp) ---------------------------------------------------------
+
+// ECDSA P-256 signature checks per second on one core (OpenSSL, key made once), over `seconds`.
+double ecdsa_p256_verifies_per_s(double seconds);
+
 // ---- HTTP limit (http_limit.cpp) ---------------------------------------------------------------------
 
 struct WrkResult {
@@ -200,6 +205,9 @@ struct DnsSide {
   std::vector<DnsTarget> targets;
   std::vector<double> round_ratios;
   double queries_per_name = 0, limit = 0, load_cpu_us_per_query = 0, ratio = 0;
+  // DNSSEC on: signature checks each name needs (its TXT set, the NSEC denying CAA at it), the raw
+  // rate of one core, and the limit of doing the servers' work and those checks on the same cores.
+  double signature_checks_per_name = 0, verifies_per_s_core = 0, limit_with_checks = 0, ratio_with_checks = 0;
   std::string tool;
 };
 

@@ -69,6 +69,16 @@ DnsSide run_dns_side(const Options& o, const World& world, const CheckBatchOptio
   side.queries_per_name = static_cast<double>(side.received[0] + side.received[1] + side.received[2]) /
                           static_cast<double>(n * static_cast<std::size_t>(o.rounds));
   side.ratio = side.limit > 0 ? side.best.names_per_s * side.queries_per_name / side.limit : 0;
+  if (o.dnssec) {
+    // Every name of the bench zone: one signed TXT set, one NSEC proving it has no CAA.
+    side.signature_checks_per_name = o.caa ? 2 : 1;
+    side.verifies_per_s_core = ecdsa_p256_verifies_per_s(1.0);
+    const double cores = std::max(1u, std::thread::hardware_concurrency());
+    const double seconds_per_name = side.queries_per_name / side.limit +
+                                    side.signature_checks_per_name / (side.verifies_per_s_core * cores);
+    side.limit_with_checks = 1 / seconds_per_name;
+    side.ratio_with_checks = side.best.names_per_s / side.limit_with_checks;
+  }
   return side;
 }
 

@@ -1,4 +1,5 @@
-// DNSSEC's fast path: an answer checked here against its zone's keys (ldns), which the validating
+// DNSSEC's fast path: an answer checked here against its zone's keys (ldns reads the records and
+// lays out the signed data, OpenSSL verifies), which the validating
 // resolver has already validated from the trust anchor once per zone (check/zone_trust). One
 // signature check per answer instead of a validated lookup per name through libunbound's single
 // thread. These checks only prove: whatever they cannot prove (a signature that does not verify,
@@ -11,14 +12,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "check/dns_message.hpp"
 
-struct ldns_struct_rr_list;
+struct evp_pkey_st;
 
 namespace dcvkit::dns {
 
-// A zone's DNSKEY set as the validator returned it (secure), zone keys of protocol 3 only.
+// A zone's DNSKEY set as the validator returned it (secure): zone keys of protocol 3 whose algorithm
+// is checked here (RSA/SHA-256, RSA/SHA-512, ECDSA P-256 and P-384, Ed25519); others are left out, so
+// their signatures go to libunbound.
 class ZoneKeys {
  public:
   // From the validator's answer to "<zone> DNSKEY"; null when it holds no usable key.
@@ -28,12 +32,20 @@ class ZoneKeys {
   ZoneKeys& operator=(const ZoneKeys&) = delete;
 
   const std::string& zone() const { return zone_; }
-  const ldns_struct_rr_list* keys() const { return keys_; }
+
+  // A key ready to verify with: imported once per zone, not once per signature (making an OpenSSL
+  // key from DNSKEY bytes costs as much as the verification itself).
+  struct Key {
+    std::uint8_t algorithm = 0;
+    std::uint16_t tag = 0;
+    evp_pkey_st* pkey = nullptr;
+  };
+  const std::vector<Key>& keys() const { return keys_; }
 
  private:
-  ZoneKeys(std::string zone, ldns_struct_rr_list* keys) : zone_(std::move(zone)), keys_(keys) {}
+  explicit ZoneKeys(std::string zone) : zone_(std::move(zone)) {}
   std::string zone_;
-  ldns_struct_rr_list* keys_;
+  std::vector<Key> keys_;
 };
 
 // The zone that signed the `type` records at `owner` in the answer section (the first RRSIG's signer,
