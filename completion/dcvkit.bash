@@ -46,6 +46,14 @@ _dcvkit_options() {
       --out-dir --force --zone --tsig-key-file --ttl --update-timeout --tcp --powerdns-key-file --server-id --hook-style
       --hook-timeout $_dcvkit_provider_opts" ;;
     "acme revoke") o="--cert --reason --json $_dcvkit_acme_opts" ;;
+    "order cancel") o="--note --json $_dcvkit_api_opts" ;;
+    "order revoke") o="--cert --reason --note --yes --password-file --json $_dcvkit_api_opts" ;;
+    "order reissue") o="--csr --json $_dcvkit_api_opts --out-dir --force" ;;
+    "cert show") o="--password-file --json" ;;
+    "cert match") o="--cert --csr --key --key-password-file --password-file --json" ;;
+    "cert chain") o="--ca-file --out --force --password-file --json" ;;
+    "cert convert") o="--to --out --key --key-out --profile --name --force --password-file --key-password-file --json" ;;
+    "cert expiry") o="--host --hosts-file --file --warn --connect-address --ca-file --timeout --password-file --jsonl" ;;
     *) return 1 ;;
   esac
   echo "$o -h --help"
@@ -56,7 +64,7 @@ _dcvkit_value_kind() {
   case $2 in
     --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | --powerdns-key-file | \
       --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor | --account-key | \
-      --eab-hmac-key-file | --cert) echo file ;;
+      --eab-hmac-key-file | --cert | --key | --password-file | --key-password-file | --ca-file | --hosts-file | --file) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
     --webroot | --out-dir) echo dir ;;
     --method)
@@ -73,20 +81,23 @@ _dcvkit_value_kind() {
     --directory) echo "words letsencrypt letsencrypt-staging digicert zerossl google jprs" ;;
     --account-key-type) echo "words es256 rs256" ;;
     --challenge) echo "words http-01 dns-01" ;;
-    --reason) echo "words unspecified keyCompromise affiliationChanged superseded cessationOfOperation" ;;
+    --to) echo "words pem der p7b pfx" ;;
+    # acme revoke takes RFC 5280's names, order revoke CertCentral's.
+    --reason) echo "words unspecified keyCompromise affiliationChanged superseded cessationOfOperation key_compromise affiliation_changed cessation_of_operation" ;;
+    --profile) echo "words modern legacy" ;;
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
       --zone | --ttl | --dns-timeout | --update-timeout | --server | --powerdns | --server-id | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
-      --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url) echo value ;;
+      --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url | --host | --warn | --note) echo value ;;
   esac
 }
 
 _dcvkit() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local groups="token csr plan publish unpublish check run authkey order acme"
+  local groups="token csr plan publish unpublish check run authkey order acme cert"
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
     mapfile -t COMPREPLY < <(compgen -W "$groups --help --version" -- "$cur")
@@ -97,10 +108,11 @@ _dcvkit() {
     token) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new inspect verify" -- "$cur"); return; } ;;
     csr) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "new show" -- "$cur"); return; } ;;
     authkey) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "create show delete" -- "$cur"); return; } ;;
-    order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list" -- "$cur"); return; } ;;
+    order) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "submit status download list cancel revoke reissue" -- "$cur"); return; } ;;
     acme) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "register show deactivate order revoke" -- "$cur"); return; } ;;
+    cert) [ "$COMP_CWORD" -eq 2 ] && { mapfile -t COMPREPLY < <(compgen -W "show match chain convert expiry" -- "$cur"); return; } ;;
   esac
-  case $cmd in token | csr | authkey | order | acme) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
+  case $cmd in token | csr | authkey | order | acme | cert) cmd="$cmd ${COMP_WORDS[2]}" first_arg=3 ;; esac
   local opts
   opts=$(_dcvkit_options "$cmd") || return
 
@@ -116,8 +128,8 @@ _dcvkit() {
   fi
   if [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-  elif [ "$cmd" = "csr show" ]; then
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # its FILE argument
+  elif [[ $cmd == "csr show" || $cmd == "cert show" || $cmd == "cert chain" || $cmd == "cert convert" ]]; then
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")  # their FILE arguments
     compopt -o filenames 2>/dev/null
   fi
 }

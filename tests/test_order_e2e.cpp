@@ -150,7 +150,7 @@ class OrderE2e : public RealServersTest {
     std::vector<std::string> names;
   };
   Prepared prepare(const std::string& method, bool publish = true) {
-    create_auth_key();
+    if (auth_key_file.empty()) create_auth_key();  // one AuthKey per account: later orders share it
     const std::string cn = fresh_name(method == "dns" ? "d" : "h");
     Prepared p;
     p.names = {cn, "www." + cn};
@@ -645,6 +645,103 @@ TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
   EXPECT_EQ(entries_of(dir.file("again")), std::vector<std::string>{"received-unverified.pem"});
   EXPECT_EQ(read_text(dir.file("again/received-unverified.pem")), read_text(kept));
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "nothing was ordered twice";
+}
+
+// --- After the order: cancel, revoke, reissue (issue 17 §4) --------------------------------------
+class OrderLifecycleE2e : public OrderE2e {
+ protected:
+  std::string order_id_of(const RunResult& r) { return std::to_string(parse_json(r.out)["order_id"].get<long>()); }
+  std::string status_of(const std::string& id) { return parse_json(run({"order", "status", id, "--json"}).out).value("status", ""); }
+};
+
+TEST_F(OrderLifecycleE2e, CancelAPendingOrderButNotAnIssuedOne) {
+  start_sandbox();
+  auto pending = prepare("dns", false);
+  auto r = submit(pending, "p");
+  ASSERT_EQ(r.exit_code, 15) << r.all();
+  const std::string id = order_id_of(r);
+  auto canceled = run({"order", "cancel", id, "--note", "ordered the wrong names", "--json"});
+  ASSERT_EQ(canceled.exit_code, 0) << canceled.all();
+  EXPECT_EQ(parse_json(canceled.out)["status"], "canceled");
+  EXPECT_EQ(orders_in(sandbox->stats(), "canceled"), 1);
+  EXPECT_EQ(orders_in(sandbox->stats(), "pending"), 0);
+
+  auto issued = prepare("dns");
+  auto done = submit(issued, "i");
+  ASSERT_EQ(done.exit_code, 0) << done.all();
+  auto refused = run({"order", "cancel", order_id_of(done), "--json"});
+  EXPECT_EQ(refused.exit_code, 11) << refused.all();
+  EXPECT_EQ(parse_json(refused.out)["error"]["code"], "api.invalid_status") << refused.out;
+  EXPECT_EQ(status_of(order_id_of(done)), "issued");
+}
+
+TEST_F(OrderLifecycleE2e, RevokeAWholeOrderOrOneCertificateOnlyWithYes) {
+  start_sandbox();
+  auto p = prepare("dns");
+  auto r = submit(p, "a");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const std::string id = order_id_of(r);
+  auto unconfirmed = run({"order", "revoke", id});
+  EXPECT_EQ(unconfirmed.exit_code, 2) << unconfirmed.all();
+  EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos);
+  EXPECT_EQ(run({"order", "revoke", id, "--reason", "stolen", "--yes"}).exit_code, 2);
+  EXPECT_EQ(count(sandbox->stats(), "revoked_certificates"), 0) << "nothing revoked without --yes";
+  auto revoked = run({"order", "revoke", id, "--reason", "superseded", "--note", "moved hosts", "--yes", "--json"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.all();
+  EXPECT_EQ(parse_json(revoked.out)["revoked"], true);
+  EXPECT_EQ(status_of(id), "revoked");
+  EXPECT_EQ(count(sandbox->stats(), "revoked_certificates"), 1);
+
+  // One certificate, named by its file: the serial goes to PUT /certificate/{serial}/revoke and the order stays.
+  auto q = prepare("dns");
+  auto second = submit(q, "b");
+  ASSERT_EQ(second.exit_code, 0) << second.all();
+  auto by_cert = run({"order", "revoke", "--cert", dir.file("b/cert.pem"), "--reason", "key_compromise", "--yes", "--json"});
+  ASSERT_EQ(by_cert.exit_code, 0) << by_cert.all();
+  EXPECT_EQ(parse_json(by_cert.out)["serial"], parse_json(second.out)["serial"]);
+  EXPECT_EQ(status_of(order_id_of(second)), "issued");
+  EXPECT_EQ(count(sandbox->stats(), "revoked_certificates"), 2);
+}
+
+TEST_F(OrderLifecycleE2e, ReissueWithANewKeyAtOnceOrPendingUntilTheTokensAreThere) {
+  start_sandbox();
+  auto p = prepare("dns");
+  auto r = submit(p, "old");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const std::string id = order_id_of(r);
+  const auto old_certificate = parse_json(r.out)["certificate_id"];
+
+  // A new key and CSR for the same names, its tokens published: reissued at once on the same order.
+  const std::string new_csr_file = dir.file("new.csr"), new_key = dir.file("new.key");
+  auto made = run({"csr", "new", "--cn", p.names[0], "--san", p.names[1], "--key-out", new_key, "--csr-out", new_csr_file}, false);
+  ASSERT_EQ(made.exit_code, 0) << made.all();
+  const std::string token = new_token(new_csr_file);
+  for (const auto& n : p.names) publish_dns(n, token);
+  auto reissued = run({"order", "reissue", id, "--csr", new_csr_file, "--out-dir", dir.file("new"), "--json"});
+  ASSERT_EQ(reissued.exit_code, 0) << reissued.all();
+  const auto j = parse_json(reissued.out);
+  EXPECT_EQ(j["reissued"], true);
+  EXPECT_NE(j["certificate_id"], old_certificate);
+  expect_openssl_verifies(dir.file("new"));
+  EXPECT_EQ(run_dcvkit({"cert", "match", "--cert", dir.file("new/cert.pem"), "--key", new_key}).exit_code, 0);
+  EXPECT_EQ(run_dcvkit({"cert", "match", "--cert", dir.file("new/cert.pem"), "--key", dir.file(p.names[0] + ".key")}).exit_code, 17);
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "a reissue is not a new order";
+
+  // Without its tokens the reissue waits (exit 15), and order download --wait finishes it.
+  const std::string third = dir.file("third.csr");
+  ASSERT_EQ(run({"csr", "new", "--cn", p.names[0], "--san", p.names[1], "--key-out", dir.file("third.key"), "--csr-out", third}, false)
+                .exit_code,
+            0);
+  auto pending = run({"order", "reissue", id, "--csr", third, "--out-dir", dir.file("third"), "--json"});
+  ASSERT_EQ(pending.exit_code, 15) << pending.all();
+  EXPECT_EQ(parse_json(pending.out)["status"], "reissue_pending");
+  EXPECT_EQ(status_of(id), "reissue_pending");
+  const std::string third_token = new_token(third);
+  for (const auto& n : p.names) publish_dns(n, third_token);
+  auto finished = run({"order", "download", id, "--csr", third, "--wait", "--timeout", "60", "--out-dir", dir.file("third")});
+  ASSERT_EQ(finished.exit_code, 0) << finished.all();
+  EXPECT_EQ(run_dcvkit({"cert", "match", "--cert", dir.file("third/cert.pem"), "--key", dir.file("third.key")}).exit_code, 0);
+  EXPECT_EQ(status_of(id), "issued");
 }
 
 class AuthkeyE2e : public OrderE2e {};

@@ -22,8 +22,9 @@ PACKAGES=(
   dnsperf wrk
   # the HTML report is opened in a real browser by the tests
   chromium
-  # cpack -G DEB: dpkg-shlibdeps computes the package's Depends (tools/package-test.sh)
-  dpkg-dev file
+  # cpack -G DEB: dpkg-shlibdeps computes the package's Depends (tools/package-test.sh);
+  # systemd-analyze verify checks the packaged renewal units
+  dpkg-dev file systemd
   # fuzzing (tools/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # docs tests: man pages rendered with groff/man, CI snippets parsed as YAML, curl in docs/sandbox.md

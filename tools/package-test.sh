@@ -6,7 +6,8 @@
 #    include path, and a consumer builds and runs against the prefix via find_package(dcvkit) and
 #    via pkg-config.
 # 2. cpack -G DEB in BUILD_DIR; apt-get install the packages; /usr/bin/dcvkit --version says the
-#    project version; both consumers again against /usr; apt-get remove, plus whatever apt pulled in.
+#    project version; the renewal units are installed and `systemd-analyze verify` accepts them;
+#    both consumers again against /usr; apt-get remove, plus whatever apt pulled in.
 # shellcheck disable=SC2015  # "A && B || die": die when either fails, which is what is meant
 set -euo pipefail
 
@@ -108,7 +109,8 @@ cmake --install "$BUILD_DIR" --prefix "$PREFIX" >"$WORK/install.log" || die "cma
 LIBDIR=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$BUILD_DIR/CMakeCache.txt")
 for f in bin/dcvkit bin/dcvkit-sandbox include/dcvkit/token.hpp include/dcvkit/check_batch.hpp "$LIBDIR/libdcvkit.a" \
   "$LIBDIR/cmake/dcvkit/dcvkitConfig.cmake" "$LIBDIR/cmake/dcvkit/dcvkitConfigVersion.cmake" \
-  "$LIBDIR/cmake/dcvkit/dcvkitTargets.cmake" "$LIBDIR/pkgconfig/dcvkit.pc"; do
+  "$LIBDIR/cmake/dcvkit/dcvkitTargets.cmake" "$LIBDIR/pkgconfig/dcvkit.pc" lib/systemd/system/dcvkit-renew.service \
+  lib/systemd/system/dcvkit-renew.timer; do
   [ -e "$PREFIX/$f" ] || die "cmake --install did not install $f"
 done
 "$PREFIX/bin/dcvkit" --version | grep -qx "dcvkit $VERSION (.*)" || die "$PREFIX/bin/dcvkit --version does not say $VERSION"
@@ -134,6 +136,9 @@ done
 dpkg-deb -c "$DEB" >"$WORK/deb.list" && dpkg-deb -c "$DEV_DEB" >"$WORK/dev-deb.list" || die "dpkg-deb cannot list the packages"
 grep -q '\./usr/bin/dcvkit-sandbox$' "$WORK/deb.list" || die "$(basename "$DEB") has no /usr/bin/dcvkit-sandbox"
 grep -q '/dcvkit/dcvkitConfig.cmake$' "$WORK/dev-deb.list" || die "$(basename "$DEV_DEB") has no CMake package"
+for unit in dcvkit-renew.service dcvkit-renew.timer; do
+  grep -q "\./usr/lib/systemd/system/$unit\$" "$WORK/deb.list" || die "$(basename "$DEB") has no /usr/lib/systemd/system/$unit"
+done
 
 step "apt-get install the packages"
 for p in dcvkit dcvkit-dev; do
@@ -158,6 +163,16 @@ version_line=$(/usr/bin/dcvkit --version) || die "/usr/bin/dcvkit --version fail
   die "/usr/bin/dcvkit --version printed '$version_line', expected version $VERSION"
 echo "   $version_line"
 /usr/bin/dcvkit-sandbox --help >/dev/null 2>&1 || die "/usr/bin/dcvkit-sandbox --help failed"
+
+step "systemd-analyze verify the renewal units"
+command -v systemd-analyze >/dev/null || die "systemd-analyze is missing: tools/install-deps.sh installs systemd"
+# verify also finds the command ExecStart names (/usr/bin/dcvkit) and the man page Documentation= names.
+systemd-analyze verify /usr/lib/systemd/system/dcvkit-renew.service /usr/lib/systemd/system/dcvkit-renew.timer \
+  >"$WORK/verify.log" 2>&1 && ! grep -q . "$WORK/verify.log" ||
+  die "systemd-analyze verify does not accept the units:$(echo; cat "$WORK/verify.log")"
+grep -qx 'OnCalendar=daily' /usr/lib/systemd/system/dcvkit-renew.timer &&
+  grep -q '^RandomizedDelaySec=' /usr/lib/systemd/system/dcvkit-renew.timer &&
+  grep -qx 'Persistent=true' /usr/lib/systemd/system/dcvkit-renew.timer || die "dcvkit-renew.timer is not daily, randomised and persistent"
 
 step "consumers against the installed package"
 SYSTEM_LIBDIR=$(dpkg -L dcvkit-dev | sed -n 's|/libdcvkit\.a$||p')

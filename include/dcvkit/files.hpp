@@ -48,6 +48,16 @@ class StagedFile {
 
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool overwrite);
 
+// Several files written as one set: every file is staged first, then renamed into place. Without
+// overwrite an existing file is an error and the files of the set already renamed are removed
+// again, so there is never a partial set; with overwrite each file is replaced atomically.
+struct FileContent {
+  std::string path;
+  std::string_view data;
+  mode_t mode;
+};
+Status write_file_set(const std::vector<FileContent>& files, bool overwrite);
+
 // Removes the temporary files StagedFiles for `path` left next to it when their process was killed
 // before commit (a half-written certificate, or a stray copy of a private key). Best effort.
 void remove_staged_leftovers(const std::string& path);

@@ -316,26 +316,12 @@ Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& di
   ChainFiles files = chain_files_in(dir);
   std::string intermediates;
   for (const auto& p : chain.intermediate_pems) intermediates += p;
-  std::vector<std::pair<const std::string*, std::string>> contents = {
-      {&files.cert, chain.leaf_pem}, {&files.chain, intermediates}, {&files.fullchain, chain.leaf_pem + intermediates}};
-  if (!chain.root_pem.empty()) contents.emplace_back(&files.root, chain.root_pem);
-
-  std::vector<StagedFile> staged;
-  for (const auto& [path, data] : contents) {
-    auto s = StagedFile::create(*path, data, kCertMode);
-    if (!s) return s.error();
-    staged.push_back(std::move(*s));
-  }
-  std::vector<std::string> committed;
-  for (auto& s : staged) {
-    if (auto ok = s.commit(overwrite); !ok) {
-      // Without overwrite every committed file is new: take them back, so no partial set stays.
-      if (!overwrite)
-        for (const auto& path : committed) ::unlink(path.c_str());
-      return ok.error();
-    }
-    committed.push_back(s.path());
-  }
+  const std::string fullchain = chain.leaf_pem + intermediates;
+  std::vector<FileContent> contents = {{files.cert, chain.leaf_pem, kCertMode},
+                                      {files.chain, intermediates, kCertMode},
+                                      {files.fullchain, fullchain, kCertMode}};
+  if (!chain.root_pem.empty()) contents.push_back({files.root, chain.root_pem, kCertMode});
+  if (auto ok = write_file_set(contents, overwrite); !ok) return ok.error();
   if (chain.root_pem.empty()) {
     if (overwrite) ::unlink(files.root.c_str());  // a root.pem from an earlier set would not belong to this one
     files.root.clear();

@@ -8,27 +8,12 @@
 #include "dcvkit/csr.hpp"
 
 namespace dcvkit::cli {
-namespace {
-
-std::optional<cxxopts::ParseResult> parse_order_command(cxxopts::Options& options, int argc, char** argv, const Output& out,
-                                                        int& code, bool takes_id) {
-  options.add_options()("json", "Print one JSON object");
-  if (takes_id) {
-    options.add_options()("id", "The order id", cxxopts::value<std::string>(), "ID");
-    options.parse_positional({"id"});
-    options.positional_help("ID");
-  }
-  add_api_options(options);
-  return parse_options(options, argc, argv, out, code);
-}
-
-}  // namespace
 
 int cmd_order_status(int argc, char** argv) {
   Output out(wants_json(argc, argv));
   cxxopts::Options options(argv[0], "Show an order: status, names, certificate, why DCV has not completed.");
   int code = kExitOk;
-  auto args = parse_order_command(options, argc, argv, out, code, true);
+  auto args = parse_order_options(options, argc, argv, out, code, true);
   if (!args) return code;
   auto id = parse_order_id(*args);
   if (!id) return out.fail(id.error());
@@ -53,7 +38,7 @@ int cmd_order_download(int argc, char** argv) {
       ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION");
   add_out_dir_options(options);
   int code = kExitOk;
-  auto args = parse_order_command(options, argc, argv, out, code, true);
+  auto args = parse_order_options(options, argc, argv, out, code, true);
   if (!args) return code;
   auto id = parse_order_id(*args);
   if (!id) return out.fail(id.error());
@@ -115,7 +100,7 @@ int cmd_order_list(int argc, char** argv) {
       ("limit", "At most this many (1-1000)", cxxopts::value<int>()->default_value("100"), "N")
       ("offset", "Skip this many", cxxopts::value<int>()->default_value("0"), "N");
   int code = kExitOk;
-  auto args = parse_order_command(options, argc, argv, out, code, false);
+  auto args = parse_order_options(options, argc, argv, out, code, false);
   if (!args) return code;
   certcentral::OrderFilter filter;
   if (args->count("status")) filter.status = (*args)["status"].as<std::string>();

@@ -25,5 +25,13 @@ int cmd_acme_show(int argc, char** argv);
 int cmd_acme_deactivate(int argc, char** argv);
 int cmd_acme_order(int argc, char** argv);
 int cmd_acme_revoke(int argc, char** argv);
+int cmd_order_cancel(int argc, char** argv);
+int cmd_order_revoke(int argc, char** argv);
+int cmd_order_reissue(int argc, char** argv);
+int cmd_cert_show(int argc, char** argv);
+int cmd_cert_match(int argc, char** argv);
+int cmd_cert_chain(int argc, char** argv);
+int cmd_cert_convert(int argc, char** argv);
+int cmd_cert_expiry(int argc, char** argv);
 
 }  // namespace dcvkit::cli

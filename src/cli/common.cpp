@@ -44,6 +44,14 @@ Result<std::string> read_stdin_bounded() {
   return data;
 }
 
+bool declares_option(const cxxopts::Options& options, const std::string& name) {
+  for (const auto& group : options.groups())
+    for (const auto& o : options.group_help(group).options)
+      for (const auto& l : o.l)
+        if (l == name) return true;
+  return false;
+}
+
 }  // namespace
 
 int exit_code_for(ErrorKind kind) {
@@ -101,8 +109,9 @@ std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, int
   for (int i = 1; i < argc; ++i) {
     std::string_view a(argv[i]);
     // A key on the command line is readable by every local user through ps: refuse it, and do not
-    // echo what followed.
+    // echo what followed. (A command whose --key names a key *file* declares it.)
     for (std::string_view bad : {"--auth-key", "--authkey", "--api-key", "--key", "--eab-hmac-key"}) {
+      if (bad == "--key" && declares_option(options, "key")) continue;
       if (a == bad || (a.size() > bad.size() && a.substr(0, bad.size() + 1) == std::string(bad) + "=")) {
         exit_code = out.fail(usage_error(
             "there is no " + std::string(bad) + " option: a secret on the command line is visible to every user",

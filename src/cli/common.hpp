@@ -33,6 +33,8 @@ enum Exit : int {
   kExitNetwork = 14,      // network, TLS, timeout or server error (5xx) after retries
   kExitNotIssued = 15,    // the order is not issued (pending; --wait timed out)
   kExitCertVerify = 16,   // the certificate failed verification: nothing written
+  kExitKeyMismatch = 17,  // dcvkit cert match: the key does not belong to the certificate/CSR
+  kExitExpiring = 18,     // dcvkit cert expiry: a certificate expires within --warn (or has expired)
 };
 
 int exit_code_for(ErrorKind kind);

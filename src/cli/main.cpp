@@ -43,6 +43,14 @@ constexpr Command kCommands[] = {
     {"acme", "deactivate", "deactivate the ACME account of an account key (final)", dcvkit::cli::cmd_acme_deactivate},
     {"acme", "order", "order a certificate from an ACME CA (http-01 or dns-01)", dcvkit::cli::cmd_acme_order},
     {"acme", "revoke", "revoke a certificate ordered from an ACME CA", dcvkit::cli::cmd_acme_revoke},
+    {"order", "cancel", "cancel an order not issued yet (or a pending reissue)", dcvkit::cli::cmd_order_cancel},
+    {"order", "revoke", "revoke an order's certificates, or one certificate (--cert FILE)", dcvkit::cli::cmd_order_revoke},
+    {"order", "reissue", "reissue an order's certificate with a new key (--csr FILE)", dcvkit::cli::cmd_order_reissue},
+    {"cert", "show", "show a certificate file (PEM, DER, PKCS#7, PKCS#12): names, validity, key", dcvkit::cli::cmd_cert_show},
+    {"cert", "match", "tell whether a private key belongs to a certificate or CSR", dcvkit::cli::cmd_cert_match},
+    {"cert", "chain", "order certificates leaf to root, report missing links, verify", dcvkit::cli::cmd_cert_chain},
+    {"cert", "convert", "convert between PEM, DER, PKCS#7 and PKCS#12 (with the key)", dcvkit::cli::cmd_cert_convert},
+    {"cert", "expiry", "days left of what servers serve (TLS with SNI) or files hold", dcvkit::cli::cmd_cert_expiry},
 };
 
 void print_help(std::ostream& os, std::string_view only_group = {}) {
@@ -60,7 +68,8 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
         "6 token mismatch, 7 token expired, 8 token not yet valid, 9 some entries of a batch failed,\n"
         "10 some names fail the check, 11 API refused the request, 12 API key missing/wrong or no permission,\n"
         "13 rate limited, 14 network/TLS/timeout/server error, 15 order not issued (yet), 16 certificate\n"
-        "verification failed (nothing installed; what arrived is in received-unverified.pem).\n";
+        "verification failed (nothing installed; what arrived is in received-unverified.pem), 17 key does not\n"
+        "match (cert match), 18 certificate expires within --warn (cert expiry).\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/api_options.hpp"
 #include "dcvkit/time.hpp"
 
 namespace dcvkit::cli {
@@ -126,6 +127,18 @@ void print_delivery(const Delivery& d) {
             << "Written:\n"
             << "  " << d.files.cert << "\n  " << d.files.chain << "\n  " << d.files.fullchain << "\n";
   if (!d.files.root.empty()) std::cout << "  " << d.files.root << "\n";
+}
+
+std::optional<cxxopts::ParseResult> parse_order_options(cxxopts::Options& options, int argc, char** argv, const Output& out,
+                                                        int& code, bool takes_id) {
+  options.add_options()("json", "Print one JSON object");
+  if (takes_id) {
+    options.add_options()("id", "The order id", cxxopts::value<std::string>(), "ID");
+    options.parse_positional({"id"});
+    options.positional_help("ID");
+  }
+  add_api_options(options);
+  return parse_options(options, argc, argv, out, code);
 }
 
 Result<std::int64_t> parse_order_id(const cxxopts::ParseResult& args, const std::string& option) {

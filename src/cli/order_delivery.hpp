@@ -49,6 +49,10 @@ int report_delivery_failure(const Output& out, const Error& error, std::int64_t 
 nlohmann::json delivery_json(const Delivery& d);
 void print_delivery(const Delivery& d);
 
+// --json, the order ID as the positional argument (when takes_id), the API options; then parses.
+std::optional<cxxopts::ParseResult> parse_order_options(cxxopts::Options& options, int argc, char** argv, const Output& out,
+                                                        int& code, bool takes_id);
+
 // "12" -> 12; usage error otherwise.
 Result<std::int64_t> parse_order_id(const cxxopts::ParseResult& args, const std::string& option = "id");
 

@@ -170,6 +170,26 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
   return staged->commit(overwrite);
 }
 
+Status write_file_set(const std::vector<FileContent>& files, bool overwrite) {
+  std::vector<StagedFile> staged;
+  for (const auto& f : files) {
+    auto s = StagedFile::create(f.path, f.data, f.mode);
+    if (!s) return s.error();
+    staged.push_back(std::move(*s));
+  }
+  std::vector<std::string> committed;
+  for (auto& s : staged) {
+    if (auto ok = s.commit(overwrite); !ok) {
+      // Without overwrite every committed file is new: take them back, so no partial set stays.
+      if (!overwrite)
+        for (const auto& path : committed) ::unlink(path.c_str());
+      return ok.error();
+    }
+    committed.push_back(s.path());
+  }
+  return {};
+}
+
 void remove_staged_leftovers(const std::string& path) {
   const std::string prefix = staged_prefix(path);
   std::error_code ec;

@@ -60,6 +60,7 @@ Router api_routes() {
   add_product_routes(router);
   add_order_routes(router);
   add_certificate_routes(router);
+  add_lifecycle_routes(router);
   return router;
 }
 

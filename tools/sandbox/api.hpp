@@ -73,6 +73,7 @@ void add_auth_key_routes(Router& router);
 void add_product_routes(Router& router);
 void add_order_routes(Router& router);
 void add_certificate_routes(Router& router);
+void add_lifecycle_routes(Router& router);
 Router api_routes();  // all of the above
 
 // GET /sandbox/stats (not routed: not counted, not rate-limited, not faulted).

@@ -1,4 +1,5 @@
-// /order/certificate: order (with immediate issuance), details, list, check-dcv, cancel.
+// /order/certificate: order (with immediate issuance), details, list, check-dcv, cancel (of a pending
+// order, or of a pending reissue).
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -73,7 +74,8 @@ Reply dcv_complete(const OrderRecord& order, Id certificate_id) {
 Reply check_dcv(Sandbox& sb, const Call& call) {
   const OrderRecord order = find_order(sb, call);
   if (order.status == "issued" && order.certificate_id) return dcv_complete(order, *order.certificate_id);
-  if (order.status != "pending") throw ApiError(400, "invalid_status", "order " + std::to_string(order.id) + " is " + order.status);
+  if (order.status != "pending" && order.status != "reissue_pending")
+    throw ApiError(400, "invalid_status", "order " + std::to_string(order.id) + " is " + order.status);
   if (!is_token_method(order.dcv_method))
     throw ApiError(400, "invalid_dcv_method", "the sandbox validates only dns-txt-token and http-token orders, not " + order.dcv_method);
   auto auth_key = sb.store.auth_key(call.account);

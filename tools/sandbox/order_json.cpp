@@ -4,16 +4,12 @@
 #include "products.hpp"
 
 namespace dcvkit::sandbox {
-namespace {
 
-// "2026-11-23T04:05:06+00:00"
-std::string date_created(UnixSeconds t) {
+std::string api_date(UnixSeconds t) {
   std::string s = format_iso8601(t);
   if (!s.empty() && s.back() == 'Z') s.pop_back();
   return s + "+00:00";
 }
-
-}  // namespace
 
 nlohmann::json order_json(const OrderRecord& o, bool summary) {
   const Product* product = find_product(o.product);
@@ -23,7 +19,7 @@ nlohmann::json order_json(const OrderRecord& o, bool summary) {
   nlohmann::json j = {
       {"id", o.id},
       {"status", o.status},
-      {"date_created", date_created(o.created)},
+      {"date_created", api_date(o.created)},
       {"product", {{"name_id", o.product}, {"name", product ? product->name : o.product.c_str()}}},
       {"certificate", certificate},
       {"dcv_method", o.dcv_method},

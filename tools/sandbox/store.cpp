@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS certificates (
   root_pem TEXT NOT NULL,
   intermediate_cn TEXT NOT NULL,
   root_cn TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS revocations (
+  certificate_id INTEGER PRIMARY KEY REFERENCES certificates(id),
+  reason TEXT NOT NULL,
+  comments TEXT NOT NULL,
+  revoked INTEGER NOT NULL);
 )sql";
 
 // Order and certificate ids live in different ranges, so a client that mixes them up fails.
@@ -200,8 +205,46 @@ void Store::set_dcv_reasons(Id order_id, const std::vector<std::string>& reasons
 
 bool Store::cancel(Id order_id) {
   std::lock_guard lock(mutex_);
-  check(db_->run("UPDATE orders SET status = 'canceled' WHERE id = ? AND status = 'pending'", {order_id}));
+  // A pending order ends canceled; a pending reissue is dropped and the order is issued again.
+  check(db_->run("UPDATE orders SET status = CASE status WHEN 'reissue_pending' THEN 'issued' ELSE 'canceled' END "
+                 "WHERE id = ? AND status IN ('pending', 'waiting_pickup', 'reissue_pending')",
+                 {order_id}));
   return db_->changes() > 0;
+}
+
+bool Store::begin_reissue(Id order_id, const OrderRecord& with) {
+  std::lock_guard lock(mutex_);
+  check(db_->run("UPDATE orders SET status = 'reissue_pending', common_name = ?, names = ?, csr = ?, signature_hash = ?, "
+                 "dcv_reasons = '[]' WHERE id = ? AND status IN ('issued', 'reissue_pending')",
+                 {with.common_name, to_json_list(with.names), with.csr, with.signature_hash, order_id}));
+  return db_->changes() > 0;
+}
+
+std::vector<Id> Store::revoke(Id order_id, std::optional<Id> only, const std::string& reason, const std::string& comments,
+                              UnixSeconds now) {
+  std::lock_guard lock(mutex_);
+  std::vector<Id> ids;
+  check(db_->query("SELECT id FROM certificates WHERE order_id = ?1 AND (?2 = 0 OR id = ?2) "
+                   "AND id NOT IN (SELECT certificate_id FROM revocations)",
+                   {order_id, only.value_or(0)}, [&ids](const sqlite::Row& r) { ids.push_back(r.integer(0)); }));
+  check(db_->exec("BEGIN IMMEDIATE"));
+  Status s;
+  for (Id id : ids)
+    if (s) s = db_->run("INSERT INTO revocations(certificate_id, reason, comments, revoked) VALUES (?, ?, ?, ?)",
+                        {id, reason, comments, now});
+  // Revoking the order ends it; revoking one certificate leaves the order active (it can be reissued).
+  if (s && !only) s = db_->run("UPDATE orders SET status = 'revoked' WHERE id = ?", {order_id});
+  if (s) s = db_->exec("COMMIT");
+  if (!s) {
+    (void)db_->exec("ROLLBACK");
+    check(s);
+  }
+  return ids;
+}
+
+bool Store::revoked(Id certificate_id) {
+  std::lock_guard lock(mutex_);
+  return single_integer(*db_, "SELECT COUNT(*) FROM revocations WHERE certificate_id = ?", {certificate_id}) > 0;
 }
 
 std::optional<Id> Store::issue(Id order_id, const CertificateRecord& c) {
@@ -213,7 +256,7 @@ std::optional<Id> Store::issue(Id order_id, const CertificateRecord& c) {
     existing = r.integer(1);
   }));
   if (status == "issued" && existing != 0) return existing;
-  if (status != "pending") return std::nullopt;
+  if (status != "pending" && status != "reissue_pending") return std::nullopt;
   // One transaction: the certificate exists exactly when the order says issued.
   check(db_->exec("BEGIN IMMEDIATE"));
   Id certificate_id = 0;
@@ -232,13 +275,19 @@ std::optional<Id> Store::issue(Id order_id, const CertificateRecord& c) {
   return certificate_id;
 }
 
-std::optional<CertificateRecord> Store::certificate(Id account, Id id) {
+std::optional<CertificateRecord> Store::certificate(Id account, Id id) { return certificate_where(account, "c.id = ?2", id); }
+
+std::optional<CertificateRecord> Store::certificate_by_serial(Id account, const std::string& serial) {
+  return certificate_where(account, "lower(c.serial) = lower(?2)", serial);
+}
+
+std::optional<CertificateRecord> Store::certificate_where(Id account, const std::string& condition, const sqlite::Value& value) {
   std::lock_guard lock(mutex_);
   std::optional<CertificateRecord> found;
   check(db_->query("SELECT c.id, c.order_id, c.serial, c.common_name, c.leaf_pem, c.intermediate_pem, c.root_pem, "
                    "c.intermediate_cn, c.root_cn FROM certificates c JOIN orders o ON o.id = c.order_id "
-                   "WHERE c.id = ? AND o.account_id = ?",
-                   {id, account}, [&found](const sqlite::Row& r) {
+                   "WHERE o.account_id = ?1 AND " + condition,
+                   {account, value}, [&found](const sqlite::Row& r) {
                      found = CertificateRecord{r.integer(0), r.integer(1), r.text(2), r.text(3), r.text(4),
                                                r.text(5),    r.text(6),    r.text(7), r.text(8)};
                    }));
@@ -255,7 +304,10 @@ StoreCounts Store::counts() {
     if (status == "issued") c.issued = n;
     if (status == "pending") c.pending = n;
     if (status == "canceled") c.canceled = n;
+    if (status == "revoked") c.revoked = n;
+    if (status == "reissue_pending") c.reissue_pending = n;
   }));
+  c.revoked_certificates = single_integer(*db_, "SELECT COUNT(*) FROM revocations", {});
   c.auth_keys = single_integer(*db_, "SELECT COUNT(*) FROM auth_keys", {});
   return c;
 }

@@ -28,7 +28,7 @@ struct OrderRecord {
   Id id = 0;
   Id account = 0;
   std::string product;
-  std::string status = "pending";  // pending, issued, canceled
+  std::string status = "pending";  // pending, issued, canceled, reissue_pending, revoked
   UnixSeconds created = 0;
   std::string common_name;
   std::vector<std::string> names;  // common_name + dns_names, canonical, deduplicated
@@ -63,6 +63,7 @@ struct OrderPage {
 
 struct StoreCounts {
   std::int64_t orders_total = 0, issued = 0, pending = 0, canceled = 0, auth_keys = 0;
+  std::int64_t revoked = 0, reissue_pending = 0, revoked_certificates = 0;
 };
 
 class Store {
@@ -81,17 +82,27 @@ class Store {
   std::optional<OrderRecord> order(Id account, Id id);
   OrderPage list_orders(Id account, const OrderFilter& filter);
   void set_dcv_reasons(Id order_id, const std::vector<std::string>& reasons);
-  // pending -> canceled; false when the order is not pending.
+  // pending or waiting_pickup -> canceled, reissue_pending -> issued (the reissue dropped); false
+  // when the order is in none of these.
   bool cancel(Id order_id);
+  // issued (or reissue_pending) -> reissue_pending with the new CSR and names; false otherwise.
+  bool begin_reissue(Id order_id, const OrderRecord& with);
+  // Records the revocation of the order's certificates not revoked yet (only `only`, when set) and,
+  // for the whole order, sets it revoked. Returns the certificates revoked now.
+  std::vector<Id> revoke(Id order_id, std::optional<Id> only, const std::string& reason, const std::string& comments,
+                         UnixSeconds now);
+  bool revoked(Id certificate_id);
   // pending -> issued with this certificate, atomically; the existing certificate id when the
   // order was issued meanwhile, nothing when it is no longer pending.
   std::optional<Id> issue(Id order_id, const CertificateRecord& certificate);
   std::optional<CertificateRecord> certificate(Id account, Id id);
+  std::optional<CertificateRecord> certificate_by_serial(Id account, const std::string& serial);
 
   StoreCounts counts();
 
  private:
   Status migrate();
+  std::optional<CertificateRecord> certificate_where(Id account, const std::string& condition, const sqlite::Value& value);
   std::unique_ptr<sqlite::Db> db_;
   std::mutex mutex_;
 };
