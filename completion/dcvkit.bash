@@ -4,6 +4,7 @@
 
 _dcvkit_api_opts="--api-url --api-key-file --ca-bundle --api-timeout --api-retries -v --verbose"
 _dcvkit_authkey_opts="--auth-key-file --auth-key-stdin"
+_dcvkit_deploy_opts="--deploy-hook --deploy-delay --deploy-timeout"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
@@ -29,16 +30,16 @@ _dcvkit_options() {
     check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
       --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
-      --issue-deadline --status --export --report --jsonl --json $_dcvkit_authkey_opts $_dcvkit_api_opts
+      --issue-deadline --status --export --redeploy --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
       $_dcvkit_net_opts --dns-timeout" ;;
     "authkey create") o="--out --force --json $_dcvkit_api_opts" ;;
     "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;
     "authkey delete") o="--yes --json $_dcvkit_api_opts" ;;
     "order submit") o="--product --csr --method --cn --san --validity-days --validity-years --wait --timeout
-      --dry-run --token --precheck --check-deadline --json $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
+      --dry-run --token --precheck --check-deadline --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
       --out-dir --force $_dcvkit_net_opts --dns-timeout" ;;
     "order status") o="--json $_dcvkit_api_opts" ;;
-    "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force" ;;
+    "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force $_dcvkit_deploy_opts" ;;
     "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
     "acme register") o="--account-key-type --email --agree-tos --eab-kid --eab-hmac-key-file --json $_dcvkit_acme_opts" ;;
     "acme show" | "acme deactivate") o="--json $_dcvkit_acme_opts" ;;
@@ -91,7 +92,8 @@ _dcvkit_value_kind() {
       --zone | --ttl | --dns-timeout | --update-timeout | --server | --powerdns | --server-id | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
-      --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url | --host | --warn | --note) echo value ;;
+      --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url | --host | --warn | --note | \
+      --deploy-hook | --deploy-delay | --deploy-timeout | --redeploy) echo value ;;
   esac
 }
 

@@ -114,7 +114,7 @@ TEST(ManPage, ExitStatusListsEveryCodeOnce) {
   static const std::regex tag(R"(\.TP\n\.B (\d+)\n)");
   for (std::sregex_iterator it(part.begin(), part.end(), tag), e; it != e; ++it) codes.push_back(std::stoi((*it)[1]));
   std::vector<int> expected;
-  for (int i = 0; i <= 18; ++i) expected.push_back(i);
+  for (int i = 0; i <= 19; ++i) expected.push_back(i);
   EXPECT_EQ(codes, expected);
 }
 

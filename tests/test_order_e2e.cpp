@@ -647,6 +647,48 @@ TEST_F(OrderE2e, AnUnexpectedNameIsRefusedButTheCertificateIsKept) {
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1) << "nothing was ordered twice";
 }
 
+// --- After the order: the deploy hook (issue 17 §1) ----------------------------------------------
+
+TEST_F(OrderE2e, TheDeployHookRunsOnceTheFilesAreInPlace) {
+  start_sandbox();
+  auto p = prepare("dns");
+  // The hook proves the files are there when it runs: it verifies the chain it is pointed at.
+  const std::string log = dir.file("deploy.log");
+  const std::string hook = "openssl verify -CAfile \"$DCVKIT_CERT_DIR/root.pem\" -untrusted \"$DCVKIT_CHAIN_PATH\" "
+                           "\"$DCVKIT_CERT_PATH\" >/dev/null && printf '%s|%s|%s' \"$DCVKIT_CERT_ID\" \"$RENEWED_DOMAINS\" "
+                           "\"$DCVKIT_FULLCHAIN_PATH\" > " + log;
+  auto r = submit(p, "deployed", {"--deploy-hook", hook});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["deploy"]["hook"], "ok") << j.dump();
+  EXPECT_EQ(read_text(log), std::to_string(j["order_id"].get<long>()) + "|" + p.names[0] + " " + p.names[1] + "|" +
+                                dir.file("deployed") + "/fullchain.pem");
+}
+
+TEST_F(OrderE2e, AFailedDeployHookLeavesTheCertificateAndEndsWithItsOwnCode) {
+  start_sandbox();
+  auto p = prepare("dns");
+  auto r = submit(p, "kept", {"--deploy-hook", "echo reload refused >&2; exit 1"});
+  EXPECT_EQ(r.exit_code, 19) << r.all();
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["status"], "issued");
+  EXPECT_EQ(j["deploy"]["hook"], "failed");
+  EXPECT_EQ(j["deploy"]["error"]["code"], "deploy.hook_failed");
+  EXPECT_NE(j["deploy"]["error"]["message"].get<std::string>().find("reload refused"), std::string::npos) << j.dump();
+  EXPECT_TRUE(std::filesystem::exists(dir.file("kept/fullchain.pem")));
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+  // order download runs it again for the same certificate, without ordering.
+  const std::string id = std::to_string(j["order_id"].get<long>());
+  auto again = run({"order", "download", id, "--out-dir", dir.file("kept"), "--force", "--deploy-hook", "true"});
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.out.find("Deploy hook: ok"), std::string::npos) << again.out;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+  // A bad value is refused before anything is ordered.
+  auto bad = submit(prepare("dns"), "bad", {"--deploy-hook", "true", "--deploy-delay", "soon"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.all();
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+}
+
 // --- After the order: cancel, revoke, reissue (issue 17 §4) --------------------------------------
 class OrderLifecycleE2e : public OrderE2e {
  protected:

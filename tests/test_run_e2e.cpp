@@ -106,6 +106,67 @@ TEST_F(RunE2e, KilledWhileOrderingThenResumedOrdersEachCertificateOnce) {
   EXPECT_EQ(second.all().find(sandbox->api_key()), std::string::npos);
 }
 
+// The deploy hook is a ledger step of its own: a failure is retried by the next run, a run killed
+// while the hook runs runs it again, and neither ever orders again.
+TEST_F(RunE2e, TheDeployHookIsRetriedNeverReissuedAndRunsOncePerCertificate) {
+  start("");
+  const std::string log = dir.file("deploy.log");
+  // Fails until "ready" exists; then logs the certificate it got.
+  const std::string hook = "test -f " + dir.file("ready") + " || { echo not ready >&2; exit 4; }; echo \"$DCVKIT_CERT_ID " +
+                           "$(basename \"$DCVKIT_FULLCHAIN_PATH\")\" >> " + log;
+  const std::string m = manifest(1, {{"deploy", {{"hook", hook}, {"timeout", "30s"}}}});
+  auto first = run_dcvkit(run_args(m));
+  EXPECT_NE(first.exit_code, 0) << first.all();
+  EXPECT_NE(first.out.find("deploy.hook_failed"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("not ready"), std::string::npos) << first.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("certs/c1/fullchain.pem")));
+  const json s = status();
+  ASSERT_TRUE(s.is_object()) << first.all();
+  EXPECT_EQ(s["certificates"][0]["error"]["code"], "deploy.hook_failed") << s.dump();
+  EXPECT_EQ(s["certificates"][0]["error"]["step"], "deploy") << s.dump();
+
+  dir.write("ready", "");
+  auto second = run_dcvkit(run_args(m));  // no --retry-failed: a step after ordering always resumes
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_EQ(read_text(log), "c1 fullchain.pem\n");
+  auto third = run_dcvkit(run_args(m));
+  EXPECT_EQ(third.exit_code, 0) << third.all();
+  EXPECT_EQ(read_text(log), "c1 fullchain.pem\n") << "once per certificate";
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1);
+
+  // --redeploy runs it again on demand, and says so in the ledger's events.
+  auto args = run_args(m);
+  args.insert(args.end(), {"--redeploy", "c1"});
+  auto again = run_dcvkit(args);
+  EXPECT_EQ(again.exit_code, 0) << again.all();
+  EXPECT_EQ(read_text(log), "c1 fullchain.pem\nc1 fullchain.pem\n");
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1);
+}
+
+TEST_F(RunE2e, KilledWhileTheDeployHookRunsThenResumedDeploysWithoutOrdering) {
+  start("");
+  const std::string log = dir.file("deploy.log");
+  // The first time it sleeps (the run is killed then); later it finishes at once.
+  const std::string hook = "echo start >> " + log + "; test -f " + dir.file("fast") + " || sleep 20; echo end >> " + log;
+  const std::string m = manifest(1, {{"deploy", {{"hook", hook}}}});
+  auto args = run_args(m);
+  args.insert(args.begin(), DCVKIT_BIN);
+  const pid_t pid = spawn_logged(args, dir.file("first-run.log"));
+  for (int i = 0; i < 300 && read_text(log).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(read_text(log), "start\n") << read_text(dir.file("first-run.log"));
+  ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  ::waitpid(pid, &wstatus, 0);
+  dir.write("fast", "");
+  auto second = run_dcvkit(run_args(m));
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  const std::string lines = read_text(log);
+  const std::string tail = "start\nend\n";  // deployed again, to the end
+  ASSERT_GE(lines.size(), tail.size()) << lines;
+  EXPECT_EQ(lines.substr(lines.size() - tail.size()), tail) << lines;
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1) << "killed after issuance: not ordered again";
+}
+
 // A manifest's out_dir holding someone else's certificate: not replaced (and nothing bought for
 // it) unless the entry says so; the files of the entry's own earlier issuance are replaced.
 TEST_F(RunE2e, CertificateFilesDcvkitDidNotWriteAreNotReplaced) {

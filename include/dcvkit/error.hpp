@@ -25,6 +25,7 @@ enum class ErrorKind {
   Network,           // connection, TLS, timeout or 5xx, even after retries
   NotIssued,         // the order exists but has no certificate (yet)
   CertVerify,        // the certificate returned failed verification: nothing written
+  DeployFailed,      // the certificate is in place, but its deploy hook failed
 };
 
 struct Error {

@@ -35,7 +35,7 @@ std::string_view to_string(Stage stage);
 std::optional<Stage> parse_stage(std::string_view text);
 // The step that runs after `last_done`, for a person: an entry that failed with failed_stage
 // TokenReady "failed at publish" ("csr", "token", "publish", "check", "order", "issuance", "write",
-// "cleanup"). failed_stage itself stays the last stage completed (where a rerun resumes).
+// "deploy"). failed_stage itself stays the last stage completed (where a rerun resumes).
 std::string_view step_after(Stage last_done);
 
 struct LedgerEntry {
@@ -63,7 +63,7 @@ struct LedgerEntry {
 struct LedgerEvent {
   std::string id;
   UnixSeconds at = 0;
-  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "unpublish", "failure"
+  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "deploy", "unpublish", "failure"
   std::string detail_json;
 };
 
@@ -99,6 +99,9 @@ class Ledger {
   // kept in the "files" event.
   virtual Status record_written(std::string_view id, std::string_view out_dir, UnixSeconds not_after,
                                 const std::vector<std::string>& added_names) = 0;
+  // The deploy hook ran for the certificate in the entry (an event only: the stage stays Written
+  // until cleanup); detail {"certificate_id", "ok"[, "code", "message"]}.
+  virtual Status record_deployed(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_done(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) = 0;
   // Back to a stage to redo the work from there (a failure retried, a token expired, a renewal).

@@ -3,7 +3,8 @@
 //    "product": "ssl_dv_geotrust", "publish": {"dns": {"server": "127.0.0.1:5300", "zone": "example.test",
 //    "tsig_key_file": "tsig.key"}}, "key_type": "p256", "out_dir": "certs/shop"}
 // "publish" may instead be {"webroot": DIR}, {"webroot_map": FILE} or {"hook": CMD}; "csr": FILE
-// (with "key": FILE) uses an existing CSR instead of generating one. Relative paths are relative to
+// (with "key": FILE) uses an existing CSR instead of generating one; "deploy": {"hook": CMD} runs a
+// command once a new certificate's files are in place. Relative paths are relative to
 // the manifest's directory. Unknown and repeated keys are refused (a typo must not silently change a run); ids must
 // differ by more than case.
 #pragma once
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "dcvkit/csr.hpp"
+#include "dcvkit/deploy.hpp"
 #include "dcvkit/error.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/publish_spec.hpp"
@@ -38,6 +40,9 @@ struct ManifestEntry {
   // before ordering; files of this entry's earlier issuance are always replaced).
   bool replace_files = false;
   std::optional<int> validity_days;
+  // "deploy": {"hook": CMD, "delay": "10m", "timeout": "5m"}: run once per newly issued certificate,
+  // after its files are written (a ledger step of its own: retried by the next run, never a re-issue).
+  DeployHook deploy;
   std::string spec_json;           // the line, normalised (what the ledger keeps for renewals)
   std::size_t line = 0;            // 1-based line in the manifest
 };

@@ -17,6 +17,7 @@
 
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/check_batch.hpp"
+#include "dcvkit/deploy.hpp"
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/token.hpp"
@@ -56,6 +57,7 @@ struct PipelineOptions {
   bool keep_tokens = false;              // leave the tokens published after issuance
   bool retry_failed = false;             // start failed certificates again from where they failed
   bool overwrite_files = true;           // certificate files of a previous issuance are replaced
+  DeployHook deploy;                     // for entries without their own "deploy" (--deploy-hook)
   const Clock* clock = nullptr;          // null: the system clock
   Timer* timer = nullptr;                // waits between re-checks; null: steady_timer()
   // Called from worker threads, one call at a time: one line about a certificate's progress.

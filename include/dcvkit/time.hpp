@@ -2,6 +2,7 @@
 // and TZ, and a token timestamp must mean the same UTC second on every machine.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ std::string format_iso8601(UnixSeconds s);            // 2026-11-23T04:05:06Z
 // What users type for an instant: "now", "yyyyMMddHHmmss", "YYYY-MM-DD",
 // "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]" (space instead of 'T' allowed; no zone = UTC).
 Result<UnixSeconds> parse_instant(std::string_view text, const Clock& clock);
+
+// "30s", "10m", "2h", "30d", or plain seconds (at most 6 digits), in seconds; nullopt otherwise.
+std::optional<long long> parse_duration(const std::string& text);
 
 // "29d 23h 59m 59s"-style human duration of a non-negative number of seconds.
 std::string format_duration(UnixSeconds seconds);

@@ -3,6 +3,7 @@
 
 #include "cli/api_options.hpp"
 #include "cli/commands.hpp"
+#include "cli/deploy_options.hpp"
 #include "cli/common.hpp"
 #include "cli/order_delivery.hpp"
 #include "dcvkit/csr.hpp"
@@ -37,6 +38,7 @@ int cmd_order_download(int argc, char** argv) {
       ("wait", "While the order is pending: validate again with backoff until issued")
       ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION");
   add_out_dir_options(options);
+  add_deploy_options(options);
   int code = kExitOk;
   auto args = parse_order_options(options, argc, argv, out, code, true);
   if (!args) return code;
@@ -44,6 +46,8 @@ int cmd_order_download(int argc, char** argv) {
   if (!id) return out.fail(id.error());
   const auto timeout = wait_timeout_seconds(*args);
   if (!timeout) return out.fail(timeout.error());
+  const auto hook = deploy_hook_from(*args);
+  if (!hook) return out.fail(hook.error());
   std::string own_csr;
   if (args->count("csr")) {
     auto text = load_csr_file((*args)["csr"].as<std::string>());
@@ -78,17 +82,20 @@ int cmd_order_download(int argc, char** argv) {
   names.insert(names.end(), info->dns_names.begin(), info->dns_names.end());
   auto delivery = download_and_deliver(**client, certificate_id, ChainExpectation{*key, names}, dir, *id);
   if (!delivery) return report_delivery_failure(out, delivery.error(), *id, dir);
+  const DeployOutcome deployed = deploy_delivery(*hook, *delivery, std::to_string(*id), dir.dir);
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
     j["order_id"] = *id;
     j["certificate_id"] = certificate_id;
     j["status"] = "issued";
+    report_deploy(out, deployed, &j);
     out.print(j);
   } else {
     std::cout << "Order " << *id << ": issued\n";
     print_delivery(*delivery);
+    report_deploy(out, deployed, nullptr);
   }
-  return kExitOk;
+  return deployed.exit_code();
 }
 
 int cmd_order_list(int argc, char** argv) {

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/csr_input.hpp"
+#include "cli/deploy_options.hpp"
 #include "cli/order_delivery.hpp"
 #include "cli/order_precheck.hpp"
 #include "cli/token_report.hpp"
@@ -188,7 +189,7 @@ int dry_run(const cxxopts::ParseResult& args, const OrderRequest& order, const O
 
 // The files of an issued order, or why they could not be written (the order id is in every error).
 int finish(const Output& out, certcentral::Client& client, const certcentral::SubmitResult& submitted,
-           const ChainExpectation& expected, const OutDir& dir, std::int64_t certificate_id) {
+           const ChainExpectation& expected, const OutDir& dir, std::int64_t certificate_id, const DeployHook& hook) {
   const auto& order = submitted.order;
   auto delivery = order.immediate() ? deliver(order.chain_pems(), expected, dir, order.id)
                                      : download_and_deliver(client, certificate_id, expected, dir, order.id);
@@ -199,6 +200,7 @@ int finish(const Output& out, certcentral::Client& client, const certcentral::Su
       e.hint = "fetch it again: dcvkit order download " + std::to_string(order.id) + " --out-dir DIR";
     return report_delivery_failure(out, e, order.id, dir);
   }
+  const DeployOutcome deployed = deploy_delivery(hook, *delivery, std::to_string(order.id), dir.dir);
   if (out.json()) {
     nlohmann::json j = delivery_json(*delivery);
     j["order_id"] = order.id;
@@ -208,13 +210,15 @@ int finish(const Output& out, certcentral::Client& client, const certcentral::Su
     j["adopted"] = submitted.adopted;
     j["posts"] = submitted.posts;
     j["api_calls"] = client.stats().requests;
+    report_deploy(out, deployed, &j);
     out.print(j);
   } else {
     std::cout << "Order " << order.id << ": issued" << (order.immediate() ? " at once" : "")
               << (submitted.adopted ? " (found after a lost answer: not ordered twice)" : "") << "\n";
     print_delivery(*delivery);
+    report_deploy(out, deployed, nullptr);
   }
-  return kExitOk;
+  return deployed.exit_code();
 }
 
 // A pending order's random value is the other thing the CA accepts (instead of a token): say what
@@ -256,6 +260,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("check-deadline", "With --precheck: re-check failing names this long before refusing", cxxopts::value<std::string>()->default_value("0s"), "DURATION")
       ("json", "Print one JSON object");
   add_out_dir_options(options);
+  add_deploy_options(options);
   add_csr_form_options(options);
   add_auth_key_options(options);
   add_check_network_options(options, "Pre-check network (with --precheck)", "check-timeout");
@@ -272,6 +277,8 @@ int cmd_order_submit(int argc, char** argv) {
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
   const auto timeout = wait_timeout_seconds(*args);
   if (!timeout) return out.fail(timeout.error());
+  const auto hook = deploy_hook_from(*args);
+  if (!hook) return out.fail(hook.error());
 
   auto csr = load_csr_input(*args, out);
   if (!csr) return out.fail(csr.error());
@@ -313,7 +320,7 @@ int cmd_order_submit(int argc, char** argv) {
   made.keep();  // an order exists: its certificate goes there, now or after `order download`
   const auto& created = submitted->order;
   if (created.immediate() || created.certificate_id)
-    return finish(out, **client, *submitted, expected, dir, created.certificate_id);
+    return finish(out, **client, *submitted, expected, dir, created.certificate_id, *hook);
 
   const bool wait = args->count("wait") > 0;
   if (!out.json())
@@ -326,7 +333,7 @@ int cmd_order_submit(int argc, char** argv) {
     e.message = "order " + std::to_string(created.id) + " was placed (not issued at once); " + e.message;
     return out.fail(e);
   }
-  if (state->certificate_id) return finish(out, **client, *submitted, expected, dir, state->certificate_id);
+  if (state->certificate_id) return finish(out, **client, *submitted, expected, dir, state->certificate_id, *hook);
   const std::string id = std::to_string(created.id);
   nlohmann::json extra = {{"adopted", submitted->adopted}, {"posts", submitted->posts}, {"api_calls", (*client)->stats().requests}};
   print_random_value(out, created.dcv_random_value, *order, *method == DcvMethod::Dns, extra);

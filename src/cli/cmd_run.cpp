@@ -8,6 +8,7 @@
 #include "cli/check_network.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/deploy_options.hpp"
 #include "cli/run_output.hpp"
 #include "cli/run_progress.hpp"
 #include "dcvkit/files.hpp"
@@ -32,6 +33,38 @@ int show_status(const std::string& state, const Output& out) {
   return kExitOk;
 }
 
+// --redeploy ID: the deploy hook of one certificate again, for the files it has now (a hook fixed
+// after it failed, a server rebuilt). Nothing is ordered or written.
+int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, const DeployHook& fallback, const Output& out) {
+  std::optional<ManifestEntry> spec;
+  for (;;) {
+    auto e = manifest.next();
+    if (!e) return out.fail(e.error());
+    if (!*e) break;
+    if ((*e)->id == id) spec = std::move(**e);
+  }
+  if (!spec) return out.fail(usage_error("--redeploy " + shown(id) + ": no such id in the manifest", "give the id of a manifest line"));
+  auto entry = ledger.get(id);
+  if (!entry) return out.fail(entry.error());
+  const bool has_files = *entry && (*entry)->certificate_id != 0 &&
+                         ((*entry)->stage >= Stage::Written || (*entry)->failed_stage >= Stage::Written);
+  if (!has_files)
+    return out.fail(usage_error("--redeploy " + shown(id) + ": no certificate of it has been written yet", "run dcvkit run first"));
+  const DeployHook& hook = spec->deploy.command.empty() ? fallback : spec->deploy;
+  if (hook.command.empty())
+    return out.fail(usage_error("--redeploy " + shown(id) + ": it has no deploy hook", "add \"deploy\": {\"hook\": CMD} to its line, or --deploy-hook CMD"));
+  const ChainFiles files = chain_files_in(spec->out_dir);
+  const DeployedCertificate cert{id, spec->names, spec->out_dir, files.cert, files.chain, files.fullchain, (*entry)->key_path};
+  const Status st = run_deploy_hook(hook, cert);
+  nlohmann::json detail = {{"certificate_id", (*entry)->certificate_id}, {"ok", st.ok()}, {"redeploy", true}};
+  if (!st) detail["code"] = st.error().code;
+  if (auto recorded = ledger.record_deployed(id, detail.dump()); !recorded) return out.fail(recorded.error());
+  if (!st) return out.fail(st.error());
+  if (out.json()) out.print({{"id", id}, {"deploy", {{"hook", "ok"}}}});
+  else std::cout << shown(id) << ": deploy hook ok\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
@@ -50,9 +83,11 @@ int cmd_run(int argc, char** argv) {
       ("issue-deadline", "Poll an order that is not issued at once this long", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("status", "Show each certificate's stage in the ledger and exit")
       ("export", "Write the certificate files again from the ledger and exit")
+      ("redeploy", "Run the deploy hook of this certificate again for its files as they are, and exit", cxxopts::value<std::string>(), "ID")
       ("report", "Also write a self-contained HTML report of the run here", cxxopts::value<std::string>(), "FILE.html")
       ("jsonl", "One JSON line per certificate, then a summary line")
       ("json", "One JSON object with every result");
+  add_deploy_options(options);
   add_auth_key_options(options);
   add_api_options(options);
   add_check_network_options(options, "Check (network)", "dns-timeout");
@@ -65,11 +100,15 @@ int cmd_run(int argc, char** argv) {
   if (args.count("status")) return show_status(state, out);
   if (!args.count("manifest")) return out.fail(usage_error("--manifest FILE is required", "one certificate per JSONL line; the keys are in docs/manifest.md"));
 
+  const auto hook = deploy_hook_from(args);
+  if (!hook) return out.fail(hook.error());
+
   auto manifest = ManifestFile::open(args["manifest"].as<std::string>());
   if (!manifest) return out.fail(manifest.error());
   const ManifestCursor next = [&] { return (*manifest)->next(); };
   auto ledger = Ledger::open(state);
   if (!ledger) return out.fail(ledger.error());
+  if (args.count("redeploy")) return redeploy(args["redeploy"].as<std::string>(), **manifest, **ledger, *hook, out);
   if (args.count("export")) {
     auto n = export_from_ledger(**ledger, next, true);
     if (!n) return out.fail(n.error());
@@ -84,6 +123,7 @@ int cmd_run(int argc, char** argv) {
   if (o.concurrency == 0 || o.concurrency > 256) return out.fail(usage_error("--concurrency must be 1..256", ""));
   o.keep_tokens = args.count("keep-tokens") > 0;
   o.retry_failed = args.count("retry-failed") > 0;
+  o.deploy = *hook;
   for (const auto& [flag, target] : {std::pair{"check-deadline", &o.check_deadline}, {"issue-deadline", &o.issue_deadline}}) {
     auto s = parse_duration(args[flag].as<std::string>());
     if (!s) return out.fail(usage_error(std::string("--") + flag + " must be a duration like 90s, 10m or 1h", ""));

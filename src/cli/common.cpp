@@ -71,6 +71,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::Network: return kExitNetwork;
     case ErrorKind::NotIssued: return kExitNotIssued;
     case ErrorKind::CertVerify: return kExitCertVerify;
+    case ErrorKind::DeployFailed: return kExitDeployFailed;
   }
   return kExitInternal;
 }
@@ -232,21 +233,6 @@ std::vector<std::string> shown(const std::vector<std::string>& untrusted) {
   out.reserve(untrusted.size());
   for (const auto& s : untrusted) out.push_back(shown(s));
   return out;
-}
-
-std::optional<long long> parse_duration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  long long unit = 1;
-  std::string digits = text;
-  switch (text.back()) {
-    case 's': digits.pop_back(); break;
-    case 'm': unit = 60; digits.pop_back(); break;
-    case 'h': unit = 3600; digits.pop_back(); break;
-    case 'd': unit = 86400; digits.pop_back(); break;
-    default: break;
-  }
-  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoll(digits) * unit;
 }
 
 std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required) {

@@ -9,6 +9,7 @@
 
 #include "dcvkit/clock.hpp"
 #include "dcvkit/error.hpp"
+#include "dcvkit/time.hpp"
 #include "dcvkit/secret.hpp"
 #include "util/strings.hpp"
 
@@ -35,6 +36,7 @@ enum Exit : int {
   kExitCertVerify = 16,   // the certificate failed verification: nothing written
   kExitKeyMismatch = 17,  // dcvkit cert match: the key does not belong to the certificate/CSR
   kExitExpiring = 18,     // dcvkit cert expiry: a certificate expires within --warn (or has expired)
+  kExitDeployFailed = 19, // the certificate is in place, but the deploy hook failed (run it again: --redeploy)
 };
 
 int exit_code_for(ErrorKind kind);
@@ -82,8 +84,7 @@ void add_token_time_options(cxxopts::Options& options);
 Result<UnixSeconds> token_timestamp(const cxxopts::ParseResult& args);
 
 using detail::join;  // util/strings.hpp
-// "30s", "10m", "2h", "30d", or plain seconds (at most 6 digits).
-std::optional<long long> parse_duration(const std::string& text);
+// parse_duration ("30s", "10m", "2h", "30d", plain seconds) is dcvkit/time.hpp's.
 // The same with milliseconds too ("500ms"), for timeouts; with `unit_required`, a plain number is
 // refused (an old MS option's value must not silently become seconds).
 std::optional<long long> parse_duration_ms(const std::string& text, bool unit_required);

@@ -69,7 +69,8 @@ void print_help(std::ostream& os, std::string_view only_group = {}) {
         "10 some names fail the check, 11 API refused the request, 12 API key missing/wrong or no permission,\n"
         "13 rate limited, 14 network/TLS/timeout/server error, 15 order not issued (yet), 16 certificate\n"
         "verification failed (nothing installed; what arrived is in received-unverified.pem), 17 key does not\n"
-        "match (cert match), 18 certificate expires within --warn (cert expiry).\n";
+        "match (cert match), 18 certificate expires within --warn (cert expiry), 19 deploy hook failed\n"
+        "(the certificate is in place).\n";
 }
 
 int usage(const std::string& message, bool json, std::string_view group = {}) {

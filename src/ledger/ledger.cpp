@@ -202,6 +202,10 @@ class SqliteLedger final : public Ledger {
     return update(id, Stage::Written, "out_dir = ?, not_after = ?", {std::string(out_dir), not_after}, "files", detail.dump());
   }
 
+  Status record_deployed(std::string_view id, std::string_view detail_json) override {
+    return write(id, "deploy", std::string(detail_json), [] { return Status{}; });
+  }
+
   Status record_done(std::string_view id, std::string_view detail_json) override {
     return update(id, Stage::Done, "", {}, "unpublish", std::string(detail_json));
   }

@@ -39,7 +39,7 @@ std::string_view step_after(Stage last_done) {
     case Stage::Ordering: return "order";
     case Stage::Ordered: return "issuance";
     case Stage::Issued: return "write";
-    case Stage::Written: return "cleanup";
+    case Stage::Written: return "deploy";  // then cleanup: both run from Written
     case Stage::Done: return "done";
     case Stage::Failed: return "failed";
   }

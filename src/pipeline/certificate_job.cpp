@@ -15,9 +15,11 @@
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/check_recheck.hpp"
 #include "dcvkit/csr.hpp"
+#include "dcvkit/deploy.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/plan.hpp"
 #include "dcvkit/publish_spec.hpp"
+#include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 
 namespace dcvkit::pipeline {
@@ -165,7 +167,10 @@ PipelineResult CertificateJob::run() {
       case Stage::Ordering: st = resume_order(); break;
       case Stage::Ordered: st = wait_for_issue(entry_.order_id); break;
       case Stage::Issued: st = write_files(); break;
-      case Stage::Written: st = finish(); break;
+      case Stage::Written:
+        st = deploy();
+        if (st) st = finish();
+        break;
       case Stage::Done:
       case Stage::Failed: break;
     }
@@ -412,6 +417,35 @@ Status CertificateJob::write_files() {
   added_names_ = verified->added_names;
   progress(Stage::Written, spec_.out_dir + (added_names_.empty() ? "" : " (the CA added " + added_names_.front() + ")"));
   return ledger_.record_written(spec_.id, spec_.out_dir, verified->not_after, added_names_);
+}
+
+// After issuance, once per certificate: a run stopped between the hook and the
+// cleanup (or a cleanup that failed) does not run it again; a failed hook runs again next time.
+Status CertificateJob::deploy() {
+  const DeployHook& hook = spec_.deploy.command.empty() ? options_.deploy : spec_.deploy;
+  if (hook.command.empty()) return {};
+  auto events = ledger_.events(spec_.id);
+  if (!events) return events.error();
+  for (const auto& e : *events) {
+    if (e.kind != "deploy") continue;
+    const auto detail = nlohmann::json::parse(e.detail_json, nullptr, false);
+    if (detail.is_object() && detail.value("certificate_id", std::int64_t{0}) == entry_.certificate_id && detail.value("ok", false))
+      return {};
+  }
+  did_work_ = true;
+  const ChainFiles files = chain_files_in(spec_.out_dir);
+  const DeployedCertificate cert{spec_.id, spec_.names, spec_.out_dir, files.cert, files.chain, files.fullchain, entry_.key_path};
+  notice(Stage::Written, "running the deploy hook" +
+                             (hook.delay_seconds > 0 ? " in " + format_duration(hook.delay_seconds) : std::string()));
+  const Status st = run_deploy_hook(hook, cert);
+  nlohmann::json detail = {{"certificate_id", entry_.certificate_id}, {"ok", st.ok()}};
+  if (!st) {
+    detail["code"] = st.error().code;
+    detail["message"] = st.error().message;
+  }
+  if (auto recorded = ledger_.record_deployed(spec_.id, detail.dump()); !recorded) return recorded;
+  if (st) progress(Stage::Written, "deploy hook ok");
+  return st;
 }
 
 Status CertificateJob::finish() {

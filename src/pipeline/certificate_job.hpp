@@ -41,6 +41,7 @@ class CertificateJob {
   Status wait_for_issue(std::int64_t order_id);
   Status take_chain(std::int64_t order_id, std::int64_t certificate_id, const std::vector<std::string>& pems);
   Status write_files();
+  Status deploy();
   Status finish();
 
   Status reload();

@@ -5,12 +5,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "dcvkit/validity_limit.hpp"
 #include "dcvkit/clock.hpp"
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/names.hpp"
+#include "dcvkit/time.hpp"
 #include "pipeline/manifest_fields.hpp"
 #include "publish/registry.hpp"
 #include "util/display.hpp"
@@ -68,6 +70,24 @@ Status parse_publish(const json& p, const std::string& base_dir, const std::stri
   return chosen->from_manifest(publish::ManifestPublish{p, where, base_dir}, spec);
 }
 
+// "deploy": {"hook": CMD, "delay": DURATION, "timeout": DURATION}.
+Status parse_deploy(const json& d, const std::string& where, DeployHook& hook) {
+  const char* example = R"(e.g. "deploy": {"hook": "systemctl reload nginx", "delay": "10m"})";
+  if (!d.is_object()) return bad(where, "\"deploy\" must be an object", example);
+  if (auto st = only_keys(d, {"hook", "delay", "timeout"}, where, " in \"deploy\""); !st) return st;
+  auto command = string_field(d, "hook", where, true);
+  if (!command) return bad(where, "\"deploy\" needs a \"hook\" (the command to run)", example);
+  hook.command = *command;
+  for (const auto& [key, seconds, min] : {std::tuple{"delay", &hook.delay_seconds, 0LL}, std::tuple{"timeout", &hook.timeout_seconds, 1LL}}) {
+    if (!d.contains(key)) continue;
+    const auto value = d[key].is_string() ? parse_duration(d[key].get<std::string>()) : std::nullopt;
+    if (!value || *value < min || *value > 86400)
+      return bad(where, std::string("\"deploy.") + key + "\" must be a duration up to a day, like \"30s\" or \"10m\"", example);
+    *seconds = static_cast<int>(*value);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where) {
@@ -76,7 +96,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
     return bad(where, object.error, R"(one object per line: {"id": "shop", "names": [...], ...})");
   const json& j = object.value;
   if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
-                              "replace_files", "validity_days"},
+                              "replace_files", "validity_days", "deploy"},
                           where, "");
       !st)
     return st.error();
@@ -155,6 +175,8 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
         !limit)
       return limit.error();
   }
+  if (j.contains("deploy"))
+    if (auto st = parse_deploy(j["deploy"], at, e.deploy); !st) return st.error();
   e.spec_json = j.dump();
   return e;
 }

@@ -182,4 +182,19 @@ std::string format_duration(UnixSeconds seconds) {
   return out;
 }
 
+std::optional<long long> parse_duration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  long long unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's': digits.pop_back(); break;
+    case 'm': unit = 60; digits.pop_back(); break;
+    case 'h': unit = 3600; digits.pop_back(); break;
+    case 'd': unit = 86400; digits.pop_back(); break;
+    default: break;
+  }
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(digits) * unit;
+}
+
 }  // namespace dcvkit
