@@ -30,7 +30,7 @@ _dcvkit_options() {
     check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
       --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
-      --issue-deadline --status --export --redeploy --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
+      --issue-deadline --status --export --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
       $_dcvkit_net_opts --dns-timeout" ;;
     "authkey create") o="--out --force --json $_dcvkit_api_opts" ;;
     "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;
@@ -64,7 +64,7 @@ _dcvkit_options() {
 _dcvkit_value_kind() {
   case $2 in
     --csr | --key-out | --csr-out | --auth-key-file | --names-file | --tsig-key-file | --webroot-map | --powerdns-key-file | \
-      --api-key-file | --ca-bundle | --input | --report | --manifest | --out | --trust-anchor | --account-key | \
+      --api-key-file | --ca-bundle | --input | --report | --metrics-file | --manifest | --out | --trust-anchor | --account-key | \
       --eab-hmac-key-file | --cert | --key | --password-file | --key-password-file | --ca-file | --hosts-file | --file) echo file ;;
     --state) [ "$1" = run ] && echo file || echo value ;;
     --webroot | --out-dir) echo dir ;;

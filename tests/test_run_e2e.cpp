@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "dcvkit/ledger.hpp"
+#include "dcvkit/time.hpp"
 #include "support/nginx_server.hpp"
 #include "support/run.hpp"
 #include "support/sandbox_server.hpp"
@@ -141,6 +142,52 @@ TEST_F(RunE2e, TheDeployHookIsRetriedNeverReissuedAndRunsOncePerCertificate) {
   EXPECT_EQ(again.exit_code, 0) << again.all();
   EXPECT_EQ(read_text(log), "c1 fullchain.pem\nc1 fullchain.pem\n");
   EXPECT_EQ(sandbox->stats()["orders_total"], 1);
+}
+
+// --metrics-file, read back by the Prometheus project's own text parser (python3-prometheus-client).
+TEST_F(RunE2e, MetricsFileParsesAsPrometheusTextAndSaysWhatTheLedgerSays) {
+  start("");
+  const std::string m = manifest(2, {{"deploy", {{"hook", "exit 5"}}}});  // c1 fails at deploy, c2 is done
+  const std::string prom = dir.file("dcvkit.prom");
+  auto args = run_args(m);
+  args.insert(args.end(), {"--metrics-file", prom});
+  auto r = run_dcvkit(args);
+  EXPECT_EQ(r.exit_code, 9) << r.all();
+  const std::string script =
+      "import json, sys\n"
+      "from prometheus_client.parser import text_string_to_metric_families\n"
+      "out = {}\n"
+      "for f in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
+      "    for s in f.samples:\n"
+      "        out[s.name + json.dumps(s.labels, sort_keys=True)] = s.value\n"
+      "print(json.dumps(out))\n";
+  auto parsed = run_program({"/usr/bin/python3", "-c", script, prom});
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.all() << read_text(prom);
+  const json j = json::parse(parsed.out);
+  const json s = status();
+  const auto not_after = [&](const std::string& id) {
+    for (const auto& c : s["certificates"])
+      if (c["id"] == id) return c["not_after"].get<std::string>();
+    return std::string();
+  };
+  EXPECT_EQ(j.value(R"(dcvkit_certificate_stage{"id": "c2", "stage": "done"})", 0.0), 1.0) << j.dump();
+  EXPECT_EQ(j.value(R"(dcvkit_certificate_stage{"id": "c1", "stage": "failed"})", 0.0), 1.0) << j.dump();
+  EXPECT_EQ(j.value(R"(dcvkit_certificate_failures{"code": "deploy.hook_failed", "id": "c1"})", 0.0), 1.0) << j.dump();
+  EXPECT_GT(j.value(R"(dcvkit_certificate_last_success_timestamp_seconds{"id": "c2"})", 0.0), 1.7e9) << j.dump();
+  EXPECT_FALSE(j.contains(R"(dcvkit_certificate_last_success_timestamp_seconds{"id": "c1"})")) << j.dump();
+  EXPECT_EQ(j.value(R"(dcvkit_run_certificates{"outcome": "failed"})", 0.0), 1.0) << j.dump();
+  EXPECT_EQ(j.value(R"(dcvkit_run_certificates{"outcome": "done"})", 0.0), 1.0) << j.dump();
+  EXPECT_GT(j.value("dcvkit_run_api_requests{}", 0.0), 0.0) << j.dump();
+  // Both certificates were issued: their expiry is the ledger's notAfter.
+  const double expiry = j.value(R"(dcvkit_certificate_expiry_timestamp_seconds{"id": "c2"})", 0.0);
+  EXPECT_EQ(dcvkit::format_iso8601(static_cast<dcvkit::UnixSeconds>(expiry)), not_after("c2")) << j.dump();
+  EXPECT_TRUE(j.contains(R"(dcvkit_certificate_expiry_timestamp_seconds{"id": "c1"})")) << j.dump();
+  // --status writes the ledger's part alone.
+  auto st = run_dcvkit({"run", "--status", "--state", dir.file("run.db"), "--metrics-file", dir.file("status.prom")});
+  EXPECT_EQ(st.exit_code, 0) << st.all();
+  const std::string status_text = read_text(dir.file("status.prom"));
+  EXPECT_NE(status_text.find("dcvkit_certificate_stage{id=\"c2\",stage=\"done\"} 1"), std::string::npos) << status_text;
+  EXPECT_EQ(status_text.find("dcvkit_run_"), std::string::npos) << status_text;
 }
 
 TEST_F(RunE2e, KilledWhileTheDeployHookRunsThenResumedDeploysWithoutOrdering) {

@@ -29,6 +29,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # docs tests: man pages rendered with groff/man, CI snippets parsed as YAML, curl in docs/sandbox.md
   groff-base man-db python3-yaml curl
+  # run --metrics-file is read back with a real Prometheus text parser
+  python3-prometheus-client
 )
 
 missing=()

@@ -122,6 +122,13 @@ class RunReportWriter {
   std::unique_ptr<RowSpool> spool_;
 };
 
+// The ledger (and, after a run, its summary) in the Prometheus text format, for node_exporter's
+// textfile collector (`dcvkit run --metrics-file`). Per certificate: dcvkit_certificate_expiry_timestamp_seconds,
+// dcvkit_certificate_last_success_timestamp_seconds (when it last got to done), dcvkit_certificate_stage
+// (1 for its stage), dcvkit_certificate_failures (its recorded failures, by code); per run:
+// dcvkit_run_* (end time, duration, API requests, certificates by outcome).
+Result<std::string> prometheus_metrics(Ledger& ledger, const PipelineSummary* run, UnixSeconds now);
+
 // The files of issued certificates again, from the ledger alone (`dcvkit run --export`).
 Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite);
 

@@ -18,9 +18,19 @@
 namespace dcvkit::cli {
 namespace {
 
-int show_status(const std::string& state, const Output& out) {
+// --metrics-file: the ledger (and the run's summary) for node_exporter's textfile collector, put in
+// place atomically so the collector never reads half a file.
+Status write_metrics(const std::string& path, Ledger& ledger, const PipelineSummary* run) {
+  auto text = prometheus_metrics(ledger, run, system_clock().now());
+  if (!text) return text.error();
+  return write_file_atomic(path, *text, 0644, true);
+}
+
+int show_status(const std::string& state, const std::string& metrics, const Output& out) {
   auto ledger = Ledger::open_read_only(state);
   if (!ledger) return out.fail(ledger.error());
+  if (!metrics.empty())
+    if (auto st = write_metrics(metrics, **ledger, nullptr); !st) return out.fail(st.error());
   auto entries = (*ledger)->all();
   if (!entries) return out.fail(entries.error());
   if (out.json()) {
@@ -85,6 +95,7 @@ int cmd_run(int argc, char** argv) {
       ("export", "Write the certificate files again from the ledger and exit")
       ("redeploy", "Run the deploy hook of this certificate again for its files as they are, and exit", cxxopts::value<std::string>(), "ID")
       ("report", "Also write a self-contained HTML report of the run here", cxxopts::value<std::string>(), "FILE.html")
+      ("metrics-file", "Also write the ledger and this run as Prometheus metrics here (node_exporter textfile)", cxxopts::value<std::string>(), "FILE.prom")
       ("jsonl", "One JSON line per certificate, then a summary line")
       ("json", "One JSON object with every result");
   add_deploy_options(options);
@@ -97,7 +108,8 @@ int cmd_run(int argc, char** argv) {
   const auto& args = *parsed;
   if (!args.count("state")) return out.fail(usage_error("--state FILE is required", "the ledger of this run, e.g. --state run.db"));
   const std::string state = args["state"].as<std::string>();
-  if (args.count("status")) return show_status(state, out);
+  const std::string metrics = args.count("metrics-file") ? args["metrics-file"].as<std::string>() : "";
+  if (args.count("status")) return show_status(state, metrics, out);
   if (!args.count("manifest")) return out.fail(usage_error("--manifest FILE is required", "one certificate per JSONL line; the keys are in docs/manifest.md"));
 
   const auto hook = deploy_hook_from(args);
@@ -202,6 +214,8 @@ int cmd_run(int argc, char** argv) {
     if (auto st = report_rows->write(report, *summary, system_clock().now(), true); !st) return out.fail(st.error());
     if (!out.json() && !jsonl) std::cout << "report: " << shown(report) << "\n";
   }
+  if (!metrics.empty())
+    if (auto st = write_metrics(metrics, **ledger, &*summary); !st) return out.fail(st.error());
   if (summary->stopped) return exit_code_for(summary->stopped->kind);
   return summary->failed == 0 && summary->not_started == 0 ? kExitOk : kExitPartial;
 }
