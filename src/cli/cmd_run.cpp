@@ -62,7 +62,7 @@ int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, cons
     return out.fail(usage_error("--redeploy " + shown(id) + ": no certificate of it has been written yet", "run dcvkit run first"));
   const DeployHook& hook = spec->deploy.command.empty() ? fallback : spec->deploy;
   if (hook.command.empty())
-    return out.fail(usage_error("--redeploy " + shown(id) + ": it has no deploy hook", "add \"deploy\": {\"hook\": CMD} to its line, or --deploy-hook CMD"));
+    return out.fail(usage_error("--redeploy " + shown(id) + ": it has no deploy hook", R"(add "deploy": {"hook": CMD} to its line, or --deploy-hook CMD)"));
   const ChainFiles files = chain_files_in(spec->out_dir);
   const DeployedCertificate cert{id, spec->names, spec->out_dir, files.cert, files.chain, files.fullchain, (*entry)->key_path};
   const Status st = run_deploy_hook(hook, cert);

@@ -5,7 +5,7 @@
 namespace dcvkit::cli {
 namespace {
 
-constexpr long long kMaxDelaySeconds = 24 * 3600;
+constexpr long long kMaxDelaySeconds = 24LL * 3600;
 
 Result<int> seconds_option(const cxxopts::ParseResult& args, const std::string& name, long long min, long long max) {
   const std::string text = args[name].as<std::string>();

@@ -437,7 +437,7 @@ Status CertificateJob::deploy() {
   const DeployedCertificate cert{spec_.id, spec_.names, spec_.out_dir, files.cert, files.chain, files.fullchain, entry_.key_path};
   notice(Stage::Written, "running the deploy hook" +
                              (hook.delay_seconds > 0 ? " in " + format_duration(hook.delay_seconds) : std::string()));
-  const Status st = run_deploy_hook(hook, cert);
+  Status st = run_deploy_hook(hook, cert);
   nlohmann::json detail = {{"certificate_id", entry_.certificate_id}, {"ok", st.ok()}};
   if (!st) {
     detail["code"] = st.error().code;

@@ -76,13 +76,13 @@ Status parse_deploy(const json& d, const std::string& where, DeployHook& hook) {
   if (!d.is_object()) return bad(where, "\"deploy\" must be an object", example);
   if (auto st = only_keys(d, {"hook", "delay", "timeout"}, where, " in \"deploy\""); !st) return st;
   auto command = string_field(d, "hook", where, true);
-  if (!command) return bad(where, "\"deploy\" needs a \"hook\" (the command to run)", example);
+  if (!command) return bad(where, R"("deploy" needs a "hook" (the command to run))", example);
   hook.command = *command;
   for (const auto& [key, seconds, min] : {std::tuple{"delay", &hook.delay_seconds, 0LL}, std::tuple{"timeout", &hook.timeout_seconds, 1LL}}) {
     if (!d.contains(key)) continue;
     const auto value = d[key].is_string() ? parse_duration(d[key].get<std::string>()) : std::nullopt;
     if (!value || *value < min || *value > 86400)
-      return bad(where, std::string("\"deploy.") + key + "\" must be a duration up to a day, like \"30s\" or \"10m\"", example);
+      return bad(where, std::string(R"("deploy.)") + key + R"(" must be a duration up to a day, like "30s" or "10m")", example);
     *seconds = static_cast<int>(*value);
   }
   return {};
