@@ -30,7 +30,7 @@ _dcvkit_options() {
     check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
       --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
-      --issue-deadline --status --export --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
+      --issue-deadline --status --export --dry-run --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
       $_dcvkit_net_opts --dns-timeout" ;;
     "authkey create") o="--out --force --json $_dcvkit_api_opts" ;;
     "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;

@@ -372,9 +372,10 @@ TEST(CliHelp, HelpCommandShowsThatCommandsHelp) {
   EXPECT_NE(unknown.err.find("unknown command 'no-such-command'"), std::string::npos) << unknown.err;
 }
 
-// `run --dry-run` does not exist (yet): it gets the same unknown-option message as any other.
+// An option a command does not have gets the same unknown-option message in every command
+// (`check --dry-run`: only order submit and run have one).
 TEST(CliHelp, UnknownOptionsGetOneMessage) {
-  const auto run = run_dcvkit({"run", "--dry-run"});
+  const auto run = run_dcvkit({"run", "--dry-runs"});
   const auto check = run_dcvkit({"check", "--dry-run"});
   EXPECT_EQ(run.exit_code, 2) << run.all();
   // cxxopts quotes the option with typographic quotes (‘dry-run’) where the locale allows.

@@ -144,6 +144,50 @@ TEST_F(RunE2e, TheDeployHookIsRetriedNeverReissuedAndRunsOncePerCertificate) {
   EXPECT_EQ(sandbox->stats()["orders_total"], 1);
 }
 
+// --dry-run: what would happen, from the manifest and the ledger; not a byte of the ledger or the
+// webroots changes, nothing is ordered.
+TEST_F(RunE2e, DryRunSaysWhatWouldHappenAndChangesNothing) {
+  start("");
+  const std::string m = manifest(2);
+  auto dry_args = [&](std::vector<std::string> extra) {
+    auto a = run_args(m);
+    a.pop_back();  // --jsonl
+    a.push_back("--dry-run");
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  auto before = run_dcvkit(dry_args({}));
+  EXPECT_EQ(before.exit_code, 0) << before.all();
+  EXPECT_NE(before.out.find("c1: issue"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("c2: issue"), std::string::npos) << before.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("run.db"))) << "no ledger made";
+  EXPECT_FALSE(std::filesystem::exists(nginx.dir() + "/www/run1.example.test/.well-known")) << "nothing published";
+  EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+
+  ASSERT_EQ(run_dcvkit(run_args(m)).exit_code, 0);
+  const std::string ledger_bytes = read_text(dir.file("run.db")) + read_text(dir.file("run.db-wal"));
+  const auto snapshot = [&] {
+    std::string all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(nginx.dir() + "/www")) all += e.path().string() + "\n";
+    return all;
+  };
+  const std::string webroots = snapshot();
+  auto done = run_dcvkit(dry_args({"--json"}));
+  EXPECT_EQ(done.exit_code, 0) << done.all();
+  const json j = json::parse(done.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << done.out;
+  EXPECT_EQ(j["dry_run"], true);
+  EXPECT_EQ(j["certificates"][0]["action"], "nothing") << j.dump();
+  EXPECT_NE(j["certificates"][0]["detail"].get<std::string>().find("expires"), std::string::npos) << j.dump();
+  auto renew = run_dcvkit(dry_args({"--renew-within", "400d"}));
+  EXPECT_EQ(renew.exit_code, 0) << renew.all();
+  EXPECT_NE(renew.out.find("c1: renew"), std::string::npos) << renew.out;
+  EXPECT_NE(renew.out.find("c2: renew"), std::string::npos) << renew.out;
+  EXPECT_EQ(read_text(dir.file("run.db")) + read_text(dir.file("run.db-wal")), ledger_bytes) << "not a byte of the ledger";
+  EXPECT_EQ(snapshot(), webroots);
+  EXPECT_EQ(sandbox->stats()["orders_total"], 2) << "nothing ordered by the dry runs";
+}
+
 // --metrics-file, read back by the Prometheus project's own text parser (python3-prometheus-client).
 TEST_F(RunE2e, MetricsFileParsesAsPrometheusTextAndSaysWhatTheLedgerSays) {
   start("");

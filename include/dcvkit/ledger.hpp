@@ -37,6 +37,9 @@ std::optional<Stage> parse_stage(std::string_view text);
 // TokenReady "failed at publish" ("csr", "token", "publish", "check", "order", "issuance", "write",
 // "deploy"). failed_stage itself stays the last stage completed (where a rerun resumes).
 std::string_view step_after(Stage last_done);
+// A certificate that failed after this stage is taken up again by the next run without being asked
+// (--retry-failed): from the order on, stopping would strand an order or a certificate.
+bool resumes_unasked(Stage failed_at);
 
 struct LedgerEntry {
   std::string id;         // the manifest's id

@@ -129,6 +129,17 @@ class RunReportWriter {
 // dcvkit_run_* (end time, duration, API requests, certificates by outcome).
 Result<std::string> prometheus_metrics(Ledger& ledger, const PipelineSummary* run, UnixSeconds now);
 
+// What `dcvkit run` would do with one certificate, from its manifest line and ledger entry alone
+// (`dcvkit run --dry-run`), with the same rules the run applies: nothing is generated, sent,
+// published or written.
+struct RunForecast {
+  std::string action;   // "issue", "resume", "renew", "nothing", "held" (failed earlier, not retried)
+  std::string detail;   // for a person: what, from which step, until when
+  bool orders = false;  // it would work towards an order (its names are worth checking)
+};
+RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool retry_failed,
+                                 std::optional<UnixSeconds> renew_window, UnixSeconds now);
+
 // The files of issued certificates again, from the ledger alone (`dcvkit run --export`).
 Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite);
 

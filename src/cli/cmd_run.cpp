@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_options.hpp"
+#include "cli/run_dry.hpp"
 #include "cli/run_output.hpp"
 #include "cli/run_progress.hpp"
 #include "dcvkit/files.hpp"
@@ -93,6 +94,7 @@ int cmd_run(int argc, char** argv) {
       ("issue-deadline", "Poll an order that is not issued at once this long", cxxopts::value<std::string>()->default_value("10m"), "DURATION")
       ("status", "Show each certificate's stage in the ledger and exit")
       ("export", "Write the certificate files again from the ledger and exit")
+      ("dry-run", "Say what the run would do with each certificate (and check its names, read-only); change nothing")
       ("redeploy", "Run the deploy hook of this certificate again for its files as they are, and exit", cxxopts::value<std::string>(), "ID")
       ("report", "Also write a self-contained HTML report of the run here", cxxopts::value<std::string>(), "FILE.html")
       ("metrics-file", "Also write the ledger and this run as Prometheus metrics here (node_exporter textfile)", cxxopts::value<std::string>(), "FILE.prom")
@@ -118,6 +120,7 @@ int cmd_run(int argc, char** argv) {
   auto manifest = ManifestFile::open(args["manifest"].as<std::string>());
   if (!manifest) return out.fail(manifest.error());
   const ManifestCursor next = [&] { return (*manifest)->next(); };
+  if (args.count("dry-run")) return dry_run_manifest(args, state, **manifest, out);
   auto ledger = Ledger::open(state);
   if (!ledger) return out.fail(ledger.error());
   if (args.count("redeploy")) return redeploy(args["redeploy"].as<std::string>(), **manifest, **ledger, *hook, out);

@@ -46,6 +46,8 @@ std::string_view step_after(Stage last_done) {
   return "unknown";
 }
 
+bool resumes_unasked(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
+
 std::optional<Stage> parse_stage(std::string_view text) {
   for (const auto& [s, t] : kStages)
     if (t == text) return s;

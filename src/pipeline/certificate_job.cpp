@@ -27,8 +27,6 @@ namespace {
 
 // Stages at or after this one involve an order that may exist (money spent) or a certificate
 // already issued: a later run always resumes them, --retry-failed or not.
-bool must_resume(Stage failed_at) { return failed_at >= Stage::Ordering && failed_at != Stage::Failed; }
-
 // The certificates of a PEM text, each as its base64 body without line breaks (so re-wrapped
 // text still compares equal); empty when there are none.
 std::set<std::string> certificate_bodies(std::string_view text) {
@@ -133,7 +131,7 @@ PipelineResult CertificateJob::run() {
   if (auto st = reload(); !st) return fail(st.error());
 
   if (entry_.stage == Stage::Failed) {
-    if (!options_.retry_failed && !must_resume(entry_.failed_stage)) {
+    if (!options_.retry_failed && !resumes_unasked(entry_.failed_stage)) {
       result.stage = Stage::Failed;
       result.failed_at = entry_.failed_stage;
       result.error_code = entry_.error_code;
