@@ -10,6 +10,9 @@
 
 namespace dcvkit {
 
+// The longest delay or timeout a deploy hook may be given (a day).
+inline constexpr int kMaxDeploySeconds = 86400;
+
 struct DeployHook {
   std::string command;       // run as /bin/sh -c COMMAND; "" = no hook
   int delay_seconds = 0;     // waited first (OCSP responders learning of a new certificate)
@@ -23,13 +26,10 @@ struct DeployedCertificate {
   std::string key;                 // the private key's path, "" when dcvkit does not know it
 };
 
-// The hook's environment besides what this process has (secrets removed): DCVKIT_CERT_ID,
-// DCVKIT_NAMES (space-separated), DCVKIT_CERT_DIR, DCVKIT_CERT_PATH, DCVKIT_CHAIN_PATH,
-// DCVKIT_FULLCHAIN_PATH, DCVKIT_KEY_PATH (when known), and certbot's RENEWED_LINEAGE (the
-// directory) and RENEWED_DOMAINS (the names), so certbot deploy hooks work unchanged.
-std::vector<std::string> deploy_environment(const DeployedCertificate& cert);
-
-// Waits delay_seconds, runs the hook. Errors (ErrorKind::DeployFailed): deploy.hook_failed (its exit
+// Waits delay_seconds, runs the hook with DCVKIT_CERT_ID, DCVKIT_NAMES (space-separated),
+// DCVKIT_CERT_DIR, DCVKIT_CERT_PATH, DCVKIT_CHAIN_PATH, DCVKIT_FULLCHAIN_PATH, DCVKIT_KEY_PATH (when
+// known), and certbot's RENEWED_LINEAGE (the directory) and RENEWED_DOMAINS (the names) in its
+// environment besides this process's (dcvkit's secrets removed). Errors (ErrorKind::DeployFailed): deploy.hook_failed (its exit
 // status and the end of its stderr), deploy.hook_timed_out, deploy.hook_spawn_failed.
 Status run_deploy_hook(const DeployHook& hook, const DeployedCertificate& cert);
 

@@ -129,6 +129,14 @@ class RunReportWriter {
 // dcvkit_run_* (end time, duration, API requests, certificates by outcome).
 Result<std::string> prometheus_metrics(Ledger& ledger, const PipelineSummary* run, UnixSeconds now);
 
+// The deploy hook a certificate uses: its manifest line's, else the run's (--deploy-hook).
+const DeployHook& deploy_hook_of(const ManifestEntry& spec, const DeployHook& run_default);
+// Whether the entry's current certificate was deployed already (a "deploy" event for its id, ok).
+Result<bool> deployed_already(Ledger& ledger, const LedgerEntry& entry);
+// Runs `hook` for the entry's written files and records it as a "deploy" event
+// ({"certificate_id", "ok"[, "code", "message"][, "redeploy"]}); returns the hook's outcome.
+Status deploy_written(Ledger& ledger, const ManifestEntry& spec, const LedgerEntry& entry, const DeployHook& hook, bool redeploy);
+
 // What `dcvkit run` would do with one certificate, from its manifest line and ledger entry alone
 // (`dcvkit run --dry-run`), with the same rules the run applies: nothing is generated, sent,
 // published or written.
@@ -147,5 +155,7 @@ Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& nex
 // `window` seconds after `clock.now()` goes back to a new token and a new order with the same key
 // (rewound to csr_ready). Returns how many were selected.
 Result<std::size_t> select_renewals(Ledger& ledger, UnixSeconds window, const Clock& clock);
+// The rule select_renewals applies to one entry (a dry run asks it without rewinding anything).
+bool due_for_renewal(const LedgerEntry& entry, UnixSeconds window, UnixSeconds now);
 
 }  // namespace dcvkit

@@ -154,7 +154,6 @@ class DnsProbeImpl final : public DnsProbe {
     s.cached_zones = zones_ ? zones_->size() : 0;
     s.cached_caa_owners = caa_ ? caa_->cached() : 0;
     s.validated = validator_ ? validator_->asked() : 0;
-    s.trusted_zones = trust_ ? trust_->size() : 0;
     return s;
   }
 

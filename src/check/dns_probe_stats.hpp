@@ -21,7 +21,6 @@ struct DnsProbeStats {
   std::size_t cached_caa_owners = 0;  // CAA answers kept for the batch
   std::size_t validated = 0;          // queries asked through the validating resolver (DNSSEC)
   std::size_t proved_locally = 0;     // answers whose signatures were checked here against the zone's keys
-  std::size_t trusted_zones = 0;      // zones whose keys the validator was asked for
 };
 
 // Zero-filled for a DnsProbe that did not come from DnsProbe::create.

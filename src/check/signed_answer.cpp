@@ -54,15 +54,19 @@ bool make_dname(std::string_view text, Dname& d) {
 
 bool same_name(const ldns_rdf* a, const ldns_rdf* b) { return ldns_dname_compare(a, b) == 0; }
 
+// The signer of `rr` when it is an RRSIG over (`owner`, `type`); null otherwise.
+const ldns_rdf* signer_over(const ldns_rr* rr, const ldns_rdf* owner, ldns_rr_type type) {
+  if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || !same_name(ldns_rr_owner(rr), owner)) return nullptr;
+  const ldns_rdf* covered = ldns_rr_rrsig_typecovered(rr);
+  return covered && ldns_rdf2rr_type(covered) == type ? ldns_rr_rrsig_signame(rr) : nullptr;
+}
+
 // The RRSIGs in `section` over (`owner`, `type`) made by the zone: another signer's are not ours to trust.
 View signatures(const ldns_rr_list* section, const ldns_rdf* owner, ldns_rr_type type, const ldns_rdf* zone) {
   View out;
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(section); ++i) {
     ldns_rr* rr = ldns_rr_list_rr(section, i);
-    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || !same_name(ldns_rr_owner(rr), owner)) continue;
-    const ldns_rdf* covered = ldns_rr_rrsig_typecovered(rr);
-    const ldns_rdf* signer = ldns_rr_rrsig_signame(rr);
-    if (covered && signer && ldns_rdf2rr_type(covered) == type && same_name(signer, zone)) ldns_rr_list_push_rr(out.list, rr);
+    if (const ldns_rdf* signer = signer_over(rr, owner, type); signer && same_name(signer, zone)) ldns_rr_list_push_rr(out.list, rr);
   }
   return out;
 }
@@ -268,11 +272,8 @@ std::optional<std::string> answer_signer(const Message& m, std::string_view owne
   if (!read_packet(m, p) || !make_dname(owner, name)) return std::nullopt;
   const ldns_rr_list* answer = ldns_pkt_answer(p.pkt);
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(answer, i);
-    if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || !same_name(ldns_rr_owner(rr), name.rdf)) continue;
-    const ldns_rdf* covered = ldns_rr_rrsig_typecovered(rr);
-    const ldns_rdf* signer = ldns_rr_rrsig_signame(rr);
-    if (!covered || !signer || ldns_rdf2rr_type(covered) != static_cast<ldns_rr_type>(type)) continue;
+    const ldns_rdf* signer = signer_over(ldns_rr_list_rr(answer, i), name.rdf, static_cast<ldns_rr_type>(type));
+    if (!signer) continue;
     ldns_rdf* lower = ldns_rdf_clone(signer);
     ldns_dname2canonical(lower);
     char* text = ldns_rdf2str(lower);

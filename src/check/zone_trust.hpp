@@ -26,7 +26,6 @@ class ZoneTrustCache {
   explicit ZoneTrustCache(Validator& validator) : validator_(validator) {}
   // Calls `then` once: at once if known, else when the validator answers.
   void get(const std::string& zone, std::function<void(const std::shared_ptr<const ZoneTrust>&)> then);
-  std::size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {

@@ -61,15 +61,10 @@ int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, cons
                          ((*entry)->stage >= Stage::Written || (*entry)->failed_stage >= Stage::Written);
   if (!has_files)
     return out.fail(usage_error("--redeploy " + shown(id) + ": no certificate of it has been written yet", "run dcvkit run first"));
-  const DeployHook& hook = spec->deploy.command.empty() ? fallback : spec->deploy;
+  const DeployHook& hook = deploy_hook_of(*spec, fallback);
   if (hook.command.empty())
     return out.fail(usage_error("--redeploy " + shown(id) + ": it has no deploy hook", R"(add "deploy": {"hook": CMD} to its line, or --deploy-hook CMD)"));
-  const ChainFiles files = chain_files_in(spec->out_dir);
-  const DeployedCertificate cert{id, spec->names, spec->out_dir, files.cert, files.chain, files.fullchain, (*entry)->key_path};
-  const Status st = run_deploy_hook(hook, cert);
-  nlohmann::json detail = {{"certificate_id", (*entry)->certificate_id}, {"ok", st.ok()}, {"redeploy", true}};
-  if (!st) detail["code"] = st.error().code;
-  if (auto recorded = ledger.record_deployed(id, detail.dump()); !recorded) return out.fail(recorded.error());
+  const Status st = deploy_written(ledger, *spec, **entry, hook, true);
   if (!st) return out.fail(st.error());
   if (out.json()) out.print({{"id", id}, {"deploy", {{"hook", "ok"}}}});
   else std::cout << shown(id) << ": deploy hook ok\n";
@@ -120,7 +115,13 @@ int cmd_run(int argc, char** argv) {
   auto manifest = ManifestFile::open(args["manifest"].as<std::string>());
   if (!manifest) return out.fail(manifest.error());
   const ManifestCursor next = [&] { return (*manifest)->next(); };
-  if (args.count("dry-run")) return dry_run_manifest(args, state, **manifest, out);
+  std::optional<UnixSeconds> renew_window;
+  if (args.count("renew-within")) {
+    auto window = parse_duration(args["renew-within"].as<std::string>());
+    if (!window) return out.fail(usage_error("--renew-within must be a duration like 30d", ""));
+    renew_window = *window;
+  }
+  if (args.count("dry-run")) return dry_run_manifest(args, state, **manifest, renew_window, out);
   auto ledger = Ledger::open(state);
   if (!ledger) return out.fail(ledger.error());
   if (args.count("redeploy")) return redeploy(args["redeploy"].as<std::string>(), **manifest, **ledger, *hook, out);
@@ -163,10 +164,8 @@ int cmd_run(int argc, char** argv) {
   if (auto st = apply_check_network_options(args, o.check, "dns-timeout"); !st) return out.fail(st.error());
 
   std::size_t renewing = 0;
-  if (args.count("renew-within")) {
-    auto window = parse_duration(args["renew-within"].as<std::string>());
-    if (!window) return out.fail(usage_error("--renew-within must be a duration like 30d", ""));
-    auto selected = select_renewals(**ledger, *window, system_clock());
+  if (renew_window) {
+    auto selected = select_renewals(**ledger, *renew_window, system_clock());
     if (!selected) return out.fail(selected.error());
     renewing = *selected;
   }

@@ -5,8 +5,6 @@
 namespace dcvkit::cli {
 namespace {
 
-constexpr long long kMaxDelaySeconds = 24LL * 3600;
-
 Result<int> seconds_option(const cxxopts::ParseResult& args, const std::string& name, long long min, long long max) {
   const std::string text = args[name].as<std::string>();
   const auto s = parse_duration(text);
@@ -32,9 +30,9 @@ Result<DeployHook> deploy_hook_from(const cxxopts::ParseResult& args) {
   if (args.count("deploy-hook")) hook.command = args["deploy-hook"].as<std::string>();
   if (args.count("deploy-hook") && hook.command.find_first_not_of(" \t") == std::string::npos)
     return usage_error("--deploy-hook is empty", "give the command to run, e.g. --deploy-hook 'systemctl reload nginx'");
-  auto delay = seconds_option(args, "deploy-delay", 0, kMaxDelaySeconds);
+  auto delay = seconds_option(args, "deploy-delay", 0, kMaxDeploySeconds);
   if (!delay) return delay.error();
-  auto timeout = seconds_option(args, "deploy-timeout", 1, kMaxDelaySeconds);
+  auto timeout = seconds_option(args, "deploy-timeout", 1, kMaxDeploySeconds);
   if (!timeout) return timeout.error();
   hook.delay_seconds = *delay;
   hook.timeout_seconds = *timeout;
@@ -60,11 +58,8 @@ void report_deploy(const Output& out, const DeployOutcome& outcome, nlohmann::js
       (*j)["deploy"]["error"] = {{"code", outcome.error->code}, {"message", outcome.error->message}, {"hint", outcome.error->hint}};
     return;
   }
-  if (!outcome.error) {
-    std::cout << "Deploy hook: ok\n";
-    return;
-  }
-  std::cerr << "dcvkit: error: " << outcome.error->message << " (" << outcome.error->hint << ")\n";
+  if (outcome.error) (void)out.fail(*outcome.error);  // the caller ends with deploy's exit code
+  else std::cout << "Deploy hook: ok\n";
 }
 
 }  // namespace dcvkit::cli

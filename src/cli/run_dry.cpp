@@ -31,18 +31,13 @@ struct Planned {
 
 }  // namespace
 
-int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state, ManifestFile& manifest, const Output& out) {
+int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state, ManifestFile& manifest,
+                     std::optional<UnixSeconds> renew_window, const Output& out) {
   std::unique_ptr<Ledger> ledger;
   if (std::filesystem::exists(state)) {
     auto opened = Ledger::open_read_only(state);
     if (!opened) return out.fail(opened.error());
     ledger = std::move(*opened);
-  }
-  std::optional<UnixSeconds> renew_window;
-  if (args.count("renew-within")) {
-    auto window = parse_duration(args["renew-within"].as<std::string>());
-    if (!window) return out.fail(usage_error("--renew-within must be a duration like 30d", ""));
-    renew_window = *window;
   }
   CheckBatchOptions check;
   if (auto st = apply_check_network_options(args, check, "dns-timeout"); !st) return out.fail(st.error());

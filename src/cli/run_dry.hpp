@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cxxopts.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/common.hpp"
@@ -13,6 +14,8 @@ namespace dcvkit::cli {
 
 // Exit 0 when the run would end well, 9 when a certificate stays failed (held without
 // --retry-failed), 10 when a name fails its check for a reason publishing the token does not fix.
-int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state, ManifestFile& manifest, const Output& out);
+// `renew_window`: --renew-within, as the run reads it.
+int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state, ManifestFile& manifest,
+                     std::optional<UnixSeconds> renew_window, const Output& out);
 
 }  // namespace dcvkit::cli

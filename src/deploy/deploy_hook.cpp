@@ -10,32 +10,22 @@
 namespace dcvkit {
 namespace {
 
-// Our secrets, and the variables we set (a value inherited from outside must not pass for ours).
-const std::vector<std::string_view> kDropped = {
-    "DCVKIT_AUTH_KEY",  "DCVKIT_API_KEY",       "DCVKIT_EAB_HMAC_KEY", "DCVKIT_PFX_PASSWORD",   "DCVKIT_KEY_PASSWORD",
-    "DCVKIT_CERT_ID",   "DCVKIT_NAMES",         "DCVKIT_CERT_DIR",     "DCVKIT_CERT_PATH",      "DCVKIT_CHAIN_PATH",
-    "DCVKIT_FULLCHAIN_PATH", "DCVKIT_KEY_PATH", "RENEWED_LINEAGE",     "RENEWED_DOMAINS"};
-
 Error deploy_error(std::string code, std::string message, std::string hint) {
   return make_error(ErrorKind::DeployFailed, std::move(code), std::move(message), std::move(hint));
 }
 
-}  // namespace
-
+// The paths, and certbot's names for them, so certbot deploy hooks work unchanged.
 std::vector<std::string> deploy_environment(const DeployedCertificate& cert) {
-  std::vector<std::string> env = inherited_environment(kDropped);
   const std::string names = detail::join(cert.names, " ");
-  env.push_back("DCVKIT_CERT_ID=" + cert.id);
-  env.push_back("DCVKIT_NAMES=" + names);
-  env.push_back("DCVKIT_CERT_DIR=" + cert.dir);
-  env.push_back("DCVKIT_CERT_PATH=" + cert.cert);
-  env.push_back("DCVKIT_CHAIN_PATH=" + cert.chain);
-  env.push_back("DCVKIT_FULLCHAIN_PATH=" + cert.fullchain);
-  if (!cert.key.empty()) env.push_back("DCVKIT_KEY_PATH=" + cert.key);
-  env.push_back("RENEWED_LINEAGE=" + cert.dir);
-  env.push_back("RENEWED_DOMAINS=" + names);
-  return env;
+  std::vector<std::string> ours = {"DCVKIT_CERT_ID=" + cert.id,         "DCVKIT_NAMES=" + names,
+                                   "DCVKIT_CERT_DIR=" + cert.dir,       "DCVKIT_CERT_PATH=" + cert.cert,
+                                   "DCVKIT_CHAIN_PATH=" + cert.chain,   "DCVKIT_FULLCHAIN_PATH=" + cert.fullchain,
+                                   "RENEWED_LINEAGE=" + cert.dir,       "RENEWED_DOMAINS=" + names};
+  if (!cert.key.empty()) ours.push_back("DCVKIT_KEY_PATH=" + cert.key);
+  return command_environment(std::move(ours), {"DCVKIT_KEY_PATH"});
 }
+
+}  // namespace
 
 Status run_deploy_hook(const DeployHook& hook, const DeployedCertificate& cert) {
   if (hook.command.empty()) return {};

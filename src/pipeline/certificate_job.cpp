@@ -420,28 +420,15 @@ Status CertificateJob::write_files() {
 // After issuance, once per certificate: a run stopped between the hook and the
 // cleanup (or a cleanup that failed) does not run it again; a failed hook runs again next time.
 Status CertificateJob::deploy() {
-  const DeployHook& hook = spec_.deploy.command.empty() ? options_.deploy : spec_.deploy;
+  const DeployHook& hook = deploy_hook_of(spec_, options_.deploy);
   if (hook.command.empty()) return {};
-  auto events = ledger_.events(spec_.id);
-  if (!events) return events.error();
-  for (const auto& e : *events) {
-    if (e.kind != "deploy") continue;
-    const auto detail = nlohmann::json::parse(e.detail_json, nullptr, false);
-    if (detail.is_object() && detail.value("certificate_id", std::int64_t{0}) == entry_.certificate_id && detail.value("ok", false))
-      return {};
-  }
+  auto done = deployed_already(ledger_, entry_);
+  if (!done) return done.error();
+  if (*done) return {};
   did_work_ = true;
-  const ChainFiles files = chain_files_in(spec_.out_dir);
-  const DeployedCertificate cert{spec_.id, spec_.names, spec_.out_dir, files.cert, files.chain, files.fullchain, entry_.key_path};
   notice(Stage::Written, "running the deploy hook" +
                              (hook.delay_seconds > 0 ? " in " + format_duration(hook.delay_seconds) : std::string()));
-  Status st = run_deploy_hook(hook, cert);
-  nlohmann::json detail = {{"certificate_id", entry_.certificate_id}, {"ok", st.ok()}};
-  if (!st) {
-    detail["code"] = st.error().code;
-    detail["message"] = st.error().message;
-  }
-  if (auto recorded = ledger_.record_deployed(spec_.id, detail.dump()); !recorded) return recorded;
+  Status st = deploy_written(ledger_, spec_, entry_, hook, false);
   if (st) progress(Stage::Written, "deploy hook ok");
   return st;
 }

@@ -11,7 +11,7 @@ RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool r
   const LedgerEntry& e = *entry;
   const std::string expires = e.not_after ? "expires " + format_iso8601(e.not_after) : std::string();
   if (e.stage == Stage::Done) {
-    if (renew_window && e.not_after != 0 && e.not_after - now <= *renew_window)
+    if (renew_window && due_for_renewal(e, *renew_window, now))
       return {"renew", expires + ", within --renew-within: a new token and order with the same key", true};
     return {"nothing", expires.empty() ? "done" : "done, " + expires, false};
   }

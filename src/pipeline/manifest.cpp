@@ -81,7 +81,7 @@ Status parse_deploy(const json& d, const std::string& where, DeployHook& hook) {
   for (const auto& [key, seconds, min] : {std::tuple{"delay", &hook.delay_seconds, 0LL}, std::tuple{"timeout", &hook.timeout_seconds, 1LL}}) {
     if (!d.contains(key)) continue;
     const auto value = d[key].is_string() ? parse_duration(d[key].get<std::string>()) : std::nullopt;
-    if (!value || *value < min || *value > 86400)
+    if (!value || *value < min || *value > kMaxDeploySeconds)
       return bad(where, std::string(R"("deploy.)") + key + R"(" must be a duration up to a day, like "30s" or "10m")", example);
     *seconds = static_cast<int>(*value);
   }

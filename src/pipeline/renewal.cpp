@@ -3,14 +3,18 @@
 
 namespace dcvkit {
 
+bool due_for_renewal(const LedgerEntry& e, UnixSeconds window, UnixSeconds now) {
+  // not_after 0: no certificate recorded (a ledger from before it was kept), nothing to judge by.
+  return e.stage == Stage::Done && e.not_after != 0 && e.not_after - now <= window;
+}
+
 Result<std::size_t> select_renewals(Ledger& ledger, UnixSeconds window, const Clock& clock) {
   auto entries = ledger.all();
   if (!entries) return entries.error();
   const UnixSeconds now = clock.now();
   std::size_t selected = 0;
   for (const auto& e : *entries) {
-    // not_after 0: no certificate recorded (a ledger from before it was kept), nothing to judge by.
-    if (e.stage != Stage::Done || e.not_after == 0 || e.not_after - now > window) continue;
+    if (!due_for_renewal(e, window, now)) continue;
     if (auto st = ledger.rewind(e.id, Stage::CsrReady); !st) return st.error();
     ++selected;
   }

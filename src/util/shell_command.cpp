@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include "util/posix.hpp"
@@ -228,13 +229,19 @@ std::string describe_wait_status(int status) {
 }
 
 
-std::vector<std::string> inherited_environment(const std::vector<std::string_view>& dropped) {
+std::vector<std::string> command_environment(std::vector<std::string> ours, const std::vector<std::string_view>& also_dropped) {
+  static constexpr std::string_view kSecrets[] = {"DCVKIT_AUTH_KEY", "DCVKIT_API_KEY", "DCVKIT_EAB_HMAC_KEY",
+                                                  "DCVKIT_PFX_PASSWORD", "DCVKIT_KEY_PASSWORD"};
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  const auto dropped = [&](std::string_view name) {
+    return std::find(std::begin(kSecrets), std::end(kSecrets), name) != std::end(kSecrets) ||
+           std::find(also_dropped.begin(), also_dropped.end(), name) != also_dropped.end() ||
+           std::any_of(ours.begin(), ours.end(), [&](const std::string& v) { return name_of(v) == name; });
+  };
   std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const std::string_view key = entry.substr(0, entry.find('='));
-    if (std::find(dropped.begin(), dropped.end(), key) == dropped.end()) env.emplace_back(entry);
-  }
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    if (!dropped(name_of(*e))) env.emplace_back(*e);
+  env.insert(env.end(), std::make_move_iterator(ours.begin()), std::make_move_iterator(ours.end()));
   return env;
 }
 

@@ -25,8 +25,10 @@ Result<CommandRun> run_shell_command(const std::string& command, std::vector<std
 // "exited with status 3", "was killed by signal 9".
 std::string describe_wait_status(int status);
 
-// This process's environment minus the variables named (our secrets, our own per-call variables).
-// Built before spawning: nothing that allocates may run between fork and exec.
-std::vector<std::string> inherited_environment(const std::vector<std::string_view>& dropped);
+// The environment a user's command gets: this process's, without dcvkit's secrets (AuthKey, API key,
+// EAB key, PKCS#12 and key passwords), without any variable `ours` sets or `also_dropped` names (a
+// value inherited from outside must not pass for ours), then `ours` ("NAME=value" each). Built
+// before spawning: nothing that allocates may run between fork and exec.
+std::vector<std::string> command_environment(std::vector<std::string> ours, const std::vector<std::string_view>& also_dropped = {});
 
 }  // namespace dcvkit

@@ -10,9 +10,8 @@
 namespace dcvkit {
 namespace {
 
-// Our secrets, and our own per-call variables (a value inherited from outside must not pass for ours).
-const std::vector<std::string_view> kDropped = {"DCVKIT_AUTH_KEY", "DCVKIT_API_KEY", "DCVKIT_EAB_HMAC_KEY", "DCVKIT_ACTION",
-                                                "DCVKIT_NAME", "DCVKIT_RECORD", "DCVKIT_TOKEN", "DCVKIT_METHOD"};
+// Our per-call variables, dropped when inherited even where a call does not set them (a batch call).
+const std::vector<std::string_view> kOurVars = {"DCVKIT_ACTION", "DCVKIT_NAME", "DCVKIT_RECORD", "DCVKIT_TOKEN", "DCVKIT_METHOD"};
 
 bool has_control_chars(std::string_view s) {
   for (unsigned char c : s)
@@ -22,16 +21,15 @@ bool has_control_chars(std::string_view s) {
 
 std::vector<std::string> hook_environment(PublishAction action, const PlanEntry* entry, std::string_view name,
                                           std::string_view token, const std::vector<std::string>& style_vars) {
-  std::vector<std::string> env = inherited_environment(kDropped);
-  env.push_back("DCVKIT_ACTION=" + std::string(to_string(action)));
+  std::vector<std::string> ours = {"DCVKIT_ACTION=" + std::string(to_string(action))};
   if (entry != nullptr) {
-    env.push_back("DCVKIT_NAME=" + std::string(name));
-    env.push_back("DCVKIT_RECORD=" + entry->record);
-    env.push_back("DCVKIT_TOKEN=" + std::string(token));
-    env.push_back("DCVKIT_METHOD=" + std::string(method_name(*entry)));
+    ours.push_back("DCVKIT_NAME=" + std::string(name));
+    ours.push_back("DCVKIT_RECORD=" + entry->record);
+    ours.push_back("DCVKIT_TOKEN=" + std::string(token));
+    ours.push_back("DCVKIT_METHOD=" + std::string(method_name(*entry)));
   }
-  env.insert(env.end(), style_vars.begin(), style_vars.end());
-  return env;
+  ours.insert(ours.end(), style_vars.begin(), style_vars.end());
+  return command_environment(std::move(ours), kOurVars);
 }
 
 int effective_timeout(const HookOptions& options) { return std::max(options.timeout_seconds, 1); }
