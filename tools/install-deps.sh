@@ -16,6 +16,8 @@ PACKAGES=(
   openssl bind9 bind9-utils bind9-dnsutils knot knot-dnsutils nginx-light curl
   # the ACME test CA (issue 16: tests/test_acme_pebble.cpp)
   pebble
+  # bench_acme measures dcvkit against the ACME clients people use today (issue 16)
+  lego certbot
   # PowerDNS Authoritative with its HTTP API, for the powerdns publish provider (sqlite3 loads its schema)
   pdns-server pdns-backend-sqlite3 sqlite3
   # load generators: the server-bound limits bench/bench_check compares against
