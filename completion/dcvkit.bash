@@ -8,6 +8,7 @@ _dcvkit_deploy_opts="--deploy-hook --deploy-delay --deploy-timeout"
 _dcvkit_form_opts="--csr-form --all-forms"
 _dcvkit_time_opts="--timestamp --valid-from"
 _dcvkit_names_opts="--name --names-file"
+_dcvkit_format_opts="--key --format --pfx-profile --password-file"
 _dcvkit_acme_opts="--directory --account-key --ca-bundle --request-timeout -v --verbose"
 _dcvkit_net_opts="--resolver --ns-port --http-port --https-port --connect-address --all-addresses --caa-identity
   --no-caa --dnssec --trust-anchor --no-dnssec"
@@ -30,16 +31,16 @@ _dcvkit_options() {
     check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
       --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
-      --issue-deadline --status --export --dry-run --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
+      --issue-deadline --status --export --dry-run --revoke --reason --yes --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
       $_dcvkit_net_opts --dns-timeout" ;;
     "authkey create") o="--out --force --json $_dcvkit_api_opts" ;;
     "authkey show") o="--out --force --reveal --json $_dcvkit_api_opts" ;;
     "authkey delete") o="--yes --json $_dcvkit_api_opts" ;;
     "order submit") o="--product --csr --method --cn --san --validity-days --validity-years --wait --timeout
       --dry-run --token --precheck --check-deadline --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_api_opts
-      --out-dir --force $_dcvkit_net_opts --dns-timeout" ;;
+      --out-dir --force $_dcvkit_format_opts $_dcvkit_net_opts --dns-timeout" ;;
     "order status") o="--json $_dcvkit_api_opts" ;;
-    "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force $_dcvkit_deploy_opts" ;;
+    "order download") o="--csr --wait --timeout --json $_dcvkit_api_opts --out-dir --force $_dcvkit_format_opts $_dcvkit_deploy_opts" ;;
     "order list") o="--status --cn --limit --offset --json $_dcvkit_api_opts" ;;
     "acme register") o="--account-key-type --email --agree-tos --eab-kid --eab-hmac-key-file --json $_dcvkit_acme_opts" ;;
     "acme show" | "acme deactivate") o="--json $_dcvkit_acme_opts" ;;
@@ -49,7 +50,7 @@ _dcvkit_options() {
     "acme revoke") o="--cert --reason --json $_dcvkit_acme_opts" ;;
     "order cancel") o="--note --json $_dcvkit_api_opts" ;;
     "order revoke") o="--cert --reason --note --yes --password-file --json $_dcvkit_api_opts" ;;
-    "order reissue") o="--csr --json $_dcvkit_api_opts --out-dir --force" ;;
+    "order reissue") o="--csr --json $_dcvkit_api_opts --out-dir --force $_dcvkit_format_opts" ;;
     "cert show") o="--password-file --json" ;;
     "cert match") o="--cert --csr --key --key-password-file --password-file --json" ;;
     "cert chain") o="--ca-file --out --force --password-file --json" ;;
@@ -85,7 +86,8 @@ _dcvkit_value_kind() {
     --to) echo "words pem der p7b pfx" ;;
     # acme revoke takes RFC 5280's names, order revoke CertCentral's.
     --reason) echo "words unspecified keyCompromise affiliationChanged superseded cessationOfOperation key_compromise affiliation_changed cessation_of_operation" ;;
-    --profile) echo "words modern legacy" ;;
+    --profile | --pfx-profile) echo "words modern legacy" ;;
+    --format) echo "words der p7b pfx" ;;
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
     --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
@@ -93,7 +95,7 @@ _dcvkit_value_kind() {
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \
       --offset | --request-timeout | --email | --eab-kid | --preferred-chain | --order-url | --host | --warn | --note | \
-      --deploy-hook | --deploy-delay | --deploy-timeout | --redeploy) echo value ;;
+      --deploy-hook | --deploy-delay | --deploy-timeout | --redeploy | --revoke) echo value ;;
   esac
 }
 

@@ -162,7 +162,8 @@ TEST_F(RunAcme, MixedManifestIssuesFromPebbleAndTheSandboxInOneRun) {
   ASSERT_EQ(::stat(account_key_.c_str(), &st), 0) << "the run generated the account key";
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   for (const auto& c : result_lines(r)) {
-    if (c["id"] != "cc") EXPECT_EQ(c["order_ref"].get<std::string>().rfind("https://", 0), 0u) << c.dump();
+    if (c["id"] == "cc") continue;
+    EXPECT_EQ(c["order_ref"].get<std::string>().rfind("https://", 0), 0u) << c.dump();
   }
 
   // Again: nothing to do, no order placed anywhere.
@@ -274,6 +275,28 @@ TEST_F(RunAcme, AccountWithoutAgreedTermsIsToldHowToRegister) {
   EXPECT_EQ(e->error_code, "acme.terms_not_agreed");
   EXPECT_NE(r.out.find("agree_tos"), std::string::npos) << r.out;
   EXPECT_TRUE(orders_for({host}).empty());
+}
+
+TEST_F(RunAcme, RevokeGoesToTheAcmeCaAndTheNextRunReplacesTheCertificate) {
+  const std::string host = add_http01("gone");
+  ASSERT_EQ(run().exit_code, 0);
+  const auto issued = entry("gone");
+  ASSERT_TRUE(issued);
+  auto revoked = world_.run({"--revoke", "gone", "--yes", "--reason", "key_compromise"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.all() << pebble_->log();
+  EXPECT_EQ(entry("gone")->stage, Stage::New);
+  // Pebble knows: revoking the same certificate again is refused.
+  auto again = run_dcvkit({"acme", "revoke", "--directory", pebble_->directory_url(), "--ca-bundle", pebble_->ca_bundle(),
+                           "--account-key", account_key_, "--cert", world_.dir().file("certs/gone/cert.pem"), "--json"});
+  EXPECT_NE(again.exit_code, 0) << again.all();
+  EXPECT_NE(again.out.find("evoked"), std::string::npos) << again.out;
+
+  ASSERT_EQ(run().exit_code, 0);
+  const auto replaced = entry("gone");
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->stage, Stage::Done);
+  EXPECT_NE(replaced->order_ref, issued->order_ref) << "a new order";
+  EXPECT_EQ(orders_for({host}).size(), 2u);
 }
 
 }  // namespace

@@ -431,8 +431,9 @@ TEST(SecretsArgv, NoOptionTakesASecretValue) {
       {"acme", "order"},   {"acme", "revoke"}};
   const std::regex option("--([a-z0-9-]+)");
   const std::regex risky("key|secret|passw|devkey|credential");
-  // --account-key names the account key's file (FILE), like --key-out.
-  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$");
+  // --account-key names the account key's file (FILE), like --key-out; so does --key (order
+  // submit/download/reissue: the private key to place beside the chain as privkey.pem).
+  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$|^key$");
   std::size_t options_seen = 0;
   for (auto args : commands) {
     args.push_back("--help");

@@ -20,6 +20,10 @@
 namespace dcvkit::acme {
 
 // Directory presets: a name users can type instead of the URL, with what the CA needs for EAB.
+// An RFC 5280 5.3.1 reason an ACME subscriber may give (RFC 8555 7.6), by its ASN.1 name
+// ("keyCompromise"), CertCentral's name ("key_compromise") or its code ("1").
+std::optional<int> parse_revocation_reason(std::string_view text);
+
 struct DirectoryPreset {
   std::string_view name;
   std::string_view url;

@@ -20,6 +20,12 @@ enum class ChallengeType { Http01, Dns01 };
 std::string_view to_string(ChallengeType type);                       // "http-01", "dns-01"
 std::optional<ChallengeType> parse_challenge_type(std::string_view text);
 
+// A challenge as published, for a pre-check of what the CA will see.
+struct PublishedChallenge {
+  std::string name;               // the authorization's name ("*.example.com" for a wildcard)
+  std::string key_authorization;  // token.thumbprint (dns-01 publishes its SHA-256, base64url)
+};
+
 struct IssueRequest {
   std::string csr_pem;                 // the CSR; its names (CN + SANs) are the order's
   ChallengeType challenge = ChallengeType::Http01;
@@ -33,7 +39,7 @@ struct IssueRequest {
   // Called once the challenges are up, before the CA is told to validate them (it tries each
   // challenge once): a pre-check of what the CA will see. An error stops here, the challenges
   // are taken down and the order stays pending (a later call with resume_order_url goes on).
-  std::function<Status(const std::vector<PublishItem>& published)> before_respond;
+  std::function<Status(const std::vector<PublishedChallenge>& published)> before_respond;
 };
 
 struct IssueResult {

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dcvkit/cert_tools.hpp"
 #include "dcvkit/clock.hpp"
 #include "dcvkit/error.hpp"
+#include "dcvkit/secret.hpp"
 
 namespace dcvkit {
 
@@ -62,20 +65,38 @@ Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const C
 
 struct ChainFiles {
   std::string cert, chain, fullchain, root;  // root "" when not written
+  std::vector<std::string> extras;           // what ExtraOutputs added (privkey.pem, cert.der, ...)
 };
 ChainFiles chain_files_in(const std::string& dir);
+
+// What a set may hold besides the PEM chain files, written in the same all-or-nothing set:
+// privkey.pem (the key as stored, 0600, as certbot users expect beside fullchain.pem), cert.der
+// (the leaf, DER), chain.p7b (leaf and intermediates, PKCS#7) and cert.pfx (PKCS#12: the key, the
+// leaf and the intermediates under a password; 0600) — for load balancers, CDNs and Windows/Java
+// importers that want those.
+struct ExtraOutputs {
+  const Secret* private_key = nullptr;   // PEM; needed by privkey and Pfx
+  bool privkey = false;                  // write privkey.pem
+  std::vector<cert::Format> formats;     // Der, P7b, Pfx (Pem is the set itself)
+  const Secret* pfx_password = nullptr;  // needed by Pfx
+  cert::Pkcs12Profile pfx_profile = cert::Pkcs12Profile::Modern;
+  bool empty() const { return !privkey && formats.empty(); }
+};
+// The file an extra output goes to in `dir` ("privkey.pem", "cert.der", "chain.p7b", "cert.pfx").
+std::string extra_output_path(const std::string& dir, std::optional<cert::Format> format);
 
 // Before ordering: creates `dir` (and its parents) when missing, and fails (Io "io.exists") when
 // one of the files is already there and overwrite is false — so a refusal never comes after the
 // certificate was bought.
-Status prepare_chain_dir(const std::string& dir, bool overwrite);
+Status prepare_chain_dir(const std::string& dir, bool overwrite, const ExtraOutputs& extras = {});
 // The same refusal without creating anything (for a dry run, which must fail where the real one would).
-Status check_chain_dir(const std::string& dir, bool overwrite);
+Status check_chain_dir(const std::string& dir, bool overwrite, const ExtraOutputs& extras = {});
 
 // Writes the set: all files are staged (fsynced temp files) first, then renamed into place. Without
 // overwrite an existing file is an error and any file already renamed is removed again, so
 // there is never a partial set; with overwrite each file is replaced atomically.
-Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite);
+Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite,
+                               const ExtraOutputs& extras = {});
 
 // The certificates as one PEM bundle, in the order given, each ending in a newline.
 std::string join_pem_bundle(const std::vector<std::string>& pems);
@@ -109,6 +130,7 @@ struct ChainDelivery {
 // (any order of `pems`); a refused chain goes to keep_refused_chain; then leftovers of a write that
 // was killed are removed, the directory made, and the set written (write_chain).
 Result<ChainDelivery> deliver_chain(const std::vector<std::string>& pems, const ChainExpectation& expected,
-                                    const std::string& dir, bool overwrite, const DeliveryOrder& order, UnixSeconds now);
+                                    const std::string& dir, bool overwrite, const DeliveryOrder& order, UnixSeconds now,
+                                    const ExtraOutputs& extras = {});
 
 }  // namespace dcvkit

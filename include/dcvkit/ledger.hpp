@@ -69,7 +69,7 @@ struct LedgerEntry {
 struct LedgerEvent {
   std::string id;
   UnixSeconds at = 0;
-  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "deploy", "unpublish", "failure"
+  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "deploy", "unpublish", "failure", "revoke"
   std::string detail_json;
 };
 
@@ -110,6 +110,9 @@ class Ledger {
   // until cleanup); detail {"certificate_id", "ok"[, "code", "message"]}.
   virtual Status record_deployed(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_done(std::string_view id, std::string_view detail_json) = 0;
+  // The entry's certificate was revoked (`dcvkit run --revoke`): a "revoke" event, and the entry
+  // back to New, so the next run orders a replacement with a new key (the chain stays, as history).
+  virtual Status record_revoked(std::string_view id, std::string_view detail_json) = 0;
   virtual Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) = 0;
   // Back to a stage to redo the work from there (a failure retried, a token expired, a renewal).
   virtual Status rewind(std::string_view id, Stage to) = 0;

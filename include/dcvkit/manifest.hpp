@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "dcvkit/cert_tools.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/deploy.hpp"
 #include "dcvkit/error.hpp"
@@ -64,6 +65,18 @@ struct ManifestEntry {
   // "deploy": {"hook": CMD, "delay": "10m", "timeout": "5m"}: run once per newly issued certificate,
   // after its files are written (a ledger step of its own: retried by the next run, never a re-issue).
   DeployHook deploy;
+  // "privkey": true puts privkey.pem (0600) beside the chain; "formats": ["der", "p7b", "pfx"] adds
+  // cert.der, chain.p7b, cert.pfx — all in the same all-or-nothing set as the PEM files. A PFX is
+  // locked with the password in "pfx_password_file" (else $DCVKIT_PFX_PASSWORD), "pfx_profile"
+  // modern (AES-256/SHA-256, default) or legacy (3DES/SHA-1, for old Windows and Java importers).
+  bool privkey = false;
+  std::vector<cert::Format> formats;
+  std::string pfx_password_file;
+  cert::Pkcs12Profile pfx_profile = cert::Pkcs12Profile::Modern;
+  // "key_policy": "reuse" (default: a renewal orders with the same key) or "rotate" (a new key and
+  // CSR for each renewal, as certbot does by default; the old key file is kept until the new
+  // certificate's files are in place). Only for generated keys.
+  bool rotate_key = false;
   std::string spec_json;           // the line, normalised (what the ledger keeps for renewals)
   std::size_t line = 0;            // 1-based line in the manifest
 };

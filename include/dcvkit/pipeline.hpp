@@ -154,6 +154,13 @@ struct RunForecast {
 RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool retry_failed,
                                  std::optional<UnixSeconds> renew_window, UnixSeconds now);
 
+// Revokes the certificate the ledger holds for `spec` through its CA (`dcvkit run --revoke ID`),
+// records a "revoke" event and sends the entry back to New: the next run orders a replacement
+// with a new key. `reason`: unspecified, key_compromise, affiliation_changed, superseded,
+// cessation_of_operation, or "". Returns what the CA did, for a person.
+Result<std::string> revoke_entry(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
+                                 const std::string& reason);
+
 // The files of issued certificates again, from the ledger alone (`dcvkit run --export`).
 Result<std::size_t> export_from_ledger(Ledger& ledger, const ManifestCursor& next, bool overwrite);
 

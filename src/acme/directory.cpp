@@ -1,4 +1,7 @@
 // Where the ACME CAs our users meet keep their directories, and what each needs for an account.
+#include <array>
+#include <tuple>
+
 #include "dcvkit/acme.hpp"
 #include "dcvkit/certcentral.hpp"
 
@@ -30,6 +33,18 @@ Result<std::string> resolve_directory(std::string_view text) {
                       "give the CA's ACME directory URL or one of: " + names);
   }
   return std::string(text);  // as given: a directory URL may end in '/', which matters to the CA
+}
+
+std::optional<int> parse_revocation_reason(std::string_view text) {
+  static constexpr std::array<std::tuple<std::string_view, std::string_view, int>, 5> kReasons{{
+      {"unspecified", "unspecified", 0},
+      {"keyCompromise", "key_compromise", 1},
+      {"affiliationChanged", "affiliation_changed", 3},
+      {"superseded", "superseded", 4},
+      {"cessationOfOperation", "cessation_of_operation", 5}}};
+  for (const auto& [asn1, snake, code] : kReasons)
+    if (text == asn1 || text == snake || text == std::to_string(code)) return code;
+  return std::nullopt;
 }
 
 }  // namespace dcvkit::acme

@@ -97,8 +97,6 @@ class Publications {
     return {};
   }
 
-  const std::vector<PublishItem>& items() const { return items_; }
-
   void remove() {
     if (!published_.empty()) (void)publisher_.apply(PublishAction::Unpublish, published_);
     published_.clear();
@@ -115,11 +113,15 @@ struct Pending {
   Challenge challenge;
 };
 
-Result<std::vector<Pending>> pending_challenges(Client& client, const Order& order, ChallengeType type) {
+Result<std::vector<Pending>> pending_challenges(Client& client, const Order& order, ChallengeType type,
+                                                std::chrono::seconds timeout) {
   const std::string wanted(to_string(type));
   std::vector<Pending> out;
   for (const auto& url : order.authorizations) {
     auto a = client.fetch_authorization(url);
+    if (!a) return a.error();
+    // Answered by a run that was stopped before the CA's verdict: wait for it instead of failing.
+    if (a->status == "processing") a = client.wait_authorization(url, timeout);
     if (!a) return a.error();
     if (a->status == "valid") continue;  // validated earlier (authorization reuse): nothing to publish
     if (a->status != "pending")
@@ -158,14 +160,16 @@ Error challenge_failed(const Authorization& a, ChallengeType type) {
 }
 
 Status validate(Client& client, const Order& order, const IssueRequest& request, const AccountKey& key, int& published) {
-  auto pending = pending_challenges(client, order, request.challenge);
+  auto pending = pending_challenges(client, order, request.challenge, request.timeout);
   if (!pending) return pending.error();
   if (pending->empty()) return {};
   if (request.publisher == nullptr)
     return make_error(ErrorKind::Usage, "usage", "no publisher for the challenges", "give where to publish");
   std::vector<PublishItem> items;
+  std::vector<PublishedChallenge> published_challenges;
   for (const auto& p : *pending) {
     const std::string keyauth = key_authorization(p.challenge.token, key);
+    published_challenges.push_back({p.authz.name(), keyauth});
     if (request.challenge == ChallengeType::Http01)
       items.push_back({acme_http01_entry(p.authz.identifier, p.challenge.token), keyauth});
     else
@@ -176,7 +180,7 @@ Status validate(Client& client, const Order& order, const IssueRequest& request,
   published = static_cast<int>(pending->size());
   if (request.progress) request.progress("published " + std::to_string(published) + " " + std::string(to_string(request.challenge)) + " challenges");
   if (request.before_respond)
-    if (auto ok = request.before_respond(publications.items()); !ok) return ok;
+    if (auto ok = request.before_respond(published_challenges); !ok) return ok;
   for (const auto& p : *pending)
     if (auto ok = client.respond(p.challenge); !ok) return ok;
   for (const auto& p : *pending) {

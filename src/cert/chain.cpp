@@ -287,23 +287,26 @@ Result<VerifiedChain> verify_chain(const std::vector<std::string>& pems, const C
 
 ChainFiles chain_files_in(const std::string& dir) {
   const std::string base = dir.empty() ? "." : dir;
-  return {base + "/cert.pem", base + "/chain.pem", base + "/fullchain.pem", base + "/root.pem"};
+  return {base + "/cert.pem", base + "/chain.pem", base + "/fullchain.pem", base + "/root.pem", {}};
 }
 
-Status prepare_chain_dir(const std::string& dir, bool overwrite) {
+Status prepare_chain_dir(const std::string& dir, bool overwrite, const ExtraOutputs& extras) {
   std::error_code ec;
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
   if (ec)
     return make_error(ErrorKind::Io, "io.mkdir_failed", "cannot create the directory '" + dir + "': " + ec.message(),
                       "choose another --out-dir");
-  return check_chain_dir(dir, overwrite);
+  return check_chain_dir(dir, overwrite, extras);
 }
 
-Status check_chain_dir(const std::string& dir, bool overwrite) {
+Status check_chain_dir(const std::string& dir, bool overwrite, const ExtraOutputs& extras) {
   if (overwrite) return {};
   const ChainFiles f = chain_files_in(dir);
-  for (const auto* path : {&f.cert, &f.chain, &f.fullchain, &f.root}) {
-    if (auto absent = ensure_absent(*path, "certificate file"); !absent) {
+  std::vector<std::string> paths = {f.cert, f.chain, f.fullchain, f.root};
+  if (extras.privkey) paths.push_back(extra_output_path(dir, std::nullopt));
+  for (const auto format : extras.formats) paths.push_back(extra_output_path(dir, format));
+  for (const auto& path : paths) {
+    if (auto absent = ensure_absent(path, "certificate file"); !absent) {
       Error e = absent.error();
       e.hint = "pass --force to replace the set, or choose another --out-dir";
       return e;
@@ -312,7 +315,92 @@ Status check_chain_dir(const std::string& dir, bool overwrite) {
   return {};
 }
 
-Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite) {
+std::string extra_output_path(const std::string& dir, std::optional<cert::Format> format) {
+  const std::string base = (dir.empty() ? std::string(".") : dir) + "/";
+  if (!format) return base + "privkey.pem";
+  switch (*format) {
+    case cert::Format::Der: return base + "cert.der";
+    case cert::Format::P7b: return base + "chain.p7b";
+    case cert::Format::Pfx: return base + "cert.pfx";
+    case cert::Format::Pem: break;
+  }
+  return base + "cert.pem";
+}
+
+namespace {
+
+constexpr mode_t kKeyMode = 0600;
+
+// The DER of each PEM certificate, in order.
+Result<std::vector<std::string>> ders_of(const std::vector<std::string>& pems) {
+  std::vector<std::string> out;
+  for (const auto& pem : pems) {
+    auto bundle = cert::read_bundle(pem, nullptr);
+    if (!bundle) return bundle.error();
+    out.insert(out.end(), bundle->certs.begin(), bundle->certs.end());
+  }
+  return out;
+}
+
+// The bytes of each extra output (kept alive in `keep` while the set is written).
+Status add_extras(const VerifiedChain& chain, const std::string& dir, const ExtraOutputs& extras,
+                  std::vector<FileContent>& contents, std::vector<std::string>& keep, std::vector<Secret>& secrets,
+                  std::vector<std::string>& paths) {
+  keep.reserve(extras.formats.size());
+  secrets.reserve(extras.formats.size());
+  const bool needs_key = extras.privkey || std::count(extras.formats.begin(), extras.formats.end(), cert::Format::Pfx) > 0;
+  if (needs_key && extras.private_key == nullptr)
+    return make_error(ErrorKind::Usage, "cert.key_needed", "privkey.pem and cert.pfx need the certificate's private key",
+                      "give the key (a generated key is always known; with a CSR of your own, give its key too)");
+  std::vector<std::string> pems = {chain.leaf_pem};
+  pems.insert(pems.end(), chain.intermediate_pems.begin(), chain.intermediate_pems.end());
+  auto ders = ders_of(pems);
+  if (!ders) return ders.error();
+  if (needs_key) {
+    // The key must be the leaf's: a set whose privkey.pem does not fit cert.pem is the upload
+    // error people make most; it is refused before any file is written.
+    auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
+    if (!pkcs8) return pkcs8.error();
+    auto match = cert::match_key(ders->front(), cert::KeyHolder::Certificate, *pkcs8);
+    if (!match) return match.error();
+    if (!match->match)
+      return make_error(ErrorKind::InvalidInput, "cert.key_mismatch",
+                        "the private key (" + match->private_key_type + ") is not the certificate's (" +
+                            match->holder_key_type + "): privkey.pem and cert.pfx would not fit cert.pem",
+                        "give the key the CSR was made with");
+  }
+  if (extras.privkey) {
+    contents.push_back({extra_output_path(dir, std::nullopt), extras.private_key->view(), kKeyMode});
+    paths.push_back(contents.back().path);
+  }
+  for (const auto format : extras.formats) {
+    const std::string path = extra_output_path(dir, format);
+    if (format == cert::Format::Pfx) {
+      if (extras.pfx_password == nullptr || extras.pfx_password->view().empty())
+        return make_error(ErrorKind::Usage, "cert.password_needed", "cert.pfx needs a password",
+                          "give a password file (never on the command line), or DCVKIT_PFX_PASSWORD");
+      auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
+      if (!pkcs8) return pkcs8.error();
+      auto pfx = cert::encode_pkcs12(*ders, *pkcs8, *extras.pfx_password, extras.pfx_profile, "dcvkit");
+      if (!pfx) return pfx.error();
+      secrets.push_back(std::move(*pfx));
+      contents.push_back({path, secrets.back().view(), kKeyMode});
+    } else if (format == cert::Format::Der || format == cert::Format::P7b) {
+      auto encoded = cert::encode_certificates(format == cert::Format::Der ? std::vector<std::string>{ders->front()} : *ders, format);
+      if (!encoded) return encoded.error();
+      keep.push_back(std::move(*encoded));
+      contents.push_back({path, keep.back(), kCertMode});
+    } else {
+      continue;
+    }
+    paths.push_back(path);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite, const ExtraOutputs& extras) {
   ChainFiles files = chain_files_in(dir);
   std::string intermediates;
   for (const auto& p : chain.intermediate_pems) intermediates += p;
@@ -321,6 +409,9 @@ Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& di
                                       {files.chain, intermediates, kCertMode},
                                       {files.fullchain, fullchain, kCertMode}};
   if (!chain.root_pem.empty()) contents.push_back({files.root, chain.root_pem, kCertMode});
+  std::vector<std::string> keep;
+  std::vector<Secret> secrets;
+  if (auto ok = add_extras(chain, dir, extras, contents, keep, secrets, files.extras); !ok) return ok.error();
   if (auto ok = write_file_set(contents, overwrite); !ok) return ok.error();
   if (chain.root_pem.empty()) {
     if (overwrite) ::unlink(files.root.c_str());  // a root.pem from an earlier set would not belong to this one

@@ -11,15 +11,6 @@ namespace {
 
 constexpr std::size_t kMaxCertFileBytes = std::size_t{1} << 20;
 
-// RFC 5280 §5.3.1 reasons an ACME subscriber may give (RFC 8555 §7.6).
-std::optional<int> parse_reason(const std::string& text) {
-  static const std::pair<const char*, int> kReasons[] = {
-      {"unspecified", 0}, {"keyCompromise", 1}, {"affiliationChanged", 3}, {"superseded", 4}, {"cessationOfOperation", 5}};
-  for (const auto& [name, code] : kReasons)
-    if (text == name || text == std::to_string(code)) return code;
-  return std::nullopt;
-}
-
 }  // namespace
 
 int cmd_acme_revoke(int argc, char** argv) {
@@ -37,7 +28,7 @@ int cmd_acme_revoke(int argc, char** argv) {
   if (!args->count("cert")) return out.fail(usage_error("--cert FILE is required", "give the cert.pem dcvkit acme order wrote"));
   std::optional<int> reason;
   if (args->count("reason")) {
-    reason = parse_reason(args->operator[]("reason").as<std::string>());
+    reason = acme::parse_revocation_reason(args->operator[]("reason").as<std::string>());
     if (!reason)
       return out.fail(usage_error("--reason '" + shown(args->operator[]("reason").as<std::string>()) + "' is not a revocation reason",
                                   "use unspecified, keyCompromise, affiliationChanged, superseded or cessationOfOperation"));

@@ -38,6 +38,7 @@ int cmd_order_download(int argc, char** argv) {
       ("wait", "While the order is pending: validate again with backoff until issued")
       ("timeout", "With --wait: give up after this long (a plain number is seconds)", cxxopts::value<std::string>()->default_value("10m"), "DURATION");
   add_out_dir_options(options);
+  add_output_options(options);
   add_deploy_options(options);
   int code = kExitOk;
   auto args = parse_order_options(options, argc, argv, out, code, true);
@@ -54,8 +55,10 @@ int cmd_order_download(int argc, char** argv) {
     if (!text) return out.fail(text.error());
     own_csr = text->bytes;
   }
-  const OutDir dir = out_dir_from(*args);
-  if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+  auto with_outputs = out_dir_with_outputs(*args, out);
+  if (!with_outputs) return out.fail(with_outputs.error());
+  const OutDir& dir = *with_outputs;
+  if (auto ok = prepare_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
 

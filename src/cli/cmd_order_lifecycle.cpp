@@ -100,6 +100,7 @@ int cmd_order_reissue(int argc, char** argv) {
                                     "the order is reissue_pending (dcvkit order download ID --wait finishes it).");
   options.add_options()("csr", "The new key's CSR (its tokens must be published for immediate issuance)", cxxopts::value<std::string>(), "FILE");
   add_out_dir_options(options);
+  add_output_options(options);
   int code = kExitOk;
   auto args = parse_order_options(options, argc, argv, out, code, true);
   if (!args) return code;
@@ -110,8 +111,10 @@ int cmd_order_reissue(int argc, char** argv) {
   if (!csr) return out.fail(csr.error());
   auto key = csr_public_key_der(csr->bytes);
   if (!key) return out.fail(key.error());
-  const OutDir dir = out_dir_from(*args);
-  if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+  auto with_outputs = out_dir_with_outputs(*args, out);
+  if (!with_outputs) return out.fail(with_outputs.error());
+  const OutDir& dir = *with_outputs;
+  if (auto ok = prepare_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
   auto info = (*client)->order_info(*id);

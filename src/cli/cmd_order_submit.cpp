@@ -260,6 +260,7 @@ int cmd_order_submit(int argc, char** argv) {
       ("check-deadline", "With --precheck: re-check failing names this long before refusing", cxxopts::value<std::string>()->default_value("0s"), "DURATION")
       ("json", "Print one JSON object");
   add_out_dir_options(options);
+  add_output_options(options);
   add_deploy_options(options);
   add_csr_form_options(options);
   add_auth_key_options(options);
@@ -299,17 +300,19 @@ int cmd_order_submit(int argc, char** argv) {
     return out.fail(ok.error());
   if (args->count("precheck"))
     if (auto stop = precheck(*args, *order, *method, auth_key, tokens, out)) return *stop;
-  const OutDir dir = out_dir_from(*args);
+  auto with_outputs = out_dir_with_outputs(*args, out);
+  if (!with_outputs) return out.fail(with_outputs.error());
+  const OutDir& dir = *with_outputs;
   // A dry run refuses what the real run refuses, with the same exit code: files in the way, no key.
   if (args->count("dry-run")) {
-    if (auto ok = check_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+    if (auto ok = check_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());
     return dry_run(*args, *order, out);
   }
 
   // Before anything is bought: a certificate that cannot be written helps nobody.
   if (auto ok = ensure_room_for(dir.dir, kCertificateRoom, "--out-dir"); !ok) return out.fail(ok.error());
   MadeDirectories made(dir.dir);
-  if (auto ok = prepare_chain_dir(dir.dir, dir.force); !ok) return out.fail(ok.error());
+  if (auto ok = prepare_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());
   auto client = api_client(*args, out);
   if (!client) return out.fail(client.error());
 

@@ -12,6 +12,7 @@
 #include "cli/run_dry.hpp"
 #include "cli/run_output.hpp"
 #include "cli/run_progress.hpp"
+#include "dcvkit/certcentral_lifecycle.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/pipeline.hpp"
 #include "dcvkit/time.hpp"
@@ -46,15 +47,22 @@ int show_status(const std::string& state, const std::string& metrics, const Outp
 
 // --redeploy ID: the deploy hook of one certificate again, for the files it has now (a hook fixed
 // after it failed, a server rebuilt). Nothing is ordered or written.
-int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, const DeployHook& fallback, const Output& out) {
+// The manifest line of `id` (what --redeploy and --revoke act on).
+Result<ManifestEntry> line_of(const std::string& flag, const std::string& id, ManifestFile& manifest) {
   std::optional<ManifestEntry> spec;
   for (;;) {
     auto e = manifest.next();
-    if (!e) return out.fail(e.error());
+    if (!e) return e.error();
     if (!*e) break;
     if ((*e)->id == id) spec = std::move(**e);
   }
-  if (!spec) return out.fail(usage_error("--redeploy " + shown(id) + ": no such id in the manifest", "give the id of a manifest line"));
+  if (!spec) return usage_error(flag + " " + shown(id) + ": no such id in the manifest", "give the id of a manifest line");
+  return std::move(*spec);
+}
+
+int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, const DeployHook& fallback, const Output& out) {
+  auto spec = line_of("--redeploy", id, manifest);
+  if (!spec) return out.fail(spec.error());
   auto entry = ledger.get(id);
   if (!entry) return out.fail(entry.error());
   const bool has_files = *entry && !(*entry)->chain_pem.empty() &&
@@ -68,6 +76,26 @@ int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, cons
   if (!st) return out.fail(st.error());
   if (out.json()) out.print({{"id", id}, {"deploy", {{"hook", "ok"}}}});
   else std::cout << shown(id) << ": deploy hook ok\n";
+  return kExitOk;
+}
+
+// --revoke ID: the certificate revoked through its CA, the ledger told (the next run replaces it).
+int revoke(const cxxopts::ParseResult& args, ManifestFile& manifest, Ledger& ledger, const PipelineOptions& o,
+           const Output& out) {
+  const std::string id = args["revoke"].as<std::string>();
+  const std::string reason = args.count("reason") ? args["reason"].as<std::string>() : "";
+  if (!reason.empty() && !certcentral::is_revocation_reason(reason))
+    return out.fail(usage_error("--reason '" + shown(reason) + "' is not a revocation reason",
+                                "use unspecified, key_compromise, affiliation_changed, superseded or cessation_of_operation"));
+  auto spec = line_of("--revoke", id, manifest);
+  if (!spec) return out.fail(spec.error());
+  if (!args.count("yes"))
+    return out.fail(usage_error("revocation is permanent: pass --yes to revoke the certificate of " + shown(id),
+                                "dcvkit run ... --revoke " + shown(id) + " --yes"));
+  auto done = revoke_entry(ledger, *spec, o, reason);
+  if (!done) return out.fail(done.error());
+  if (out.json()) out.print({{"id", id}, {"revoked", *done}, {"next_run", "orders a replacement with a new key"}});
+  else std::cout << shown(id) << ": " << shown(*done) << "; the next run orders a replacement with a new key\n";
   return kExitOk;
 }
 
@@ -90,6 +118,11 @@ int cmd_run(int argc, char** argv) {
       ("status", "Show each certificate's stage in the ledger and exit")
       ("export", "Write the certificate files again from the ledger and exit")
       ("dry-run", "Say what the run would do with each certificate (and check its names, read-only); change nothing")
+      ("revoke", "Revoke this certificate through its CA (needs --yes) and exit; the next run orders a replacement with a new key",
+       cxxopts::value<std::string>(), "ID")
+      ("reason", "With --revoke: unspecified, key_compromise, affiliation_changed, superseded, cessation_of_operation",
+       cxxopts::value<std::string>(), "REASON")
+      ("yes", "With --revoke: yes, revoke it (revocation is permanent)")
       ("redeploy", "Run the deploy hook of this certificate again for its files as they are, and exit", cxxopts::value<std::string>(), "ID")
       ("report", "Also write a self-contained HTML report of the run here", cxxopts::value<std::string>(), "FILE.html")
       ("metrics-file", "Also write the ledger and this run as Prometheus metrics here (node_exporter textfile)", cxxopts::value<std::string>(), "FILE.prom")
@@ -167,6 +200,7 @@ int cmd_run(int argc, char** argv) {
     };
   }
   if (auto st = apply_check_network_options(args, o.check, "dns-timeout"); !st) return out.fail(st.error());
+  if (args.count("revoke")) return revoke(args, **manifest, **ledger, o, out);
 
   std::size_t renewing = 0;
   if (renew_window) {

@@ -1,9 +1,11 @@
 #include "cli/order_delivery.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/api_options.hpp"
+#include "cli/cert_input.hpp"
 #include "dcvkit/time.hpp"
 
 namespace dcvkit::cli {
@@ -15,7 +17,56 @@ void add_out_dir_options(cxxopts::Options& options) {
 }
 
 OutDir out_dir_from(const cxxopts::ParseResult& args) {
-  return {args["out-dir"].as<std::string>(), args.count("force") > 0};
+  return {args["out-dir"].as<std::string>(), args.count("force") > 0, nullptr};
+}
+
+const ExtraOutputs& extras_of(const OutDir& dir) {
+  static const ExtraOutputs kNone;
+  return dir.outputs ? dir.outputs->extras : kNone;
+}
+
+void add_output_options(cxxopts::Options& options) {
+  options.add_options("Certificate files")
+      ("key", "Also write this private key (the CSR's) beside the chain as privkey.pem (0600)", cxxopts::value<std::string>(), "FILE")
+      ("format", "Also write der (cert.der), p7b (chain.p7b) or pfx (cert.pfx, with --key); repeatable",
+       cxxopts::value<std::vector<std::string>>(), "FMT")
+      ("pfx-profile", "cert.pfx encryption: modern (AES-256/SHA-256) or legacy (3DES/SHA-1, old Windows/Java)",
+       cxxopts::value<std::string>()->default_value("modern"), "P");
+  add_pfx_password_option(options);
+}
+
+Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Output& out) {
+  OutDir dir = out_dir_from(args);
+  auto outputs = std::make_shared<OutputExtras>();
+  if (args.count("format"))
+    for (const auto& name : args["format"].as<std::vector<std::string>>()) {
+      auto format = cert::parse_format(name);
+      if (!format || *format == cert::Format::Pem)
+        return usage_error("--format '" + shown(name) + "': give der, p7b or pfx", "the PEM files are always written");
+      outputs->extras.formats.push_back(*format);
+    }
+  const bool pfx = std::count(outputs->extras.formats.begin(), outputs->extras.formats.end(), cert::Format::Pfx) > 0;
+  auto profile = cert::parse_pkcs12_profile(args["pfx-profile"].as<std::string>());
+  if (!profile) return usage_error("--pfx-profile must be modern or legacy", "");
+  outputs->extras.pfx_profile = *profile;
+  if (args.count("key")) {
+    auto key = read_secret_file(args["key"].as<std::string>(), "private key file", out);
+    if (!key) return key.error();
+    outputs->key = Secret(std::string(key->view()) + "\n");
+    outputs->extras.private_key = &outputs->key;
+    outputs->extras.privkey = true;
+  } else if (pfx) {
+    return usage_error("--format pfx needs --key FILE", "a PKCS#12 file carries the private key");
+  }
+  if (pfx) {
+    auto password = read_pfx_password(args, out);
+    if (!password) return password.error();
+    if (!*password) return usage_error("--format pfx needs a password", "give --password-file FILE or DCVKIT_PFX_PASSWORD");
+    outputs->password = std::move(**password);
+    outputs->extras.pfx_password = &outputs->password;
+  }
+  if (!outputs->extras.empty()) dir.outputs = std::move(outputs);
+  return dir;
 }
 
 nlohmann::json order_json(const certcentral::OrderInfo& o) {
@@ -48,7 +99,8 @@ void print_order(const certcentral::OrderInfo& o) {
 Result<Delivery> deliver(const std::vector<std::string>& pems, const ChainExpectation& expected, const OutDir& out,
                          std::int64_t order_id) {
   const DeliveryOrder order{"dcvkit order download " + std::to_string(order_id) + " --out-dir " + (out.dir.empty() ? "." : out.dir), ""};
-  return deliver_chain(pems, expected, out.dir, out.force, order, system_clock().now());
+  return deliver_chain(pems, expected, out.dir, out.force, order, system_clock().now(),
+                       extras_of(out));
 }
 
 Result<Delivery> download_and_deliver(certcentral::Client& client, std::int64_t certificate_id,

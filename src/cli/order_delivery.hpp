@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,11 +18,23 @@
 namespace dcvkit::cli {
 
 void add_out_dir_options(cxxopts::Options& options);  // --out-dir DIR (default "."), --force
+// The key and password an ExtraOutputs points at, read once per command.
+struct OutputExtras {
+  Secret key, password;
+  ExtraOutputs extras;
+};
 struct OutDir {
   std::string dir;
   bool force = false;
+  std::shared_ptr<const OutputExtras> outputs;  // null: the PEM set only
 };
 OutDir out_dir_from(const cxxopts::ParseResult& args);
+const ExtraOutputs& extras_of(const OutDir& dir);  // none when no extra output was asked for
+// --key FILE (privkey.pem beside the chain, 0600), --format der|p7b|pfx (repeatable: cert.der,
+// chain.p7b, cert.pfx in the same set), --password-file FILE (or DCVKIT_PFX_PASSWORD), --pfx-profile.
+void add_output_options(cxxopts::Options& options);
+// out_dir_from plus those; the key is read (and its password) now, before anything is ordered.
+Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Output& out);
 
 nlohmann::json order_json(const certcentral::OrderInfo& order);  // no CSR
 void print_order(const certcentral::OrderInfo& order);

@@ -224,6 +224,11 @@ class SqliteLedger final : public Ledger {
     return update(id, Stage::Done, "", {}, "unpublish", std::string(detail_json));
   }
 
+  Status record_revoked(std::string_view id, std::string_view detail_json) override {
+    return update(id, Stage::New, "attempts = attempts + 1, error_code = '', error_message = '', failed_stage = ''", {},
+                  "revoke", std::string(detail_json));
+  }
+
   Status record_failure(std::string_view id, Stage at, std::string_view code, std::string_view message) override {
     return update(id, Stage::Failed, "failed_stage = ?, error_code = ?, error_message = ?",
                   {std::string(to_string(at)), std::string(code), std::string(message)}, "failure",

@@ -104,6 +104,15 @@ class AcmeBackend final : public OrderBackend {
   }
 
 
+  Result<std::string> revoke(const LedgerEntry& entry, const std::string& reason) override {
+    auto der = acme::certificate_der(entry.chain_pem);
+    if (!der) return der.error();
+    std::optional<int> code;
+    if (!reason.empty()) code = acme::parse_revocation_reason(reason);
+    if (auto done = client_->revoke(*der, code); !done) return done.error();
+    return std::string("certificate of order ") + entry.order_ref + " revoked";
+  }
+
   std::size_t requests() const override { return static_cast<std::size_t>(client_->stats().requests); }
 
  private:

@@ -7,6 +7,7 @@
 
 #include "dcvkit/cert_chain.hpp"
 #include "dcvkit/certcentral_issuance.hpp"
+#include "dcvkit/certcentral_lifecycle.hpp"
 #include "dcvkit/plan.hpp"
 #include "pipeline/order_backend.hpp"
 
@@ -68,6 +69,17 @@ class CertCentralBackend final : public OrderBackend {
     return IssuedChain{order_id, *issued, std::move(*pems)};
   }
 
+
+  Result<std::string> revoke(const LedgerEntry& entry, const std::string& reason) override {
+    certcentral::RevokeRequest request;
+    request.reason = reason;
+    request.comments = "dcvkit run --revoke " + entry.id;
+    auto done = certcentral::revoke_certificate(*client_, std::to_string(entry.certificate_id), request);
+    if (!done) return done.error();
+    return done->revoked ? "certificate " + std::to_string(entry.certificate_id) + " revoked"
+                         : "revocation of certificate " + std::to_string(entry.certificate_id) + " requested (request " +
+                               std::to_string(done->request_id) + ", " + done->request_status + ")";
+  }
 
   std::size_t requests() const override { return client_->stats().requests; }
 

@@ -21,6 +21,7 @@
 #include "dcvkit/publish_spec.hpp"
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
+#include "pipeline/entry_outputs.hpp"
 
 namespace dcvkit::pipeline {
 namespace {
@@ -75,7 +76,10 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
                                             " --csr " + entry.csr_path + " --out-dir " + dir
                                       : "dcvkit order download " + std::to_string(entry.order_id) + " --out-dir " + dir,
                             "the ledger"};
-  auto delivered = deliver_chain(*pems, ChainExpectation{*key, spec.names}, spec.out_dir, overwrite, order, now);
+  auto outputs = entry_outputs(spec, entry);
+  if (!outputs) return outputs.error();
+  auto delivered =
+      deliver_chain(*pems, ChainExpectation{*key, spec.names}, spec.out_dir, overwrite, order, now, (*outputs)->extras);
   if (!delivered) {
     Error e = delivered.error();
     if (e.kind == ErrorKind::CertVerify)
@@ -218,8 +222,13 @@ Status CertificateJob::make_csr() {
   request.key_type = spec_.key_type;
   auto generated = generate_csr(request);
   if (!generated) return generated.error();
-  const std::string key_path = options_.keys_dir + "/" + spec_.id + ".key";
-  const std::string csr_path = options_.keys_dir + "/" + spec_.id + ".csr";
+  // A certificate of this entry exists (a rotated renewal, a replacement after revocation): its
+  // key stays where it is until the new certificate's files are in place, so the new one gets
+  // its own file name; the ledger's "csr" events say which key went with which certificate.
+  const std::string stem = options_.keys_dir + "/" + spec_.id +
+                           (entry_.chain_pem.empty() ? std::string() : "-" + std::to_string(now()));
+  const std::string key_path = stem + ".key";
+  const std::string csr_path = stem + ".csr";
   remove_staged_leftovers(key_path);  // a stray copy of a key from a run killed mid-write
   remove_staged_leftovers(csr_path);
   // Both or neither; a key left by a run killed before record_csr is simply replaced.
@@ -241,14 +250,19 @@ bool CertificateJob::token_usable() const {
 
 Status CertificateJob::make_token() {
   did_work_ = true;
-  if (token_usable()) return ledger_.record_token(spec_.id, entry_.token, entry_.token_time);
   auto csr = this->csr();
   if (!csr) return csr.error();
-  const UnixSeconds at = now() - options_.token_skew;
   if (!options_.token_engine)
     return make_error(ErrorKind::Internal, "run.no_auth_key", "no AuthKey to make request tokens with", "");
   auto engine = options_.token_engine->clone();
   if (!engine) return engine.error();
+  // The ledger's token is used again only while it is the one of this CSR: a new key (rotated,
+  // or after a revocation) needs a new token, or the CA would hold the order pending.
+  if (token_usable()) {
+    auto again = engine->compute((*csr)->bytes, entry_.token_time);
+    if (again && *again == entry_.token) return ledger_.record_token(spec_.id, entry_.token, entry_.token_time);
+  }
+  const UnixSeconds at = now() - options_.token_skew;
   auto token = engine->compute((*csr)->bytes, at);
   if (!token) return token.error();
   progress(Stage::TokenReady, "token dated " + std::to_string(at));
@@ -356,8 +370,10 @@ Status CertificateJob::with_backend(const std::function<Status(OrderBackend&, co
 
 Status CertificateJob::order() {
   did_work_ = true;
-  // Before anything is bought: files someone else owns are not replaced.
+  // Before anything is bought: files someone else owns are not replaced, and the extra files
+  // asked for can be made (the key readable, a PFX password there).
   if (auto st = out_dir_replaceable(); !st) return st;
+  if (auto outputs = entry_outputs(spec_, entry_); !outputs) return outputs.error();
   progress(Stage::Ordering, spec_.acme ? "ordering from " + spec_.acme->directory : "ordering " + spec_.product);
   return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
     auto placed = b.place(c);

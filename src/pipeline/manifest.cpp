@@ -89,6 +89,48 @@ Status parse_deploy(const json& d, const std::string& where, DeployHook& hook) {
   return {};
 }
 
+// "privkey", "formats", "pfx_password_file", "pfx_profile", "key_policy".
+Status parse_outputs(const json& j, const std::string& base_dir, const std::string& at, ManifestEntry& e) {
+  if (j.contains("privkey")) {
+    if (!j["privkey"].is_boolean()) return bad(at, "\"privkey\" must be true or false", "");
+    e.privkey = j["privkey"].get<bool>();
+  }
+  if (j.contains("formats")) {
+    const char* example = R"(e.g. "formats": ["der", "p7b", "pfx"])";
+    if (!j["formats"].is_array()) return bad(at, "\"formats\" must be an array", example);
+    for (const auto& f : j["formats"]) {
+      const auto format = f.is_string() ? cert::parse_format(f.get<std::string>()) : std::nullopt;
+      if (!format || *format == cert::Format::Pem)
+        return bad(at, "\"formats\" takes \"der\", \"p7b\" and \"pfx\" (the PEM files are always written)", example);
+      if (std::find(e.formats.begin(), e.formats.end(), *format) == e.formats.end()) e.formats.push_back(*format);
+    }
+  }
+  const bool pfx = std::find(e.formats.begin(), e.formats.end(), cert::Format::Pfx) != e.formats.end();
+  auto password = string_field(j, "pfx_password_file", at, false);
+  if (!password) return password.error();
+  e.pfx_password_file = resolve(base_dir, *password);
+  if (j.contains("pfx_profile")) {
+    auto profile = j["pfx_profile"].is_string() ? cert::parse_pkcs12_profile(j["pfx_profile"].get<std::string>()) : std::nullopt;
+    if (!profile) return bad(at, "\"pfx_profile\" must be modern or legacy", "legacy: 3DES/SHA-1 for old Windows and Java importers");
+    e.pfx_profile = *profile;
+  }
+  if ((j.contains("pfx_password_file") || j.contains("pfx_profile")) && !pfx)
+    return bad(at, "\"pfx_password_file\" and \"pfx_profile\" need \"pfx\" in \"formats\"", "");
+  if ((e.privkey || pfx) && !e.csr_path.empty() && e.key_path.empty())
+    return bad(at, std::string(e.privkey ? "\"privkey\"" : "a PFX") + " needs the private key, and this line gives a CSR without its \"key\"",
+               "add \"key\": FILE (the CSR's key), or let dcvkit generate key and CSR");
+  if (j.contains("key_policy")) {
+    const std::string policy = j["key_policy"].is_string() ? j["key_policy"].get<std::string>() : "";
+    if (policy != "reuse" && policy != "rotate")
+      return bad(at, "\"key_policy\" must be reuse or rotate", "rotate: a new key for each renewal (certbot's default)");
+    e.rotate_key = policy == "rotate";
+    if (e.rotate_key && !e.csr_path.empty())
+      return bad(at, "\"key_policy\": \"rotate\" needs a generated key, and this line gives a CSR",
+                 "drop \"csr\"/\"key\" to let dcvkit generate (and rotate) the key");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::string& base_dir, const std::string& where) {
@@ -97,7 +139,8 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
     return bad(where, object.error, R"(one object per line: {"id": "shop", "names": [...], ...})");
   const json& j = object.value;
   if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
-                              "replace_files", "validity_days", "deploy", "ca", "challenge"},
+                              "replace_files", "validity_days", "deploy", "ca", "challenge", "privkey", "formats",
+                              "pfx_password_file", "pfx_profile", "key_policy"},
                           where, "");
       !st)
     return st.error();
@@ -195,6 +238,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   }
   if (j.contains("deploy"))
     if (auto st = parse_deploy(j["deploy"], at, e.deploy); !st) return st.error();
+  if (auto st = parse_outputs(j, base_dir, at, e); !st) return st.error();
   e.spec_json = j.dump();
   return e;
 }

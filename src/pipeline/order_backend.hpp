@@ -63,6 +63,9 @@ class OrderBackend {
   // Takes the order `c.entry.order_ref` to issuance (waiting, validating, finalizing as the CA
   // needs) and downloads the chain.
   virtual Result<IssuedChain> complete(const OrderContext& c) = 0;
+  // Revokes the certificate the entry holds (its ledger chain). `reason`: an RFC 5280 reason name
+  // (acme::parse_revocation_reason), "" for none. What happened, for a person.
+  virtual Result<std::string> revoke(const LedgerEntry& entry, const std::string& reason) = 0;
   // HTTP requests sent to the CA so far (for the run summary).
   virtual std::size_t requests() const = 0;
 };

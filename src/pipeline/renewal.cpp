@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/pipeline.hpp"
 
@@ -15,7 +17,10 @@ Result<std::size_t> select_renewals(Ledger& ledger, UnixSeconds window, const Cl
   std::size_t selected = 0;
   for (const auto& e : *entries) {
     if (!due_for_renewal(e, window, now)) continue;
-    if (auto st = ledger.rewind(e.id, Stage::CsrReady); !st) return st.error();
+    // "key_policy": "rotate" (as the entry was last run): a new key and CSR, else the same ones.
+    const auto spec = nlohmann::json::parse(e.spec_json, nullptr, false);
+    const bool rotate = spec.is_object() && spec.value("key_policy", std::string()) == "rotate";
+    if (auto st = ledger.rewind(e.id, rotate ? Stage::New : Stage::CsrReady); !st) return st.error();
     ++selected;
   }
   return selected;

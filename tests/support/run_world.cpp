@@ -182,7 +182,7 @@ void RunWorld::add_line(const std::string& id, const std::string& json_line) {
   ids_.push_back(id);
 }
 
-std::string RunWorld::add(const std::string& id, RunPublish how, const std::string& out_dir) {
+std::string RunWorld::add(const std::string& id, RunPublish how, const std::string& out_dir, const std::string& extra) {
   json line = {{"id", id}};
   Cert cert;
   switch (how) {
@@ -208,6 +208,7 @@ std::string RunWorld::add(const std::string& id, RunPublish how, const std::stri
   line["names"] = cert.names;
   cert.out_dir = out_dir.empty() ? dir_.file("certs/" + id) : out_dir;
   if (!out_dir.empty()) line["out_dir"] = out_dir;
+  if (!extra.empty()) line.update(json::parse(extra));
   manifest_text_ += line.dump() + "\n";
   ids_.push_back(id);
   certs_[id] = cert;

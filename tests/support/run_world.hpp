@@ -52,7 +52,8 @@ class RunWorld {
 
   // Adds a certificate to the manifest (written by manifest()); returns its common name.
   // out_dir "" = the manifest's default (certs/<id> next to it).
-  std::string add(const std::string& id, RunPublish how, const std::string& out_dir = {});
+  // `extra`: a JSON object whose keys are added to the line (e.g. {"privkey": true}).
+  std::string add(const std::string& id, RunPublish how, const std::string& out_dir = {}, const std::string& extra = {});
   // Adds a manifest line the test wrote itself (not audited against the sandbox: another CA's).
   void add_line(const std::string& id, const std::string& json_line);
   std::string manifest() const;  // writes the manifest, returns its path
