@@ -21,10 +21,11 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 nlohmann::json result_json(const CheckResult& r) {
-  nlohmann::json j = {{"name", r.name}, {"method", api_name(r.method)}, {"ok", r.ok},      {"code", r.code},
+  nlohmann::json j = {{"name", r.name}, {"method", method_name(r)}, {"ok", r.ok},      {"code", r.code},
                       {"message", r.message}, {"hint", r.hint},       {"elapsed_ms", static_cast<long long>(r.elapsed_ms)}};
   if (r.method == DcvMethod::Dns) {
     j["servers"] = r.servers;
+    if (!r.owner.empty()) j["owner"] = r.owner;  // acme-dns-01: the one TXT owner judged
   } else {
     j["url"] = r.url;
     j["address"] = r.address;
