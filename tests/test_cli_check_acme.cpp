@@ -98,16 +98,16 @@ TEST_F(CliCheckAcme, Dns01FromJsonl) {
 }
 
 TEST_F(CliCheckAcme, UsageErrorsAreClear) {
-  // DigiCert's CAA identities would judge an ACME CA's names wrongly.
+  // DigiCert's CAA identities would judge an ACME CA's names wrongly. (--jsonl: the error is JSON on stdout.)
   auto r = check({"--method", "acme-dns-01", "--name", "x.example.test", "--key-authorization", kKeyAuthz});
   EXPECT_EQ(r.exit_code, 2) << r.all();
-  EXPECT_NE(r.err.find("--caa-identity"), std::string::npos) << r.err;
+  EXPECT_NE(r.all().find("--caa-identity"), std::string::npos) << r.all();
   r = check({"--method", "acme-http-01", "--name", "x.example.test", "--no-caa"});
   EXPECT_EQ(r.exit_code, 2) << r.all();
-  EXPECT_NE(r.err.find("--key-authorization is required"), std::string::npos) << r.err;
+  EXPECT_NE(r.all().find("--key-authorization is required"), std::string::npos) << r.all();
   r = check({"--method", "acme-http-01", "--name", "x.example.test", "--no-caa", "--key-authorization", kToken});
   EXPECT_EQ(r.exit_code, 2) << r.all();
-  EXPECT_NE(r.err.find("token.thumbprint"), std::string::npos) << r.err;
+  EXPECT_NE(r.all().find("token.thumbprint"), std::string::npos) << r.all();
   r = check({"--method", "dns", "--name", "x.example.test", "--key-authorization", kKeyAuthz});
   EXPECT_EQ(r.exit_code, 2) << r.all();
   // CertCentral commands share the method flag: an ACME method is told where it belongs.

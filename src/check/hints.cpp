@@ -117,6 +117,9 @@ std::string_view hint_for(std::string_view code, TokenKind kind) {
       {"http.connect_failed",
        "the ACME CA starts at http://<name>/ on port 80: open port 80 (an https-only site still answers there, or redirects)"},
       {"http.timeout", "the server accepts the connection but does not answer in time: the CA gives up too"},
+      {"caa.forbidden",
+       "the name's CAA records do not allow the ACME CA (--caa-identity): add the CAA record shown (or remove the record that "
+       "forbids it)"},
       {"http.ipv6_only",
        "dcvkit fetches over IPv4 only, while the ACME CA would use the AAAA record: add an A record to pre-check the name"},
   };
