@@ -431,8 +431,9 @@ TEST(SecretsArgv, NoOptionTakesASecretValue) {
       {"acme", "order"},   {"acme", "revoke"}};
   const std::regex option("--([a-z0-9-]+)");
   const std::regex risky("key|secret|passw|devkey|credential");
-  // --account-key names the account key's file (FILE), like --key-out.
-  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$");
+  // --account-key names the account key's file (FILE), like --key-out. --key-authorization is an
+  // ACME challenge's key authorization (token.thumbprint): public, the CA fetches it from a public URL.
+  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$|^key-authorization$");
   std::size_t options_seen = 0;
   for (auto args : commands) {
     args.push_back("--help");
