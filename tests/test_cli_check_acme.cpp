@@ -76,6 +76,16 @@ TEST_F(CliCheckAcme, Http01FromTheCommandLineAndJsonl) {
   }
   EXPECT_EQ(lines, 2u) << r.out;
   EXPECT_EQ(mismatches, 1u) << r.out;
+  // The text table names the method and the URL judged.
+  auto text_flags = flags();
+  text_flags.pop_back();  // no --jsonl
+  std::vector<std::string> text_args = {"check", "--input", dir.file("in.jsonl"), "--no-caa"};
+  text_args.insert(text_args.end(), text_flags.begin(), text_flags.end());
+  r = run_dcvkit(text_args);
+  EXPECT_EQ(r.exit_code, 10) << r.all();
+  EXPECT_NE(r.out.find("FAIL acme-cli.example.test (acme-http-01) [acme.http01_mismatch] http://acme-cli.example.test/.well-known/acme-challenge/"),
+            std::string::npos)
+      << r.out;
   std::ifstream html(report);
   const std::string page((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
   EXPECT_NE(page.find("acme-http-01"), std::string::npos) << "the report names the method";

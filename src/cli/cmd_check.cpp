@@ -50,7 +50,8 @@ void print_table(const CheckSummary& s, const std::vector<CheckResult>& failures
   std::cout << s.passed << " of " << s.total << " names pass (" << static_cast<long long>(s.seconds * 1000) << " ms)\n";
   for (const auto& [code, count] : s.by_code) std::cout << "  " << code << std::string(code.size() < 26 ? 26 - code.size() : 1, ' ') << count << "\n";
   for (const auto& f : failures)
-    std::cout << "FAIL " << shown(f.name) << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
+    std::cout << "FAIL " << shown(f.name) << (f.kind == TokenKind::RequestToken ? "" : " (" + std::string(method_name(f)) + ")")
+              << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
   if (const std::size_t failed = s.total - s.passed; failed > failures.size())
     std::cout << "... and " << failed - failures.size() << " more failures (use --jsonl or --report)\n";
 }
