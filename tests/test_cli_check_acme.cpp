@@ -97,11 +97,15 @@ TEST_F(CliCheckAcme, Dns01FromJsonl) {
   p.label = "_acme-challenge";
   const std::string name = dns->place(p);
   TempDir dir;
+  // The second line takes its key authorization from --key-authorization.
   const std::string input =
-      nlohmann::json{{"name", "*." + name}, {"method", "acme-dns-01"}, {"key_authorization", kKeyAuthz}}.dump() + "\n";
-  auto r = check({"--input", dir.write("in.jsonl", input), "--caa-identity", "letsencrypt.org"});
+      nlohmann::json{{"name", "*." + name}, {"method", "acme-dns-01"}, {"key_authorization", kKeyAuthz}}.dump() + "\n" +
+      nlohmann::json{{"name", name}, {"method", "acme-dns-01"}}.dump() + "\n";
+  auto r = check({"--input", dir.write("in.jsonl", input), "--caa-identity", "letsencrypt.org", "--key-authorization", kKeyAuthz});
   EXPECT_EQ(r.exit_code, 0) << r.all();
   auto got = by_name(r.out);
+  ASSERT_TRUE(got.count(name)) << r.out;
+  EXPECT_EQ(got[name]["code"], "ok") << got[name].dump();
   ASSERT_TRUE(got.count("*." + name)) << r.out;
   EXPECT_EQ(got["*." + name]["method"], "acme-dns-01");
   EXPECT_EQ(got["*." + name]["owner"], "_acme-challenge." + name);

@@ -45,7 +45,9 @@ Status key_authorization_fits(const std::string& key_authorization) {
 
 void add_check_input_options(cxxopts::Options& options) {
   options.add_options("What to check")
-      ("input", R"(JSONL lines {"name","method":"dns"|"http","token"} or {... ,"csr": FILE})",
+      ("input",
+       R"(JSONL lines {"name","method":"dns"|"http","token"} or {... ,"csr": FILE}; )"
+       R"(ACME: {"name","method":"acme-http-01"|"acme-dns-01","key_authorization"})",
        cxxopts::value<std::string>(), "FILE")
       ("method", "dns, http, acme-http-01 or acme-dns-01, for --name / --names-file", cxxopts::value<std::string>(), "M")
       ("token", "The token every name must carry", cxxopts::value<std::string>(), "TOKEN")
@@ -89,7 +91,8 @@ Result<std::unique_ptr<CheckInput>> CheckInput::from_args(const cxxopts::ParseRe
     in->acme_ = choice->acme;
   }
   if (args.count("key-authorization")) {
-    if (!in->acme_) return usage_error("--key-authorization goes with --method acme-http-01 or acme-dns-01", "");
+    if (!in->acme_ && !args.count("input"))
+      return usage_error("--key-authorization goes with --method acme-http-01 or acme-dns-01", "");
     if (auto st = key_authorization_fits(args["key-authorization"].as<std::string>()); !st) return st.error();
     if (args.count("token") || args.count("csr"))
       return usage_error("--key-authorization and --token/--csr both given", "an ACME challenge has no request token");
