@@ -29,7 +29,7 @@ _dcvkit_options() {
     plan) o="--json --csr --method --dns-at $_dcvkit_names_opts" ;;
     publish | unpublish) o="$_dcvkit_publish_opts $_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_time_opts $_dcvkit_names_opts" ;;
     check) o="$_dcvkit_authkey_opts $_dcvkit_form_opts $_dcvkit_names_opts $_dcvkit_net_opts --dns-timeout --concurrency
-      --jsonl --json --report --watch --deadline --input --method --token --csr" ;;
+      --jsonl --json --report --watch --deadline --input --method --token --csr --key-authorization" ;;
     run) o="--manifest --state --concurrency --keep-tokens --retry-failed --renew-within --check-deadline
       --issue-deadline --status --export --dry-run --revoke --reason --yes --redeploy --metrics-file --report --jsonl --json $_dcvkit_deploy_opts $_dcvkit_authkey_opts $_dcvkit_api_opts
       $_dcvkit_net_opts --dns-timeout" ;;
@@ -72,6 +72,7 @@ _dcvkit_value_kind() {
     --method)
       case $1 in
         "order submit") echo "words dns-txt-token http-token dns http" ;;
+        check) echo "words dns http acme-http-01 acme-dns-01" ;;
         *) echo "words dns http" ;;
       esac ;;
     --csr-form | --print-form) echo "words pem pem-lf oneline base64-body" ;;
@@ -90,7 +91,7 @@ _dcvkit_value_kind() {
     --format) echo "words der p7b pfx" ;;
     --product) echo "words ssl_dv_geotrust ssl_dv_rapidssl ssl_dv_geotrust_flex wildcard_dv_geotrust wildcard_dv_rapidssl cloud_dv_geotrust" ;;
     --status) [ "$1" = "order list" ] && echo "words pending issued canceled rejected revoked expired" ;;
-    --at | --token | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
+    --at | --token | --key-authorization | --cn | --san | --timestamp | --valid-from | --name | --concurrency | --hook-timeout | \
       --zone | --ttl | --dns-timeout | --update-timeout | --server | --powerdns | --server-id | --hook | --resolver | --ns-port | --http-port | --https-port | \
       --connect-address | --caa-identity | --trust-anchor | --timeout | --deadline | --renew-within | --check-deadline | --issue-deadline | \
       --api-timeout | --api-retries | --validity-days | --validity-years | --check-timeout | --limit | \

@@ -36,6 +36,20 @@ std::map<std::string, std::string> reason_sections() {
   return out;
 }
 
+// The table of hints an ACME result carries instead of the request-token one is the code's table.
+TEST(DocsReasonCodes, TheAcmeHintTableIsTheCodes) {
+  const std::string md = docs_file("reason-codes.md");
+  static const std::regex row(R"(^\| `([a-z]+\.[a-z0-9_]+)` \| (.*) \|$)", std::regex::multiline);
+  std::size_t rows = 0;
+  for (std::sregex_iterator it(md.begin(), md.end(), row), e; it != e; ++it, ++rows) {
+    const std::string code = (*it)[1], hint = (*it)[2];
+    EXPECT_EQ(std::string(hint_for(code, TokenKind::AcmeHttp01)), hint) << code;
+    EXPECT_EQ(std::string(hint_for(code, TokenKind::AcmeDns01)), hint) << code;
+    EXPECT_NE(std::string(hint_for(code)), hint) << code << ": the request-token hint is another";
+  }
+  EXPECT_GE(rows, 8u);
+}
+
 TEST(DocsReasonCodes, EveryEmittedCodeIsDocumentedAndNothingElse) {
   const auto documented = reason_sections();
   const auto emitted = emitted_reason_codes();

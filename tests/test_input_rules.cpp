@@ -71,7 +71,7 @@ TEST(InputRulesCheckInput, UnknownAndRepeatedKeysAreRefused) {
   TempDir dir;
   const std::string head = R"({"name": "a.example.test", "method": "dns", )";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {head + R"("token": ")" + kToken + R"(", "tokne": "x"})", "unknown key \"tokne\" (allowed: name, method, token, csr)"},
+      {head + R"("token": ")" + kToken + R"(", "tokne": "x"})", "unknown key \"tokne\" (allowed: name, method, token, csr, key_authorization)"},
       {head + R"("token": ")" + kToken + R"(", "token": ")" + kToken + "\"}", "key \"token\" appears twice"},
       {head + R"("token": ")" + kToken + R"(", "csr": "x.csr"})", "both \"token\" and \"csr\""},
   };

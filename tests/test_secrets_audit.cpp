@@ -433,7 +433,9 @@ TEST(SecretsArgv, NoOptionTakesASecretValue) {
   const std::regex risky("key|secret|passw|devkey|credential");
   // --account-key names the account key's file (FILE), like --key-out; so does --key (order
   // submit/download/reissue: the private key to place beside the chain as privkey.pem).
-  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$|^key$");
+  // --key-authorization is an ACME challenge's key authorization (token.thumbprint): public, the
+  // CA fetches it from a public URL.
+  const std::regex harmless("(-file|-stdin|-out|-type)$|^out$|^account-key$|^key$|^key-authorization$");
   std::size_t options_seen = 0;
   for (auto args : commands) {
     args.push_back("--help");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "dcvkit/check.hpp"
 #include "dcvkit/check_caa.hpp"
@@ -14,9 +15,23 @@ namespace dcvkit {
 
 struct CheckRequest {
   std::string name;  // as given: it is validated here, an invalid one yields a "name.*" result
-  DcvMethod method = DcvMethod::Dns;
-  std::shared_ptr<const TokenExpectation> expected;
+  DcvMethod method = DcvMethod::Dns;  // the lane: acme-dns-01 is checked by DNS, acme-http-01 by HTTP
+  std::shared_ptr<const TokenExpectation> expected;  // request tokens (kind RequestToken)
+  TokenKind kind = TokenKind::RequestToken;
+  std::string key_authorization{};  // ACME kinds: token "." account key thumbprint (RFC 8555 §8.1)
 };
+
+// The pre-check of one ACME challenge before it is answered (the CA tries it once): http-01 fetches
+// http://<name>/.well-known/acme-challenge/<token> (the token is the key authorization up to its
+// '.') with Let's Encrypt's redirect rules and wants the key authorization as the body; dns-01
+// wants base64url(SHA-256(key authorization)) in one TXT record at _acme-challenge.<name> ("*.x"
+// at _acme-challenge.x) on every authoritative server. It goes through CheckService /
+// run_check_batch like any other request; its CheckResult has the same `kind`. A key
+// authorization that is not token.thumbprint yields an "acme.key_authorization_invalid" result.
+CheckRequest acme_check_request(std::string name, AcmeChallengeKind kind, std::string key_authorization);
+// Empty when `key_authorization` is token.thumbprint (a base64url token of 1..128 characters, a
+// dot, a 43-character base64url SHA-256 thumbprint); else why not, for a message.
+std::string key_authorization_problem(std::string_view key_authorization);
 
 struct CheckBatchOptions {
   DnsProbeOptions dns;  // dns.dnssec: validate the deciding answers

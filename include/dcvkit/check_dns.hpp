@@ -79,6 +79,9 @@ class DnsProbe {
   virtual ~DnsProbe() = default;
   // Queues a name. `done` runs on the thread inside run(), and may submit more names.
   virtual void submit(std::string name, std::function<void(DnsObservation)> done) = 0;
+  // Queues a name to be probed at one owner only (ACME dns-01: "_acme-challenge.<base>"): the
+  // observation's `owners` holds that one, probed exactly as above.
+  virtual void submit_owner(std::string name, std::string owner, std::function<void(DnsObservation)> done) = 0;
   // Queues a CAA lookup for a name (RFC 8659: climbing from the name towards the root), cached
   // per owner across the names of the batch. `done` runs like submit's.
   virtual void submit_caa(std::string name, std::function<void(CaaObservation)> done) = 0;

@@ -15,6 +15,7 @@
 
 #include "dcvkit/error.hpp"
 #include "dcvkit/net.hpp"
+#include "dcvkit/plan.hpp"
 
 namespace dcvkit {
 
@@ -38,6 +39,20 @@ struct HttpProbeOptions {
   std::size_t diagnostic_limit = 65536;  // read on, to say when a token sits past body_limit
 };
 
+// Whose fetch rules a name is checked by.
+//   DigiCert: the above.
+//   AcmeHttp01: Let's Encrypt's validation authority (RFC 8555 §8.3; Boulder va/http.go): http://
+//   only (no https first); redirects 301/302/307/308 to http or https on port 80 or 443 (an
+//   explicit :80 or :443 with either scheme), to a host name (not an IP address) anywhere, at most
+//   10, no loops. The judge then wants status 200 exactly and fewer than 128 body bytes.
+enum class HttpRules { DigiCert, AcmeHttp01 };
+
+struct HttpTarget {
+  std::string name;
+  std::string path = std::string(kFileAuthPath);
+  HttpRules rules = HttpRules::DigiCert;
+};
+
 struct HttpHop {
   std::string url;
   long status = 0;        // 0: no HTTP response
@@ -53,7 +68,8 @@ struct HttpAttempt {
   // "" when a 2xx body was read; else "http.connect_failed", "http.timeout", "http.not_found",
   // "http.client_error", "http.status_5xx", "http.status_other", "http.redirect_offsite",
   // "http.redirect_bad_port", "http.redirect_bad_scheme", "http.too_many_redirects", "http.redirect_loop",
-  // "http.no_address", "http.ipv6_only" (the resolver gave no IPv4 address for a host).
+  // "http.no_address", "http.ipv6_only" (the resolver gave no IPv4 address for a host);
+  // AcmeHttp01 rules: "acme.redirect_to_ip" (a redirect to an IP address).
   std::string error_code;
   std::string error_detail;  // for a person: which URL, what came back
   std::string body;          // the first body_limit characters of the 2xx body
@@ -75,7 +91,11 @@ class HttpProbe {
   static Result<std::unique_ptr<HttpProbe>> create(const HttpProbeOptions& options);
   virtual ~HttpProbe() = default;
   // A 2xx https answer ends the name, whatever its body: the CA judges that body alone.
-  virtual void submit(std::string name, std::function<void(HttpObservation)> done) = 0;
+  void submit(std::string name, std::function<void(HttpObservation)> done) {
+    fetch(HttpTarget{std::move(name)}, std::move(done));
+  }
+  // Any path, by either set of rules.
+  virtual void fetch(HttpTarget target, std::function<void(HttpObservation)> done) = 0;
   virtual void run() = 0;
 };
 

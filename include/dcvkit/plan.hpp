@@ -27,6 +27,16 @@ enum class DnsLocation { DnsAuth, Apex };
 // authorization)) in TXT at _acme-challenge.<name>.
 enum class TokenKind { RequestToken, AcmeHttp01, AcmeDns01 };
 
+// The ACME challenges `dcvkit check` judges as the CA's validation authority would (RFC 8555 §8.3, §8.4).
+enum class AcmeChallengeKind { Http01, Dns01 };
+// "acme-http-01" / "acme-dns-01", the names `dcvkit check --method` takes; nothing for others.
+std::optional<AcmeChallengeKind> parse_acme_check_method(std::string_view text);
+std::string_view acme_check_method_name(AcmeChallengeKind kind);
+TokenKind token_kind(AcmeChallengeKind kind);
+// The usage error of a CertCentral command given `text` as its DCV method: an ACME method name
+// is told where it belongs.
+Error unknown_dcv_method(std::string_view text, std::string_view expected);
+
 struct PlanEntry {
   std::string name;    // the certificate name this entry validates (canonical; may be "*.x" for DNS)
   DcvMethod method = DcvMethod::Dns;
@@ -42,6 +52,7 @@ struct PlanOptions {
 };
 
 inline constexpr std::string_view kFileAuthPath = "/.well-known/pki-validation/fileauth.txt";
+inline constexpr std::string_view kAcmeChallengePath = "/.well-known/acme-challenge/";  // + the token (RFC 8555 §8.3)
 
 // Names are validated and canonicalised. DNS: "*.x" validates through "x"; entries that share a
 // TXT owner are folded into the first. HTTP: one URL per exact FQDN; a wildcard is refused

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "check/acme_request.hpp"
 #include "dcvkit/check_batch.hpp"
 #include "dcvkit/names.hpp"
 
@@ -146,7 +147,8 @@ struct Lane {
 
 Result<std::string> normalized(const CheckRequest& request) {
   NameRules rules;
-  rules.allow_wildcard = request.method == DcvMethod::Dns;
+  // An http-01 wildcard gets its own verdict (detail::refuse_acme).
+  rules.allow_wildcard = request.method == DcvMethod::Dns || request.kind == TokenKind::AcmeHttp01;
   return normalize_dns_name(request.name, rules);
 }
 
@@ -232,6 +234,13 @@ class CheckService::Lanes {
           });
           return;
         }
+        if (w.pending->request.kind == TokenKind::AcmeDns01) {
+          p->submit_owner(name, detail::acme_dns_owner(name), [pending = w.pending, finished](const DnsObservation& o) {
+            deliver(pending, judge_acme_dns(o, detail::acme_dns_value(pending->request)));
+            finished();
+          });
+          return;
+        }
         p->submit(name, [this, pending = w.pending, finished](const DnsObservation& o) {
           deliver(pending, judge_dns(o, *pending->request.expected, clock_.now()));
           finished();
@@ -259,7 +268,15 @@ class CheckService::Lanes {
     for (auto& probe : probes)
       http_.threads.emplace_back([this, limit, p = std::move(probe)] {
         drive(*p, http_.queue, limit, [&](const Work& w, const std::function<void()>& finished) {
-          p->submit(w.pending->request.name, [this, pending = w.pending, finished](const HttpObservation& o) {
+          const CheckRequest& asked = w.pending->request;
+          if (asked.kind == TokenKind::AcmeHttp01) {
+            p->fetch(detail::acme_http_target(asked), [pending = w.pending, finished](const HttpObservation& o) {
+              deliver(pending, judge_acme_http(o, pending->request.key_authorization));
+              finished();
+            });
+            return;
+          }
+          p->submit(asked.name, [this, pending = w.pending, finished](const HttpObservation& o) {
             deliver(pending, judge_http(o, *pending->request.expected, clock_.now()));
             finished();
           });
@@ -287,6 +304,7 @@ Status CheckService::check_each(const std::function<std::optional<CheckRequest>(
       CheckResult r;
       r.name = request->name;
       r.method = request->method;
+      r.kind = request->kind;
       r.code = name.error().code;
       r.message = name.error().message;
       r.hint = name.error().hint;
@@ -295,6 +313,11 @@ Status CheckService::check_each(const std::function<std::optional<CheckRequest>(
       continue;
     }
     request->name = std::move(*name);
+    if (auto refused = detail::refuse_acme(*request, request->name)) {
+      call->outstanding_add();
+      call->emit(std::move(*refused), *request);
+      continue;
+    }
     auto pending = std::make_shared<Pending>();
     pending->request = std::move(*request);
     pending->call = call;

@@ -178,7 +178,7 @@ void apply_caa(CheckResult& result, const CaaVerdict& caa) {
     result.ok = false;
     result.code = caa.code;
     result.message = caa.message;
-    result.hint = std::string(hint_for(caa.code));
+    result.hint = std::string(hint_for(caa.code, result.kind));
     return;
   }
   result.message += "; also " + caa.code + ": " + caa.message;

@@ -59,7 +59,7 @@ struct NameJob {
   DnsObservation obs;
   std::function<void(DnsObservation)> done;
   Clock::time_point started = Clock::now();
-  int owners_left = 2;
+  std::size_t owners_left = 2;
   OwnerJob owners[2];
   std::size_t live_index = 0;  // where the probe keeps it
 };
@@ -124,11 +124,15 @@ class DnsProbeImpl final : public DnsProbe {
   }
 
   void submit(std::string name, std::function<void(DnsObservation)> done) override {
-    pending_.push_back(Pending{std::move(name), std::move(done), nullptr});
+    pending_.push_back(Pending{std::move(name), {}, std::move(done), nullptr});
+  }
+
+  void submit_owner(std::string name, std::string owner, std::function<void(DnsObservation)> done) override {
+    pending_.push_back(Pending{std::move(name), canonical(std::move(owner)), std::move(done), nullptr});
   }
 
   void submit_caa(std::string name, std::function<void(CaaObservation)> done) override {
-    pending_.push_back(Pending{std::move(name), nullptr, std::move(done)});
+    pending_.push_back(Pending{std::move(name), {}, nullptr, std::move(done)});
   }
 
   void run() override {
@@ -179,6 +183,7 @@ class DnsProbeImpl final : public DnsProbe {
  private:
   struct Pending {
     std::string name;
+    std::string owner;  // the one owner to probe; empty: the CA's two (_dnsauth.<base>, <base>)
     std::function<void(DnsObservation)> done;
     std::function<void(CaaObservation)> caa_done;  // set: a CAA lookup, not a DCV probe
   };
@@ -193,13 +198,19 @@ class DnsProbeImpl final : public DnsProbe {
     live_.push_back(std::move(owned));
     job->done = std::move(p.done);
     job->obs.name = canonical(std::move(p.name));
-    const std::string_view base = wildcard_base(job->obs.name);
-    job->obs.owners.resize(2);
-    job->obs.owners[0].owner.reserve(base.size() + 9);
-    job->obs.owners[0].owner.append("_dnsauth.").append(base);
-    job->obs.owners[1].owner = base;
+    if (p.owner.empty()) {
+      const std::string_view base = wildcard_base(job->obs.name);
+      job->obs.owners.resize(2);
+      job->obs.owners[0].owner.reserve(base.size() + 9);
+      job->obs.owners[0].owner.append("_dnsauth.").append(base);
+      job->obs.owners[1].owner = base;
+    } else {
+      job->obs.owners.resize(1);
+      job->obs.owners[0].owner = std::move(p.owner);
+    }
+    const std::size_t owners = job->owners_left = job->obs.owners.size();
     // Both owners at once: the CA reads them in order, but nothing makes one wait for the other.
-    for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < owners; ++i) {
       OwnerJob* o = &job->owners[i];
       o->job = job;
       o->index = i;

@@ -70,6 +70,21 @@ const std::map<std::string_view, Reason>& reasons() {
        {3, "the site cannot be reached on 443 or 80: check DNS, the firewall and that the server runs"}},
       {"http.no_address", {3, "the name has no A record the CA can use: add one (the CA resolves it itself, over IPv4)"}},
       {"http.ipv6_only", {3, "the CA fetches over IPv4 only: add an A record next to the AAAA"}},
+      // ACME challenges (RFC 8555 §8.3, §8.4): the right answer is exact, so a wrong one ranks
+      // with a wrong token.
+      {"acme.http01_mismatch",
+       {7, "serve exactly the key authorization (token.thumbprint of this challenge and account key) as the file's body"}},
+      {"acme.http01_body_too_large",
+       {7, "the CA reads fewer than 128 bytes: the file must hold the key authorization alone (a final newline is fine)"}},
+      {"acme.http01_status", {5, "the ACME CA accepts a 200 answer only: serve the file itself, not a 204, 206 or error page"}},
+      {"acme.redirect_to_ip", {5, "the ACME CA follows redirects to host names only: redirect to a name, not to an IP address"}},
+      {"acme.dns01_mismatch",
+       {7, "publish base64url(SHA-256(key authorization)) of this challenge as its own TXT record at _acme-challenge.<name>"}},
+      {"acme.http01_wildcard",
+       {2, "http-01 cannot validate a wildcard (RFC 8555 §7.1.3): use acme-dns-01 for *.<name>"}},
+      {"acme.key_authorization_invalid",
+       {2, "give the key authorization as token.thumbprint (RFC 8555 §8.1): the challenge token, a dot, the account key's "
+           "base64url SHA-256 JWK thumbprint"}},
       // CAA is judged apart from DCV (apply_caa) and never ranked against a DCV failure.
       {"caa.forbidden",
        {1, "the name's CAA records do not allow DigiCert: add the CAA record shown (or remove the record that forbids it)"}},
@@ -86,6 +101,31 @@ const std::map<std::string_view, Reason>& reasons() {
 std::string_view hint_for(std::string_view code) {
   auto it = reasons().find(code);
   return it == reasons().end() ? std::string_view() : it->second.hint;
+}
+
+std::string_view hint_for(std::string_view code, TokenKind kind) {
+  // Where the request-token hint names fileauth.txt, _dnsauth or DigiCert's limits.
+  static const std::map<std::string_view, std::string_view> kAcme = {
+      {"dns.no_txt", "publish base64url(SHA-256(key authorization)) as TXT at _acme-challenge.<name> (dcvkit acme order does)"},
+      {"dns.nxdomain", "no such name: publish the TXT record at _acme-challenge.<name>"},
+      {"http.not_found",
+       "the challenge file is not there: serve it at /.well-known/acme-challenge/<token> on port 80 (is .well-known blocked, "
+       "or the webroot wrong?)"},
+      {"http.client_error", "the server refuses the request (e.g. 403): allow /.well-known/acme-challenge/ for everyone"},
+      {"http.status_other", "the ACME CA needs a 200 answer, after at most 10 redirects (301, 302, 307, 308)"},
+      {"http.too_many_redirects", "the ACME CA follows at most 10 redirects: shorten the chain"},
+      {"http.connect_failed",
+       "the ACME CA starts at http://<name>/ on port 80: open port 80 (an https-only site still answers there, or redirects)"},
+      {"http.timeout", "the server accepts the connection but does not answer in time: the CA gives up too"},
+      {"caa.forbidden",
+       "the name's CAA records do not allow the ACME CA (--caa-identity): add the CAA record shown (or remove the record that "
+       "forbids it)"},
+      {"http.ipv6_only",
+       "dcvkit fetches over IPv4 only, while the ACME CA would use the AAAA record: add an A record to pre-check the name"},
+  };
+  if (kind != TokenKind::RequestToken)
+    if (auto it = kAcme.find(code); it != kAcme.end()) return it->second;
+  return hint_for(code);
 }
 
 int reason_rank(std::string_view code) {

@@ -18,11 +18,8 @@ namespace dcvkit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kMaxRedirects = 5;
-constexpr const char* kPath = "/.well-known/pki-validation/fileauth.txt";
-
 struct Request {
-  std::string name;
+  HttpTarget target;
   std::function<void(HttpObservation)> done;
 };
 
@@ -80,8 +77,8 @@ class MultiHttpProbe final : public HttpProbe {
       if (job->transfer) curl_multi_remove_handle(multi_.get(), job->transfer->easy());
   }
 
-  void submit(std::string name, std::function<void(HttpObservation)> done) override {
-    queue_.push_back(Request{std::move(name), std::move(done)});
+  void fetch(HttpTarget target, std::function<void(HttpObservation)> done) override {
+    queue_.push_back(Request{std::move(target), std::move(done)});
   }
 
   void run() override {
@@ -111,21 +108,22 @@ class MultiHttpProbe final : public HttpProbe {
 
  private:
   bool resolves() const { return resolver_ && options_.connect_address.empty(); }
+  static bool acme(const Job& job) { return job.request.target.rules == HttpRules::AcmeHttp01; }
 
   void start(Request r) {
-    std::string host = canonical_host(r.name);
+    std::string host = canonical_host(r.target.name);
     if (!options_.all_addresses || !resolves() || !is_host_name(host)) return start_job(std::move(r), std::move(host), "");
     // Every A record of the name, each fetched as the CA would if it had picked that one.
     auto fan = std::make_shared<Fan>();
     fan->started = Clock::now();
-    fan->observation.name = r.name;
+    fan->observation.name = r.target.name;
     resolver_->resolve(host, [this, fan, host, r = std::move(r)](const dns::HostAddresses& found) mutable {
       if (found.ipv4.size() < 2) return start_job(std::move(r), std::move(host), "");  // one address, or the failure
       fan->done = std::move(r.done);
       fan->pending = found.ipv4.size();
       fan->observation.per_address.resize(found.ipv4.size());
       for (std::size_t i = 0; i < found.ipv4.size(); ++i) {
-        Request part{r.name, [this, fan, i](HttpObservation o) {
+        Request part{r.target, [this, fan, i](HttpObservation o) {
                        fan->observation.per_address[i] = std::move(o);
                        if (--fan->pending == 0) finish_fan(*fan);
                      }};
@@ -149,19 +147,20 @@ class MultiHttpProbe final : public HttpProbe {
     j->host = std::move(host);
     j->site = registrable_domain(j->host);
     j->pinned = std::move(pinned);
-    j->observation.name = j->request.name;
+    j->observation.name = j->request.target.name;
     j->observation.address = j->pinned;
     j->started = Clock::now();
     active_.emplace(j, std::move(job));
-    begin_attempt(*j, "https");
+    // ca-rule: acme-http01-fetch
+    begin_attempt(*j, acme(*j) ? "http" : "https");
   }
 
   void begin_attempt(Job& job, const std::string& scheme) {
     job.seen.clear();
     auto& attempt = job.observation.attempts.emplace_back();
-    attempt.start_url = scheme + "://" + job.host + kPath;
+    attempt.start_url = scheme + "://" + job.host + job.request.target.path;
     if (!is_host_name(job.host)) {
-      fail(attempt, "http.connect_failed", "'" + job.request.name + "' is not a host name");
+      fail(attempt, "http.connect_failed", "'" + job.request.target.name + "' is not a host name");
       return end_attempt(job);
     }
     begin_hop(job, attempt.start_url, job.host);
@@ -223,15 +222,15 @@ class MultiHttpProbe final : public HttpProbe {
       attempt.body = std::move(r.body);
       attempt.beyond = std::move(r.beyond);
     } else if (is_followed_redirect(r.status)) {
-      RedirectTarget target = resolve_redirect(job.url, r.location, job.site);
+      RedirectTarget target = resolve_redirect(job.url, r.location, job.site, job.request.target.rules);
+      const std::size_t limit = max_redirects(job.request.target.rules);
       hop.location = target.url.empty() ? r.location : target.url;
       if (!target.error_code.empty()) {
         fail(attempt, std::move(target.error_code), std::move(target.error_detail));
       } else if (job.seen.count(target.url) != 0) {
         fail(attempt, "http.redirect_loop", job.url + " redirects back to " + target.url);
-      } else if (attempt.hops.size() > kMaxRedirects) {
-        fail(attempt, "http.too_many_redirects",
-             job.url + " redirects once more after " + std::to_string(kMaxRedirects) + " redirects");
+      } else if (attempt.hops.size() > limit) {
+        fail(attempt, "http.too_many_redirects", job.url + " redirects once more after " + std::to_string(limit) + " redirects");
       } else {
         return begin_hop(job, std::move(target.url), std::move(target.host));
       }
@@ -242,10 +241,11 @@ class MultiHttpProbe final : public HttpProbe {
   }
 
   // The CA tries http:// only when the https fetch failed (transport, or no 2xx in the end): a 2xx
-  // https body is judged alone, even when http:// would serve the right token.
+  // https body is judged alone, even when http:// would serve the right token. An ACME VA asks
+  // http:// alone.
   void end_attempt(Job& job) {
     auto& attempts = job.observation.attempts;
-    if (attempts.size() == 1 && !attempts.front().error_code.empty()) return begin_attempt(job, "http");
+    if (!acme(job) && attempts.size() == 1 && !attempts.front().error_code.empty()) return begin_attempt(job, "http");
     finish(job);
   }
 

@@ -3,14 +3,24 @@
 #include <algorithm>
 #include <optional>
 
+#include "check/judge_parts.hpp"
 #include "check/text_verdict.hpp"
 #include "dcvkit/check.hpp"
 #include "dcvkit/time.hpp"
 #include "util/strings.hpp"
 
 namespace dcvkit {
+namespace detail {
+
+bool Failure::better_than(const Failure& other) const {
+  return other.code.empty() || reason_rank(code) > reason_rank(other.code);
+}
+
+}  // namespace detail
+
 namespace {
 
+using detail::Failure;
 using detail::TextVerdict;
 
 // MpicFileService.getPrimaryOnlyFileResponse: the first URL that answers 2xx is the one judged.
@@ -18,13 +28,6 @@ constexpr const char* kHttpsJudgedAlone =
     "the CA judged this https answer alone and does not try http:// once https answers 2xx: a default https "
     "vhost or a catch-all app answering 200 for every path, or a stale file on the https document root, hides the "
     "http file; serve the token over https too";
-
-struct Failure {
-  std::string code, message;
-  bool better_than(const Failure& other) const {
-    return other.code.empty() || reason_rank(code) > reason_rank(other.code);
-  }
-};
 
 std::string list_tokens(const std::vector<std::string>& tokens) {
   std::string out;
@@ -65,14 +68,11 @@ std::optional<Failure> split_token(const TxtAnswer& a, const TokenExpectation& e
 
 std::string server_label(const TxtAnswer& a) { return a.ns_name.empty() ? a.server : a.ns_name + " (" + a.server + ")"; }
 
-struct OwnerVerdict {
-  bool ok = false;
-  Failure failure;
-  TextVerdict best;
-};
+}  // namespace
 
-OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expected, UnixSeconds now,
-                         std::vector<std::string>& server_lines) {
+namespace detail {
+
+OwnerVerdict judge_owner(const OwnerObservation& o, const RecordJudge& records, std::vector<std::string>& server_lines) {
   OwnerVerdict out;
   const std::string owner = o.queried.empty() || o.queried == o.owner ? o.owner : o.owner + " (CNAME to " + o.queried + ")";
   if (!o.error_code.empty()) {
@@ -91,10 +91,7 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
     Failure f;
     TextVerdict v;
     if (a.rcode == "NOERROR" && !a.values.empty()) {
-      const auto& scanned = a.rendered.empty() ? a.values : a.rendered;  // what the CA's library scans
-      for (const auto& value : scanned) keep_best(v, detail::judge_text(value, expected, now));
-      if (v.kind != TextVerdict::Valid)
-        f = split_token(a, expected, now, where).value_or(text_failure(v, expected, where, true));
+      f = records.judge(a, where, v);
     } else if (a.not_authoritative) {
       f = {"dns.not_authoritative", server_label(a) + " answered " + a.rcode + " for " + o.queried +
                                         " without authority (no AA bit: a referral, or it does not serve " + o.zone + ")"};
@@ -113,7 +110,7 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
       f = {"dns.servfail", server_label(a) + " answered " + a.rcode + " for " + o.queried};
     }
     server_lines.push_back(server_label(a) + " " + o.queried + ": " + a.rcode + (a.not_authoritative ? " (not authoritative)" : "") +
-                           ", " + std::to_string(a.values.size()) + " TXT, " + (f.code.empty() ? "valid token" : f.code));
+                           ", " + std::to_string(a.values.size()) + " TXT, " + (f.code.empty() ? "valid " + std::string(records.what) : f.code));
     keep_best(out.best, std::move(v));
     if (f.code.empty()) {
       passed.push_back(server_label(a));
@@ -132,7 +129,8 @@ OwnerVerdict judge_owner(const OwnerObservation& o, const TokenExpectation& expe
     std::string ok_list, bad_list;
     for (const auto& p : passed) ok_list += (ok_list.empty() ? "" : ", ") + p;
     for (const auto& l : lacking) bad_list += (bad_list.empty() ? "" : "; ") + l;
-    out.failure = {"dns.partial_propagation", "the token at " + owner + " is on " + ok_list + " but not on " + bad_list};
+    out.failure = {"dns.partial_propagation",
+                   "the " + std::string(records.what) + " at " + owner + " is on " + ok_list + " but not on " + bad_list};
   } else {
     out.failure = worst_server;
   }
@@ -146,7 +144,9 @@ void finish(CheckResult& r, const Failure& f) {
   r.hint = std::string(hint_for(r.code));
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::finish;
 
 CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
   CheckResult r;
@@ -155,8 +155,15 @@ CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation&
   r.elapsed_ms = observation.elapsed_ms;
   Failure best_failure;
   TextVerdict best;
+  // Each TXT record as the CA's library renders it, scanned for tokens.
+  const detail::RecordJudge tokens{"token", [&](const TxtAnswer& a, const std::string& where, TextVerdict& v) {
+                                     const auto& scanned = a.rendered.empty() ? a.values : a.rendered;
+                                     for (const auto& value : scanned) keep_best(v, detail::judge_text(value, expected, now));
+                                     if (v.kind == TextVerdict::Valid) return Failure{};
+                                     return split_token(a, expected, now, where).value_or(text_failure(v, expected, where, true));
+                                   }};
   for (const auto& owner : observation.owners) {
-    auto v = judge_owner(owner, expected, now, r.servers);
+    auto v = detail::judge_owner(owner, tokens, r.servers);
     if (v.ok && !r.ok) {
       r.ok = true;
       r.token_found = v.best.token;
@@ -181,17 +188,18 @@ CheckResult judge_dns(const DnsObservation& observation, const TokenExpectation&
   return r;
 }
 
-namespace {
+namespace detail {
 
 // --all-addresses: the CA corroborates from several network perspectives, each of which may reach
 // another node of a pool, so the name passes only when every address serves the token.
-CheckResult judge_every_address(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
+CheckResult judge_every_address(const HttpObservation& observation,
+                                const std::function<CheckResult(const HttpObservation&)>& judge_one) {
   std::vector<CheckResult> parts;
   std::vector<std::string> served, lacking;
   const CheckResult* worst = nullptr;
   const CheckResult* passed = nullptr;
   for (const auto& part : observation.per_address) {
-    auto& p = parts.emplace_back(judge_http(part, expected, now));
+    auto& p = parts.emplace_back(judge_one(part));
     p.address = part.address;
     (p.ok ? served : lacking).push_back(p.ok ? part.address : part.address + " (" + p.code + ")");
   }
@@ -220,10 +228,11 @@ CheckResult judge_every_address(const HttpObservation& observation, const TokenE
   return r;
 }
 
-}  // namespace
+}  // namespace detail
 
 CheckResult judge_http(const HttpObservation& observation, const TokenExpectation& expected, UnixSeconds now) {
-  if (!observation.per_address.empty()) return judge_every_address(observation, expected, now);
+  if (!observation.per_address.empty())
+    return detail::judge_every_address(observation, [&](const HttpObservation& part) { return judge_http(part, expected, now); });
   CheckResult r;
   r.name = observation.name;
   r.method = DcvMethod::Http;

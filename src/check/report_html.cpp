@@ -27,7 +27,7 @@ std::string report_head(const CheckSummary& summary, UnixSeconds generated_at) {
 
 std::string report_row(const CheckResult& r) {
   return std::string("<tr class=\"") + (r.ok ? "pass" : "fail") + "\"><td>" + html::escape(r.name) + "</td><td>" +
-         html::escape(api_name(r.method)) + "</td><td class=\"code\">" + html::escape(r.code) + "</td><td class=\"msg\">" + html::escape(r.message) +
+         html::escape(method_name(r)) + "</td><td class=\"code\">" + html::escape(r.code) + "</td><td class=\"msg\">" + html::escape(r.message) +
          "</td><td>" + html::escape(r.hint) + "</td><td>" + html::escape(r.address) + "</td><td>" + (r.valid_until ? format_iso8601(r.valid_until) : "") +
          "</td><td data-v=\"" + std::to_string(static_cast<long long>(r.elapsed_ms)) + "\">" +
          std::to_string(static_cast<long long>(r.elapsed_ms)) + "</td></tr>\n";

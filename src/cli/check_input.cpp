@@ -9,16 +9,50 @@
 namespace dcvkit::cli {
 namespace {
 
-constexpr std::initializer_list<const char*> kLineKeys = {"name", "method", "token", "csr"};
+constexpr std::initializer_list<const char*> kLineKeys = {"name", "method", "token", "csr", "key_authorization"};
+constexpr const char* kLineShape =
+    R"(each line: {"name": NAME, "method": "dns"|"http", "token": TOKEN} or "csr": FILE; )"
+    R"(ACME: {"name": NAME, "method": "acme-http-01"|"acme-dns-01", "key_authorization": TOKEN.THUMBPRINT})";
+
+// A request-token method or an ACME challenge.
+struct MethodChoice {
+  DcvMethod method = DcvMethod::Dns;
+  std::optional<AcmeChallengeKind> acme;
+};
+
+std::optional<MethodChoice> parse_method(const std::string& text) {
+  if (auto m = parse_dcv_method(text)) return MethodChoice{*m, std::nullopt};
+  if (auto a = parse_acme_check_method(text))
+    return MethodChoice{*a == AcmeChallengeKind::Http01 ? DcvMethod::Http : DcvMethod::Dns, *a};
+  return std::nullopt;
+}
+
+// CAA names the CA: DigiCert's identities would judge an ACME CA's names wrongly.
+Status caa_fits_acme(const cxxopts::ParseResult& args) {
+  if (args.count("caa-identity") || args.count("no-caa")) return {};
+  return usage_error("an ACME method needs --caa-identity (the ACME CA's CAA domain) or --no-caa",
+                     "e.g. --caa-identity letsencrypt.org; the default identities are DigiCert's");
+}
+
+Status key_authorization_fits(const std::string& key_authorization) {
+  if (const auto problem = key_authorization_problem(key_authorization); !problem.empty())
+    return usage_error("--key-authorization is not token.thumbprint: " + problem,
+                       "give the challenge's key authorization: its token, a dot, the account key's JWK thumbprint");
+  return {};
+}
 
 }  // namespace
 
 void add_check_input_options(cxxopts::Options& options) {
   options.add_options("What to check")
-      ("input", R"(JSONL lines {"name","method":"dns"|"http","token"} or {... ,"csr": FILE})",
+      ("input",
+       R"(JSONL lines {"name","method":"dns"|"http","token"} or {... ,"csr": FILE}; )"
+       R"(ACME: {"name","method":"acme-http-01"|"acme-dns-01","key_authorization"})",
        cxxopts::value<std::string>(), "FILE")
-      ("method", "dns or http, for --name / --names-file", cxxopts::value<std::string>(), "M")
+      ("method", "dns, http, acme-http-01 or acme-dns-01, for --name / --names-file", cxxopts::value<std::string>(), "M")
       ("token", "The token every name must carry", cxxopts::value<std::string>(), "TOKEN")
+      ("key-authorization", "ACME methods: the challenge's key authorization (token.thumbprint) for --name",
+       cxxopts::value<std::string>(), "KEYAUTHZ")
       ("csr", "Any valid token made from this CSR (and the AuthKey) will do", cxxopts::value<std::string>(), "FILE");
   add_names_options(options);
   add_csr_form_options(options);
@@ -51,8 +85,17 @@ Result<std::unique_ptr<CheckInput>> CheckInput::from_args(const cxxopts::ParseRe
   in->args_ = &args;
   in->out_ = &out;
   if (args.count("method")) {
-    in->method_ = parse_dcv_method(args["method"].as<std::string>());
-    if (!in->method_) return usage_error("--method must be dns or http", "");
+    const auto choice = parse_method(args["method"].as<std::string>());
+    if (!choice) return usage_error("--method must be dns, http, acme-http-01 or acme-dns-01", "");
+    in->method_ = choice->method;
+    in->acme_ = choice->acme;
+  }
+  if (args.count("key-authorization")) {
+    if (!in->acme_ && !args.count("input"))
+      return usage_error("--key-authorization goes with --method acme-http-01 or acme-dns-01", "");
+    if (auto st = key_authorization_fits(args["key-authorization"].as<std::string>()); !st) return st.error();
+    if (args.count("token") || args.count("csr"))
+      return usage_error("--key-authorization and --token/--csr both given", "an ACME challenge has no request token");
   }
   if (args.count("token") && args.count("csr")) return usage_error("--token and --csr both given", "pick one");
   if (args.count("token")) {
@@ -78,6 +121,10 @@ Result<std::unique_ptr<CheckInput>> CheckInput::from_args(const cxxopts::ParseRe
   if (!in->method_) return usage_error("--method is required with --name/--names-file", "--method dns or --method http");
   auto names = read_names(args);
   if (!names) return names.error();
+  if (in->acme_) {
+    if (auto listed = in->list_acme(std::move(*names)); !listed) return listed.error();
+    return in;
+  }
   for (auto& n : *names) {
     auto expected = n.token.empty() ? in->common_ : TokenExpectation::exact({n.token});
     if (!expected)
@@ -106,8 +153,7 @@ std::optional<CheckRequest> CheckInput::next_line() {
     ++line_number_;
     const std::string where = file_path_ + ":" + std::to_string(line_number_);
     auto fail = [&](const std::string& why) -> std::optional<CheckRequest> {
-      error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", std::string(where).append(": ").append(why),
-                          R"(each line: {"name": NAME, "method": "dns"|"http", "token": TOKEN} or "csr": FILE)");
+      error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", std::string(where).append(": ").append(why), kLineShape);
       return std::nullopt;
     };
     if (got == detail::LineRead::TooLong) return fail(detail::too_long_message(line));
@@ -120,15 +166,18 @@ std::optional<CheckRequest> CheckInput::next_line() {
     if (!j.contains("name") || !j["name"].is_string()) return fail("no \"name\" string");
     CheckRequest r;
     r.name = j["name"].get<std::string>();
+    MethodChoice choice;
     if (j.contains("method")) {
-      auto m = j["method"].is_string() ? parse_dcv_method(j["method"].get<std::string>()) : std::nullopt;
-      if (!m) return fail(R"("method" must be "dns" or "http")");
-      r.method = *m;
+      auto m = j["method"].is_string() ? parse_method(j["method"].get<std::string>()) : std::nullopt;
+      if (!m) return fail(R"("method" must be "dns", "http", "acme-http-01" or "acme-dns-01")");
+      choice = *m;
     } else if (method_) {
-      r.method = *method_;
+      choice = MethodChoice{*method_, acme_};
     } else {
       return fail("no \"method\" (and no --method)");
     }
+    r.method = choice.method;
+    if (choice.acme || j.contains("key_authorization")) return acme_line(j, std::move(r.name), choice.acme, where);
     if (j.contains("token") && j.contains("csr")) return fail(R"(both "token" and "csr": give one)");
     if ((j.contains("token") && !j["token"].is_string()) || (j.contains("csr") && !j["csr"].is_string()))
       return fail(R"("token" and "csr" must be strings)");
@@ -150,6 +199,49 @@ std::optional<CheckRequest> CheckInput::next_line() {
     }
     return r;
   }
+}
+
+std::optional<CheckRequest> CheckInput::acme_line(const nlohmann::json& j, std::string name, std::optional<AcmeChallengeKind> acme,
+                                                  const std::string& where) {
+  auto fail = [&](const std::string& why) -> std::optional<CheckRequest> {
+    error_ = make_error(ErrorKind::InvalidInput, "input.bad_line", where + ": " + why, kLineShape);
+    return std::nullopt;
+  };
+  if (!acme) return fail(R"("key_authorization" goes with "method": "acme-http-01" or "acme-dns-01")");
+  if (j.contains("token") || j.contains("csr")) return fail(R"(an ACME line takes "key_authorization", not "token" or "csr")");
+  std::string key_authorization;
+  if (j.contains("key_authorization")) {
+    if (!j["key_authorization"].is_string()) return fail(R"("key_authorization" must be a string)");
+    key_authorization = j["key_authorization"].get<std::string>();
+  } else if (args_->count("key-authorization")) {
+    key_authorization = (*args_)["key-authorization"].as<std::string>();
+  } else {
+    return fail(R"(no "key_authorization" (and no --key-authorization))");
+  }
+  if (const auto problem = key_authorization_problem(key_authorization); !problem.empty())
+    return fail(R"("key_authorization" is not token.thumbprint: )" + problem);
+  if (auto caa = caa_fits_acme(*args_); !caa) {
+    error_ = caa.error();
+    error_->message = where + ": " + error_->message;
+    return std::nullopt;
+  }
+  return acme_check_request(std::move(name), *acme, std::move(key_authorization));
+}
+
+Status CheckInput::list_acme(std::vector<NameWithToken> names) {
+  if (auto caa = caa_fits_acme(*args_); !caa) return caa;
+  if (!args_->count("key-authorization"))
+    return usage_error("--key-authorization is required with --method " + std::string(acme_check_method_name(*acme_)),
+                       R"(give the challenge's token.thumbprint, or one per name in --input JSONL ("key_authorization"))");
+  const auto key_authorization = (*args_)["key-authorization"].as<std::string>();
+  for (auto& n : names) {
+    if (!n.token.empty())
+      return usage_error(n.where + ": a request token is given for " + n.name + ", but an ACME challenge has none",
+                         R"(give key authorizations per name in --input JSONL ("key_authorization"))");
+    listed_.push_back(acme_check_request(std::move(n.name), *acme_, key_authorization));
+  }
+  total_ = listed_.size();
+  return {};
 }
 
 }  // namespace dcvkit::cli

@@ -1,5 +1,5 @@
 // Where `dcvkit check` gets its requests: a JSONL file read as the checks go (memory stays flat),
-// or names with one --token / --csr for all.
+// or names with one --token / --csr (ACME methods: --key-authorization) for all.
 #pragma once
 
 #include <cxxopts.hpp>
@@ -9,7 +9,10 @@
 #include <memory>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/common.hpp"
+#include "cli/names_input.hpp"
 #include "dcvkit/check_batch.hpp"
 
 namespace dcvkit::cli {
@@ -25,10 +28,14 @@ class CheckInput {
  private:
   Result<std::shared_ptr<const TokenExpectation>> expectation_for_csr(const std::string& path);
   std::optional<CheckRequest> next_line();
+  std::optional<CheckRequest> acme_line(const nlohmann::json& j, std::string name, std::optional<AcmeChallengeKind> acme,
+                                        const std::string& where);
+  Status list_acme(std::vector<NameWithToken> names);
 
   const cxxopts::ParseResult* args_ = nullptr;
   const Output* out_ = nullptr;
   std::optional<DcvMethod> method_;
+  std::optional<AcmeChallengeKind> acme_;  // --method acme-http-01 / acme-dns-01
   std::shared_ptr<const TokenExpectation> common_;
   std::vector<CheckRequest> listed_;
   std::size_t listed_next_ = 0;

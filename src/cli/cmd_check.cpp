@@ -21,10 +21,11 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 nlohmann::json result_json(const CheckResult& r) {
-  nlohmann::json j = {{"name", r.name}, {"method", api_name(r.method)}, {"ok", r.ok},      {"code", r.code},
+  nlohmann::json j = {{"name", r.name}, {"method", method_name(r)}, {"ok", r.ok},      {"code", r.code},
                       {"message", r.message}, {"hint", r.hint},       {"elapsed_ms", static_cast<long long>(r.elapsed_ms)}};
   if (r.method == DcvMethod::Dns) {
     j["servers"] = r.servers;
+    if (!r.owner.empty()) j["owner"] = r.owner;  // acme-dns-01: the one TXT owner judged
   } else {
     j["url"] = r.url;
     j["address"] = r.address;
@@ -49,7 +50,8 @@ void print_table(const CheckSummary& s, const std::vector<CheckResult>& failures
   std::cout << s.passed << " of " << s.total << " names pass (" << static_cast<long long>(s.seconds * 1000) << " ms)\n";
   for (const auto& [code, count] : s.by_code) std::cout << "  " << code << std::string(code.size() < 26 ? 26 - code.size() : 1, ' ') << count << "\n";
   for (const auto& f : failures)
-    std::cout << "FAIL " << shown(f.name) << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
+    std::cout << "FAIL " << shown(f.name) << (f.kind == TokenKind::RequestToken ? "" : " (" + std::string(method_name(f)) + ")")
+              << " [" << f.code << "] " << shown(f.message) << "\n     " << f.hint << "\n";
   if (const std::size_t failed = s.total - s.passed; failed > failures.size())
     std::cout << "... and " << failed - failures.size() << " more failures (use --jsonl or --report)\n";
 }

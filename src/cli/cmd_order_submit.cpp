@@ -273,7 +273,7 @@ int cmd_order_submit(int argc, char** argv) {
   if (!args->count("product")) return out.fail(usage_error("--product ID is required", "e.g. --product ssl_dv_geotrust"));
   if (!args->count("method")) return out.fail(usage_error("--method is required", "--method dns-txt-token or --method http-token"));
   const auto method = parse_dcv_method((*args)["method"].as<std::string>());
-  if (!method) return out.fail(usage_error("--method must be dns-txt-token or http-token", "dns and http are short for them"));
+  if (!method) return out.fail(unknown_dcv_method((*args)["method"].as<std::string>(), "dns-txt-token or http-token (dns and http are short for them)"));
   if (args->count("all-forms"))
     return out.fail(usage_error("an order sends one CSR text: --all-forms does not apply", "choose it with --csr-form (default pem)"));
   const auto timeout = wait_timeout_seconds(*args);

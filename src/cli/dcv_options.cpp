@@ -16,7 +16,7 @@ void add_plan_options(cxxopts::Options& options) {
 Result<PlanInput> plan_from_args(const cxxopts::ParseResult& args, const Output& out) {
   if (!args.count("method")) return usage_error("--method is required", "--method dns or --method http");
   const auto method = parse_dcv_method(args["method"].as<std::string>());
-  if (!method) return usage_error("--method must be dns or http", "dns = dns-txt-token, http = http-token");
+  if (!method) return unknown_dcv_method(args["method"].as<std::string>(), "dns or http");
   PlanOptions options;
   options.method = *method;
   const auto at = args["dns-at"].as<std::string>();

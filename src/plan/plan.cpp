@@ -14,6 +14,29 @@ std::optional<DcvMethod> parse_dcv_method(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<AcmeChallengeKind> parse_acme_check_method(std::string_view text) {
+  if (text == "acme-http-01") return AcmeChallengeKind::Http01;
+  if (text == "acme-dns-01") return AcmeChallengeKind::Dns01;
+  return std::nullopt;
+}
+
+std::string_view acme_check_method_name(AcmeChallengeKind kind) {
+  return kind == AcmeChallengeKind::Http01 ? "acme-http-01" : "acme-dns-01";
+}
+
+TokenKind token_kind(AcmeChallengeKind kind) {
+  return kind == AcmeChallengeKind::Http01 ? TokenKind::AcmeHttp01 : TokenKind::AcmeDns01;
+}
+
+Error unknown_dcv_method(std::string_view text, std::string_view expected) {
+  if (parse_acme_check_method(text))
+    return make_error(ErrorKind::Usage, "usage.invalid", "--method " + std::string(text) + " is an ACME challenge, not a CertCentral DCV method",
+                      "order from an ACME CA with dcvkit acme order --challenge http-01|dns-01; dcvkit check --method " +
+                          std::string(text) + " pre-checks one");
+  return make_error(ErrorKind::Usage, "usage.invalid", "--method must be " + std::string(expected),
+                    "dns = dns-txt-token, http = http-token");
+}
+
 std::string dns_record_for(std::string_view canonical_name, DnsLocation at) {
   const std::string base(wildcard_base(canonical_name));
   return at == DnsLocation::DnsAuth ? "_dnsauth." + base : base;
@@ -28,7 +51,7 @@ PlanEntry acme_http01_entry(std::string_view canonical_name, std::string_view to
   e.name = std::string(canonical_name);
   e.method = DcvMethod::Http;
   e.kind = TokenKind::AcmeHttp01;
-  e.record = "http://" + e.name + "/.well-known/acme-challenge/" + std::string(token);
+  e.record = "http://" + e.name + std::string(kAcmeChallengePath) + std::string(token);
   return e;
 }
 

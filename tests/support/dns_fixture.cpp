@@ -151,7 +151,7 @@ std::vector<const DnsServer*> DnsFixture::serving(const std::string& zone_name) 
 
 std::string DnsFixture::place(const Placement& p) {
   const std::string name = fresh("placed", p.zone);
-  const std::string owner = p.at_base ? name : "_dnsauth." + name;
+  const std::string owner = p.at_base ? name : p.label + "." + name;
   for (const DnsServer* s : serving(p.zone)) {
     std::vector<std::string> cmds;
     if (p.a_record) cmds.push_back("update add " + name + ". 60 A 127.0.0.1");

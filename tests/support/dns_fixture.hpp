@@ -42,6 +42,7 @@ struct Placement {
   TxtRecords on_ns1, on_ns2;          // TXT at _dnsauth.<name> (or <name> with at_base)
   bool at_base = false;
   bool a_record = false;              // <name> IN A 127.0.0.1 wherever the zone is served
+  std::string label = "_dnsauth";     // the TXT owner is <label>.<name> unless at_base ("_acme-challenge")
 };
 
 // A recursive BIND that filters the way blocking resolvers do (a response policy zone with

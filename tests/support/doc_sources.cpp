@@ -20,7 +20,7 @@ std::string read_text(const std::filesystem::path& path) {
 }
 
 std::set<std::string> emitted_reason_codes() {
-  static const std::regex literal(R"rx("((?:dns|http|token|caa)\.[a-z0-9_]+)")rx");
+  static const std::regex literal(R"rx("((?:dns|http|token|caa|acme)\.[a-z0-9_]+)")rx");
   std::set<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(source_root() / "src" / "check")) {
     if (e.path().extension() != ".cpp" || e.path().filename() == "hints.cpp") continue;

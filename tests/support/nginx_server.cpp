@@ -68,6 +68,18 @@ std::string chain(int n) {
   return out;
 }
 
+// ACME http-01: /.well-known/acme-challenge/<prefix>-0 -> <prefix>-1 -> ... -> <prefix>-<n>, n redirects.
+std::string acme_chain(const std::string& prefix, int n) {
+  static constexpr int kCodes[] = {301, 302, 307, 308};
+  const std::string at = "/.well-known/acme-challenge/" + prefix + "-";
+  std::string out;
+  for (int i = 0; i < n; ++i) out += redirect_at(at + std::to_string(i), kCodes[i % 4], at + std::to_string(i + 1));
+  return out;
+}
+
+// Every ACME challenge URL of the host answered the same way.
+std::string acme_answer(const std::string& what) { return "    location ^~ /.well-known/acme-challenge/ { return " + what + "; }\n"; }
+
 }  // namespace
 
 NginxServer::NginxServer(NginxOptions options) : options_(options) {
@@ -194,6 +206,11 @@ void NginxServer::write_config() const {
   c += host_block(both, h::kSeeOther, www, redirect_at(fileauth, 303, wk + "other.txt"));
   c += host_block(both, h::kStatus500, www, "    return 500;\n");
   c += host_block(both, h::kForbidden, www, "    return 403;\n");
+  c += host_block(both, h::kAcmeBadPort, www, acme_answer("301 http://$host:8080$request_uri"));
+  c += host_block(both, h::kAcmeOffsite, www, acme_answer("302 https://elsewhere.example.org$request_uri"));
+  c += host_block(both, h::kAcmeToIp, www, acme_answer("302 http://127.0.0.1$request_uri"));
+  c += host_block(both, h::kAcmeNoContent, www, acme_answer("204"));
+  c += host_block(both, h::kAcmeChain, www, acme_chain("c10", 10) + acme_chain("c11", 11));
   c += "  server {\n" + listen_https + ";\n    server_name " + h::kSplitRoots + " *." + h::kSplitRoots + ";\n    root " + www + "-https/$host;\n  }\n";
   c += "  server {\n" + listen_https + ";\n    server_name " + h::kCatchAll + ";\n    return 200 \"welcome\\n\";\n  }\n";
   c += "}\n";

@@ -32,6 +32,13 @@ inline constexpr const char* kForbidden = "forbidden.example.test";    // 403
 inline constexpr const char* kSplitRoots = "split-roots.example.test";
 // https: a catch-all answering 200 "welcome" for every path; http: the webroot.
 inline constexpr const char* kCatchAll = "catch-all.example.test";
+// ACME http-01 (/.well-known/acme-challenge/<token>, every token):
+inline constexpr const char* kAcmeBadPort = "acme-bad-port.example.test";    // 301 to http://<host>:8080<same path>
+inline constexpr const char* kAcmeOffsite = "acme-offsite.example.test";     // 302 to https://elsewhere.example.org<same path>
+inline constexpr const char* kAcmeToIp = "acme-to-ip.example.test";          // 302 to http://127.0.0.1<same path>
+inline constexpr const char* kAcmeNoContent = "acme-204.example.test";       // 204
+// Tokens c10-0 and c11-0: 10 and 11 redirects (301/302/307/308, relative) to c10-10 and c11-11.
+inline constexpr const char* kAcmeChain = "acme-chain.example.test";
 // Any other host is served from its webroot: no file there is a plain 404.
 }  // namespace nginx_hosts
 
