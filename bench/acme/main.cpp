@@ -1,0 +1,105 @@
+// bench_acme: N single-name certificates (default 20) from one Pebble (EAB required,
+// PEBBLE_VA_NOSLEEP=1, http-01 fetched by Pebble from a real nginx webroot, the names resolved by
+// a real BIND to 127.0.0.1), issued in one run by
+//   dcvkit   one `dcvkit acme order` per certificate (account registered once before, untimed),
+//   lego     one `lego ... run` per certificate (LEGO_CA_CERTIFICATES trusts Pebble),
+//   certbot  one `certbot certonly --webroot` per certificate (REQUESTS_CA_BUNDLE trusts Pebble),
+//   run      one `dcvkit run` over a manifest of N, at its configured concurrency,
+// one process after another, each client with one untimed warm-up certificate first. Per client:
+// wall and CPU seconds per certificate (the processes' own rusage from wait4), the peak RSS of its
+// processes, and the certificates issued (files written, parsed, naming their name); then dcvkit's
+// ratios against the better peer on each figure. The servers are separate processes, never charged.
+// Usage: bench_acme [--n N] [--quick] [--run-concurrency C]. Human table on stderr, one JSON line on stdout.
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "bench_acme.hpp"
+#include "bench_args.hpp"
+
+namespace {
+
+using namespace bench_acme;
+using dcvkit::test::AcmeWorld;
+using dcvkit::test::PebbleOptions;
+using dcvkit::test::TempDir;
+
+constexpr int kQuickCerts = 3;
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  std::vector<char*> rest = {argv[0]};
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--quick")
+      quick = true;
+    else
+      rest.push_back(argv[i]);
+  }
+  if (quick) o.certs = kQuickCerts;
+  dcvkit::bench::parse_int_flags(static_cast<int>(rest.size()), rest.data(),
+                                 {{"--n", &o.certs}, {"--run-concurrency", &o.run_concurrency}},
+                                 "bench_acme [--n N] [--quick] [--run-concurrency C]");
+  if (o.run_concurrency > 256) throw std::runtime_error("--run-concurrency must be 1..256");
+  return o;
+}
+
+std::string load_average() {
+  std::string line;
+  std::getline(std::ifstream("/proc/loadavg"), line);
+  return line.substr(0, line.find(' ', line.find(' ', line.find(' ') + 1) + 1));  // the 1, 5 and 15 min figures
+}
+
+void announce(const ClientResult& r) {
+  if (r.skipped)
+    std::fprintf(stderr, "bench_acme: %s skipped: %s\n", r.client.c_str(), r.skipped->c_str());
+  else
+    std::fprintf(stderr, "bench_acme: %s: %d of %d in %.1f s\n", r.client.c_str(), r.issued, r.certs, r.wall_s);
+}
+
+int bench_main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  nlohmann::json context = {{"load_average_start", load_average()}};
+  std::fprintf(stderr, "bench_acme: starting BIND, nginx and Pebble (EAB required, PEBBLE_VA_NOSLEEP=1)\n");
+  AcmeWorld world;
+  TempDir dir;
+  const PebbleOptions pebble_options;
+  Setup s;
+  s.world = &world;
+  s.dir = &dir;
+  s.eab_hmac_key = pebble_options.eab_keys.at(s.eab_kid);
+  s.eab_hmac_key_file = world.pebble().eab_key_file(s.eab_kid);
+  context["pebble"] = {{"eab_required", pebble_options.eab_required},
+                       {"va_nosleep", true},
+                       {"nonce_reject_percent", pebble_options.nonce_reject_percent},
+                       {"authz_reuse_percent", pebble_options.authz_reuse_percent}};
+  context["challenge"] = "http-01 (webroot served by nginx)";
+
+  std::vector<ClientResult> results;
+  const auto registration = register_dcvkit(s);
+  std::fprintf(stderr, "bench_acme: dcvkit, %d certificates\n", o.certs);
+  results.push_back(registration ? skipped("dcvkit", o.certs, *registration) : bench_dcvkit(s, o.certs));
+  announce(results.back());
+  std::fprintf(stderr, "bench_acme: lego, %d certificates\n", o.certs);
+  results.push_back(bench_lego(s, o.certs));
+  announce(results.back());
+  std::fprintf(stderr, "bench_acme: certbot, %d certificates\n", o.certs);
+  results.push_back(bench_certbot(s, o.certs));
+  announce(results.back());
+  std::fprintf(stderr, "bench_acme: dcvkit run, %d certificates, %d at a time\n", o.certs, o.run_concurrency);
+  results.push_back(registration ? skipped("run", o.certs, *registration) : bench_dcvkit_run(s, o.certs, o.run_concurrency));
+  announce(results.back());
+  context["load_average_end"] = load_average();
+  return report(o, results, context);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return bench_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_acme: %s\n", e.what());
+    return 2;
+  }
+}
