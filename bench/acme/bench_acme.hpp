@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace bench_acme {
 struct Options {
   int certs = 20;
   int run_concurrency = 8;  // dcvkit run's own default
+  std::set<std::string> only;  // the clients to measure (--only); empty: all four
 };
 
 // What the clients share: the CA, the account's EAB credentials, where to publish.

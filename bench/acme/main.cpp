@@ -9,9 +9,13 @@
 // wall and CPU seconds per certificate (the processes' own rusage from wait4), the peak RSS of its
 // processes, and the certificates issued (files written, parsed, naming their name); then dcvkit's
 // ratios against the better peer on each figure. The servers are separate processes, never charged.
-// Usage: bench_acme [--n N] [--quick] [--run-concurrency C]. Human table on stderr, one JSON line on stdout.
+// Usage: bench_acme [--n N] [--quick] [--run-concurrency C] [--only CLIENT,...]. Human table on stderr,
+// one JSON line on stdout.
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "bench_acme.hpp"
@@ -25,21 +29,32 @@ using dcvkit::test::PebbleOptions;
 using dcvkit::test::TempDir;
 
 constexpr int kQuickCerts = 3;
+const std::set<std::string> kClients = {"dcvkit", "lego", "certbot", "run"};
+
+constexpr const char* kUsage = "bench_acme [--n N] [--quick] [--run-concurrency C] [--only dcvkit,lego,certbot,run]";
 
 Options parse_args(int argc, char** argv) {
   Options o;
   std::vector<char*> rest = {argv[0]};
   bool quick = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--quick")
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
       quick = true;
-    else
+    } else if (arg == "--only" && i + 1 < argc) {
+      std::stringstream list(argv[++i]);
+      for (std::string client; std::getline(list, client, ',');) {
+        if (!kClients.count(client)) throw std::runtime_error("--only: unknown client " + client + " (dcvkit, lego, certbot, run)");
+        o.only.insert(client);
+      }
+    } else {
       rest.push_back(argv[i]);
+    }
   }
   if (quick) o.certs = kQuickCerts;
   dcvkit::bench::parse_int_flags(static_cast<int>(rest.size()), rest.data(),
                                  {{"--n", &o.certs}, {"--run-concurrency", &o.run_concurrency}},
-                                 "bench_acme [--n N] [--quick] [--run-concurrency C]");
+                                 kUsage);
   if (o.run_concurrency > 256) throw std::runtime_error("--run-concurrency must be 1..256");
   return o;
 }
@@ -77,18 +92,17 @@ int bench_main(int argc, char** argv) {
 
   std::vector<ClientResult> results;
   const auto registration = register_dcvkit(s);
-  std::fprintf(stderr, "bench_acme: dcvkit, %d certificates\n", o.certs);
-  results.push_back(registration ? skipped("dcvkit", o.certs, *registration) : bench_dcvkit(s, o.certs));
-  announce(results.back());
-  std::fprintf(stderr, "bench_acme: lego, %d certificates\n", o.certs);
-  results.push_back(bench_lego(s, o.certs));
-  announce(results.back());
-  std::fprintf(stderr, "bench_acme: certbot, %d certificates\n", o.certs);
-  results.push_back(bench_certbot(s, o.certs));
-  announce(results.back());
-  std::fprintf(stderr, "bench_acme: dcvkit run, %d certificates, %d at a time\n", o.certs, o.run_concurrency);
-  results.push_back(registration ? skipped("run", o.certs, *registration) : bench_dcvkit_run(s, o.certs, o.run_concurrency));
-  announce(results.back());
+  auto measure = [&](const std::string& client, const std::function<ClientResult()>& bench) {
+    if (!o.only.empty() && !o.only.count(client)) return;
+    std::fprintf(stderr, "bench_acme: %s, %d certificates\n", client.c_str(), o.certs);
+    results.push_back(registration && (client == "dcvkit" || client == "run") ? skipped(client, o.certs, *registration)
+                                                                               : bench());
+    announce(results.back());
+  };
+  measure("dcvkit", [&] { return bench_dcvkit(s, o.certs); });
+  measure("lego", [&] { return bench_lego(s, o.certs); });
+  measure("certbot", [&] { return bench_certbot(s, o.certs); });
+  measure("run", [&] { return bench_dcvkit_run(s, o.certs, o.run_concurrency); });
   context["load_average_end"] = load_average();
   return report(o, results, context);
 }
