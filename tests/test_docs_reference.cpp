@@ -93,6 +93,8 @@ TEST(DocsManifest, DocumentsExactlyTheKeysTheParserAccepts) {
             join(parser_keys(R"({"id": "a", "names": ["a.example.test"], "method": "dns", "publish": {"zz_unknown": 1}})")));
   EXPECT_EQ(join(manifest_table_keys("`publish.dns`")),
             join(parser_keys(R"({"id": "a", "names": ["a.example.test"], "method": "dns", "publish": {"dns": {"zz_unknown": 1}}})")));
+  EXPECT_EQ(join(manifest_table_keys("`ca.acme`: certificates from an ACME CA")),
+            join(parser_keys(R"({"id": "a", "names": ["a.example.test"], "ca": {"acme": {"zz_unknown": 1}}})")));
 }
 
 TEST(DocsManifest, EveryExampleLineParses) {

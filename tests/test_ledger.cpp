@@ -158,6 +158,7 @@ CREATE TABLE events(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NU
 CREATE INDEX events_by_id ON events(id, seq);
 INSERT INTO entries(id, spec, stage, order_sent_at, updated_at) VALUES('old', '{}', 'ordering', 1700000000, 1700000000);
 INSERT INTO entries(id, spec, stage, updated_at) VALUES('fresh', '{}', 'new', 1700000000);
+INSERT INTO entries(id, spec, stage, order_id, updated_at) VALUES('placed', '{}', 'ordered', 4711, 1700000000);
 )sql";
   ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
@@ -188,6 +189,8 @@ TEST(Ledger, SchemaOneLedgerIsReadAndMigratedWithTheDefaultInFlightWindow) {
     auto e = (*reader)->get("old");
     ASSERT_TRUE(e.ok() && e->has_value()) << (e.ok() ? "" : e.error().message);
     EXPECT_EQ((*e)->order_in_flight_until, 1'700'000'120);
+    EXPECT_EQ((*(*reader)->get("placed"))->order_ref, "4711") << "a CertCentral order's reference is its id";
+    EXPECT_EQ((*e)->order_ref, "");
   }
   EXPECT_EQ(user_version(path), 1);
   {
@@ -198,9 +201,10 @@ TEST(Ledger, SchemaOneLedgerIsReadAndMigratedWithTheDefaultInFlightWindow) {
     EXPECT_EQ((*e)->stage, Stage::Ordering);
     EXPECT_EQ((*e)->order_in_flight_until, 1'700'000'120) << "sent with the old default 90 s timeout";
     EXPECT_EQ((*l->get("fresh"))->order_in_flight_until, 0);
+    EXPECT_EQ((*l->get("placed"))->order_ref, "4711") << "migrated from order_id";
     ASSERT_TRUE(l->record_order_intent("fresh", 1'800'000'000).ok());
   }
-  EXPECT_EQ(user_version(path), 2);
+  EXPECT_EQ(user_version(path), 3);
   auto l = open_ok(path);
   ASSERT_TRUE(l);
   EXPECT_EQ((*l->get("fresh"))->order_in_flight_until, 1'800'000'000);

@@ -139,6 +139,9 @@ class Client {
 
   Result<Order> new_order(const std::vector<std::string>& names);
   Result<Order> fetch_order(const std::string& url);
+  // The order URLs of the account's orders list (Account::orders, RFC 8555 7.1.2.1), following
+  // rel="next" pages up to `max_pages`. How a run finds an order whose URL it never got.
+  Result<std::vector<std::string>> list_orders(const std::string& orders_url, int max_pages = 10);
   Result<Authorization> fetch_authorization(const std::string& url);
   Status respond(const Challenge& challenge);
   // Polls (backoff from 0.25 s to 5 s, or what Retry-After asks) while the status is pending or

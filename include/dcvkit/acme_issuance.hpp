@@ -30,6 +30,10 @@ struct IssueRequest {
   std::chrono::seconds timeout{300};   // for the validations, and again for issuance
   std::function<void(std::string_view)> progress;  // one line per step, for -v
   std::function<void(const std::string& order_url)> on_order;  // called once the order URL is known
+  // Called once the challenges are up, before the CA is told to validate them (it tries each
+  // challenge once): a pre-check of what the CA will see. An error stops here, the challenges
+  // are taken down and the order stays pending (a later call with resume_order_url goes on).
+  std::function<Status(const std::vector<PublishItem>& published)> before_respond;
 };
 
 struct IssueResult {

@@ -53,7 +53,10 @@ struct LedgerEntry {
   // Until then the order POST may still be at work in the CA, its answer lost: a lookup that
   // finds no order proves nothing before this time (see certcentral::order_in_flight_window).
   UnixSeconds order_in_flight_until = 0;
-  std::int64_t order_id = 0, certificate_id = 0;
+  std::int64_t order_id = 0, certificate_id = 0;  // CertCentral's numbers (0 for other CAs)
+  // The CA's own name for the order, whatever the CA: a CertCentral order id as text, an ACME
+  // order URL (stable, so an interrupted run goes on with the same order).
+  std::string order_ref;
   std::string chain_pem;  // exactly as received, leaf first
   UnixSeconds not_after = 0;
   std::string out_dir;
@@ -94,7 +97,8 @@ class Ledger {
   // Before each order POST is sent: a fresh idempotency key, the time, and the time until which
   // that POST may be in flight at the CA, committed to disk.
   virtual Result<std::string> record_order_intent(std::string_view id, UnixSeconds in_flight_until) = 0;
-  virtual Status record_order(std::string_view id, std::int64_t order_id) = 0;
+  // The CA knows the order: its reference (and CertCentral's numeric id; 0 for other CAs).
+  virtual Status record_order(std::string_view id, std::string_view order_ref, std::int64_t order_id) = 0;
   // The chain as received, committed before anything else is done with it.
   virtual Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id,
                               std::string_view chain_pem, UnixSeconds not_after) = 0;

@@ -4,7 +4,9 @@
 //    "tsig_key_file": "tsig.key"}}, "key_type": "p256", "out_dir": "certs/shop"}
 // "publish" may instead be {"webroot": DIR}, {"webroot_map": FILE} or {"hook": CMD}; "csr": FILE
 // (with "key": FILE) uses an existing CSR instead of generating one; "deploy": {"hook": CMD} runs a
-// command once a new certificate's files are in place. Relative paths are relative to
+// command once a new certificate's files are in place; "ca": {"acme": {"directory": URL, "account_key": FILE,
+// ...}} with "challenge": "http-01"|"dns-01" (instead of "method") orders from an ACME CA instead of
+// CertCentral (see AcmeCaSpec). Relative paths are relative to
 // the manifest's directory. Unknown and repeated keys are refused (a typo must not silently change a run); ids must
 // differ by more than case.
 #pragma once
@@ -27,10 +29,29 @@
 
 namespace dcvkit {
 
+// "ca": {"acme": {...}}: where an ACME certificate comes from and how the account is found (or
+// made: a key file that does not exist yet is generated 0600, and an account registered, with EAB
+// when eab_kid is given, once "agree_tos" says the CA's terms are agreed to).
+struct AcmeCaSpec {
+  std::string directory;          // resolved URL (a preset name in the manifest becomes its URL)
+  std::string account_key;        // path
+  std::string eab_kid, eab_hmac_key_file;
+  std::string email;              // contact for the account, optional
+  std::string ca_bundle;          // trusted in addition to the system CAs (private and test CAs)
+  std::string preferred_chain;    // issuer CN of the chain's top certificate (Link rel="alternate")
+  bool agree_tos = false;
+  std::string challenge = "http-01";  // "http-01" or "dns-01": the manifest line's "challenge"
+  // What makes two entries use the same account with the same client (directory, key, trust).
+  std::string account_id() const { return directory + '\n' + account_key + '\n' + ca_bundle; }
+};
+
 struct ManifestEntry {
   std::string id;                  // [A-Za-z0-9._-]{1,64}, unique in the manifest
   std::vector<std::string> names;  // canonical; the first is the common name
+  // CertCentral: the request token's method. ACME: where the challenge is published (http-01:
+  // Http, dns-01: Dns), so the same publishers serve both.
   DcvMethod method = DcvMethod::Dns;
+  std::optional<AcmeCaSpec> acme;  // absent: CertCentral, with the run's API key and AuthKey
   std::string product = "ssl_dv_geotrust";
   PublisherSpec publish;
   KeyType key_type = KeyType::P256;
@@ -82,6 +103,8 @@ class ManifestFile {
  public:
   static Result<std::unique_ptr<ManifestFile>> open(const std::string& path);
   std::size_t size() const { return size_; }
+  // Of size(): the entries ordered from CertCentral (those need the run's API key and AuthKey).
+  std::size_t certcentral_entries() const { return certcentral_; }
   Result<std::optional<ManifestEntry>> next();
 
  private:
@@ -91,7 +114,7 @@ class ManifestFile {
   std::string path_, base_dir_;
   std::ifstream in_;
   std::optional<ManifestReader> reader_;
-  std::size_t size_ = 0, read_ = 0;
+  std::size_t size_ = 0, read_ = 0, certcentral_ = 0;
 };
 
 // One line on its own (base_dir resolves relative paths); `where` prefixes errors.

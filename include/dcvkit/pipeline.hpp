@@ -32,6 +32,7 @@ struct PipelineResult {
   ErrorKind error_kind = ErrorKind::Internal;
   std::string error_code, error_message, hint;
   std::int64_t order_id = 0, certificate_id = 0;
+  std::string order_ref;     // the CA's name for the order: CertCentral's id as text, an ACME order URL
   std::string out_dir;
   UnixSeconds not_after = 0;
   bool reused = false;       // already done in an earlier run: nothing was sent this time
@@ -47,8 +48,12 @@ struct PipelineOptions {
   // stored, nor printed). Shared by the workers, each making its own clone (an engine is not
   // thread-safe).
   std::shared_ptr<const TokenEngine> token_engine;
-  // One client per worker: clients are not thread-safe. They share one throttle per API key.
+  // CertCentral: one client per worker (clients are not thread-safe; they share one throttle per
+  // API key). Null when the run has no API key: its CertCentral certificates fail (run.no_api_key).
   std::function<Result<std::unique_ptr<certcentral::Client>>()> make_client;
+  // ACME entries (manifest "ca": {"acme": ...}) make their own clients from the manifest; this
+  // sees each of their requests (-v), keys and signatures never shown.
+  certcentral::WireLog acme_wire_log;
   CheckBatchOptions check;               // how names are checked (resolver, ports, ...)
   std::chrono::seconds check_deadline{600};  // keep re-checking failing names this long
   std::chrono::seconds issue_deadline{600};  // a pending order is polled this long
@@ -94,8 +99,9 @@ std::string outcome_of(const PipelineResult& result);
 using ManifestCursor = std::function<Result<std::optional<ManifestEntry>>()>;
 
 // Runs the manifest's certificates against the ledger, `total` of them (for the summary; the
-// cursor decides). Fails only when nothing can run at all (no client); a certificate's failure is
-// recorded in the ledger and in its result; a cursor error stops the run (summary.stopped).
+// cursor decides). Fails only when the key directory is unsafe; a certificate's failure is
+// recorded in the ledger and in its result (also a CA that cannot be reached or an account that cannot
+// be found); a cursor error stops the run (summary.stopped).
 Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next, std::size_t total,
                                      const PipelineOptions& options);
 

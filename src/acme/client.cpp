@@ -109,8 +109,9 @@ Account parse_account(const json& j, std::string url, long status) {
   return a;
 }
 
-// Link: <url>;rel="alternate", possibly several in one header or several headers.
-std::vector<std::string> alternate_links(const HttpReply& r) {
+// Link: <url>;rel="REL", possibly several in one header or several headers.
+std::vector<std::string> links(const HttpReply& r, std::string_view rel) {
+  const std::string quoted = "rel=\"" + std::string(rel) + "\"", bare = "rel=" + std::string(rel);
   std::vector<std::string> out;
   for (const auto& [name, value] : r.headers) {
     if (name != "link") continue;
@@ -121,8 +122,7 @@ std::vector<std::string> alternate_links(const HttpReply& r) {
       const std::string url(v.substr(open + 1, close - open - 1));
       auto next = v.find('<', close);
       const std::string_view params = v.substr(close + 1, next == std::string_view::npos ? v.size() : next - close - 1);
-      if (params.find("rel=\"alternate\"") != std::string_view::npos || params.find("rel=alternate") != std::string_view::npos)
-        out.push_back(url);
+      if (params.find(quoted) != std::string_view::npos || params.find(bare) != std::string_view::npos) out.push_back(url);
       if (next == std::string_view::npos) break;
       v.remove_prefix(next);
     }
@@ -375,6 +375,22 @@ Result<Order> Client::new_order(const std::vector<std::string>& names) {
   return parse_order(*j, url);
 }
 
+Result<std::vector<std::string>> Client::list_orders(const std::string& orders_url, int max_pages) {
+  std::vector<std::string> out;
+  std::string url = orders_url;
+  for (int page = 0; page < max_pages && !url.empty(); ++page) {
+    certcentral::HttpReply reply;
+    auto j = impl_->post_json(url, "", true, "listing the account's orders", &reply);
+    if (!j) return j.error();
+    if (!j->contains("orders") || !(*j)["orders"].is_array()) return bad_answer("the orders list");
+    for (const auto& o : (*j)["orders"])
+      if (o.is_string()) out.push_back(o.get<std::string>());
+    const auto next = links(reply, "next");
+    url = next.empty() ? std::string() : next.front();  // RFC 8555 7.1.2.1: more pages are linked with rel="next"
+  }
+  return out;
+}
+
 Result<Order> Client::fetch_order(const std::string& url) {
   auto j = impl_->post_json(url, "", true, "reading the order");
   if (!j) return j.error();
@@ -421,7 +437,7 @@ Result<Order> Client::wait_order(const std::string& url, std::chrono::seconds ti
 Result<CertificateDownload> Client::download(const std::string& url) {
   auto r = impl_->post(url, "", true, true, "downloading the certificate");
   if (!r) return r.error();
-  return CertificateDownload{r->body, alternate_links(*r)};
+  return CertificateDownload{r->body, links(*r, "alternate")};
 }
 
 Status Client::revoke(std::string_view certificate_der, std::optional<int> reason) {

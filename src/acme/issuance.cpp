@@ -97,6 +97,8 @@ class Publications {
     return {};
   }
 
+  const std::vector<PublishItem>& items() const { return items_; }
+
   void remove() {
     if (!published_.empty()) (void)publisher_.apply(PublishAction::Unpublish, published_);
     published_.clear();
@@ -173,6 +175,8 @@ Status validate(Client& client, const Order& order, const IssueRequest& request,
   if (auto ok = publications.add(std::move(items)); !ok) return ok;
   published = static_cast<int>(pending->size());
   if (request.progress) request.progress("published " + std::to_string(published) + " " + std::string(to_string(request.challenge)) + " challenges");
+  if (request.before_respond)
+    if (auto ok = request.before_respond(publications.items()); !ok) return ok;
   for (const auto& p : *pending)
     if (auto ok = client.respond(p.challenge); !ok) return ok;
   for (const auto& p : *pending) {

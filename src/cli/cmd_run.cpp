@@ -57,7 +57,7 @@ int redeploy(const std::string& id, ManifestFile& manifest, Ledger& ledger, cons
   if (!spec) return out.fail(usage_error("--redeploy " + shown(id) + ": no such id in the manifest", "give the id of a manifest line"));
   auto entry = ledger.get(id);
   if (!entry) return out.fail(entry.error());
-  const bool has_files = *entry && (*entry)->certificate_id != 0 &&
+  const bool has_files = *entry && !(*entry)->chain_pem.empty() &&
                          ((*entry)->stage >= Stage::Written || (*entry)->failed_stage >= Stage::Written);
   if (!has_files)
     return out.fail(usage_error("--redeploy " + shown(id) + ": no certificate of it has been written yet", "run dcvkit run first"));
@@ -145,22 +145,27 @@ int cmd_run(int argc, char** argv) {
     if (!s) return out.fail(usage_error(std::string("--") + flag + " must be a duration like 90s, 10m or 1h", ""));
     *target = std::chrono::seconds(*s);
   }
-  auto auth_key = read_auth_key(args, out);
-  if (!auth_key) return out.fail(auth_key.error());
-  auto engine = TokenEngine::create(auth_key->view());
-  if (!engine) return out.fail(engine.error());
-  o.token_engine = std::make_shared<const TokenEngine>(std::move(*engine));
-  auto settings = api_settings(args);
-  if (!settings) return out.fail(settings.error());
-  auto api_key = read_api_key(args, out);
-  if (!api_key) return out.fail(api_key.error());
-  // One client per worker (a client is not thread-safe); they share the key's throttle.
-  o.make_client = [&]() -> Result<std::unique_ptr<certcentral::Client>> {
-    auto c = api_settings(args);
-    if (!c) return c.error();
-    c->api_key = Secret(std::string(api_key->view()));
-    return certcentral::Client::connect(std::move(*c));
-  };
+  // The API key and AuthKey are CertCentral's: a manifest of ACME certificates alone needs neither.
+  std::optional<Secret> api_key;
+  if ((*manifest)->certcentral_entries() > 0) {
+    auto auth_key = read_auth_key(args, out);
+    if (!auth_key) return out.fail(auth_key.error());
+    auto engine = TokenEngine::create(auth_key->view());
+    if (!engine) return out.fail(engine.error());
+    o.token_engine = std::make_shared<const TokenEngine>(std::move(*engine));
+    auto settings = api_settings(args);
+    if (!settings) return out.fail(settings.error());
+    auto key = read_api_key(args, out);
+    if (!key) return out.fail(key.error());
+    api_key.emplace(std::move(*key));
+    // One client per worker (a client is not thread-safe); they share the key's throttle.
+    o.make_client = [&]() -> Result<std::unique_ptr<certcentral::Client>> {
+      auto c = api_settings(args);
+      if (!c) return c.error();
+      c->api_key = Secret(std::string(api_key->view()));
+      return certcentral::Client::connect(std::move(*c));
+    };
+  }
   if (auto st = apply_check_network_options(args, o.check, "dns-timeout"); !st) return out.fail(st.error());
 
   std::size_t renewing = 0;

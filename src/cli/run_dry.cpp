@@ -58,7 +58,8 @@ int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state,
       entry = *got;
     }
     planned.push_back({spec.id, forecast_certificate(entry, args.count("retry-failed") > 0, renew_window, now), {}});
-    if (!planned.back().forecast.orders) continue;
+    // ACME names are checked once their challenges are up (the run does it before answering them).
+    if (!planned.back().forecast.orders || spec.acme) continue;
     // The ledger's token when it is the one the run would use; otherwise none (the run makes one).
     std::vector<std::string> tokens;
     if (entry && !entry->token.empty() && entry->stage != Stage::Done) tokens.push_back(entry->token);

@@ -15,11 +15,19 @@ std::string padded(std::string text, std::size_t width) {
 
 nlohmann::json error_json(const Error& e) { return {{"code", e.code}, {"message", e.message}, {"hint", e.hint}}; }
 
+// CertCentral's order id; for an ACME order the last part of its URL (--json has all of it).
+std::string order_cell(const LedgerEntry& e) {
+  if (e.order_id) return std::to_string(e.order_id);
+  if (e.order_ref.empty()) return "-";
+  return e.order_ref.substr(e.order_ref.rfind('/') + 1);
+}
+
 }  // namespace
 
 nlohmann::json result_json(const PipelineResult& r) {
   nlohmann::json j = {{"id", r.id}, {"stage", to_string(r.stage)}, {"ok", r.stage == Stage::Done}};
   if (r.order_id) j["order_id"] = r.order_id;
+  if (!r.order_ref.empty()) j["order_ref"] = r.order_ref;
   if (r.certificate_id) j["certificate_id"] = r.certificate_id;
   if (!r.out_dir.empty()) j["out_dir"] = r.out_dir;
   if (r.not_after) j["not_after"] = format_iso8601(r.not_after);
@@ -39,6 +47,7 @@ nlohmann::json entry_json(const LedgerEntry& e) {
   nlohmann::json j = {{"id", e.id}, {"stage", to_string(e.stage)}, {"attempts", e.attempts},
                       {"updated_at", format_iso8601(e.updated_at)}};
   if (e.order_id) j["order_id"] = e.order_id;
+  if (!e.order_ref.empty()) j["order_ref"] = e.order_ref;
   if (e.certificate_id) j["certificate_id"] = e.certificate_id;
   if (e.not_after) j["not_after"] = format_iso8601(e.not_after);
   if (!e.out_dir.empty()) j["out_dir"] = e.out_dir;
@@ -65,7 +74,7 @@ void print_status_table(std::ostream& out, const std::vector<LedgerEntry>& entri
         e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage)) + ": " + e.error_code + ": " + e.error_message
                                  : e.out_dir;
     out << padded(shown(e.id), 21) << " " << padded(std::string(to_string(e.stage)), 12) << " "
-        << padded(e.order_id ? std::to_string(e.order_id) : "-", 10) << " "
+        << padded(order_cell(e), 10) << " "
         << padded(e.not_after ? format_iso8601(e.not_after) : "-", 21) << " " << shown(detail) << "\n";
   }
 }

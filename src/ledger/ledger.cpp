@@ -17,8 +17,9 @@ namespace dcvkit {
 namespace {
 
 constexpr std::int64_t kApplicationId = 0x64637631;  // "dcv1": tells our files from other SQLite files
-// 1: the first schema. 2: entries.order_in_flight_until (migrated in place, see migrate()).
-constexpr std::int64_t kSchemaVersion = 2;
+// 1: the first schema. 2: entries.order_in_flight_until. 3: entries.order_ref, the CA's own name for
+// the order (a CertCentral id as text, an ACME order URL). Older ledgers are migrated in place, see migrate().
+constexpr std::int64_t kSchemaVersion = 3;
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE entries(
@@ -33,6 +34,7 @@ CREATE TABLE entries(
   order_sent_at INTEGER NOT NULL DEFAULT 0,
   order_in_flight_until INTEGER NOT NULL DEFAULT 0,
   order_id INTEGER NOT NULL DEFAULT 0,
+  order_ref TEXT NOT NULL DEFAULT '',
   certificate_id INTEGER NOT NULL DEFAULT 0,
   chain_pem TEXT NOT NULL DEFAULT '',
   not_after INTEGER NOT NULL DEFAULT 0,
@@ -60,14 +62,19 @@ constexpr std::int64_t kSchema1InFlight = 120;
 constexpr std::string_view kColumns =
     "id, spec, stage, key_path, csr_path, token, token_time, order_key, order_sent_at, order_id, certificate_id, "
     "chain_pem, not_after, out_dir, failed_stage, error_code, error_message, attempts, updated_at, "
-    "order_in_flight_until";
+    "order_in_flight_until, order_ref";
 
-// What a read-only view of a schema 1 ledger (which it cannot migrate) selects instead.
+void replace_column(std::string& columns, std::string_view column, const std::string& expression) {
+  columns.replace(columns.rfind(column), column.size(), expression);
+}
+
+// What a read-only view of an older ledger (which it cannot migrate) selects instead.
 std::string columns_for(std::int64_t version) {
-  if (version >= 2) return std::string(kColumns);
   std::string c(kColumns);
-  c.replace(c.rfind("order_in_flight_until"), std::string_view("order_in_flight_until").size(),
-            "CASE WHEN order_sent_at > 0 THEN order_sent_at + " + std::to_string(kSchema1InFlight) + " ELSE 0 END");
+  if (version < 3) replace_column(c, "order_ref", "CASE WHEN order_id > 0 THEN CAST(order_id AS TEXT) ELSE '' END");
+  if (version < 2)
+    replace_column(c, "order_in_flight_until",
+                   "CASE WHEN order_sent_at > 0 THEN order_sent_at + " + std::to_string(kSchema1InFlight) + " ELSE 0 END");
   return c;
 }
 
@@ -93,6 +100,7 @@ LedgerEntry entry_from(const sqlite::Row& r) {
   e.attempts = static_cast<int>(r.integer(17));
   e.updated_at = r.integer(18);
   e.order_in_flight_until = r.integer(19);
+  e.order_ref = r.text(20);
   return e;
 }
 
@@ -177,21 +185,27 @@ class SqliteLedger final : public Ledger {
   Result<std::string> record_order_intent(std::string_view id, UnixSeconds in_flight_until) override {
     std::string key = random_key();
     if (key.empty()) return make_error(ErrorKind::Internal, "ledger.random", "cannot read /dev/urandom", "");
-    auto st = update(id, Stage::Ordering, "order_key = ?, order_sent_at = ?, order_in_flight_until = ?, order_id = 0",
+    auto st = update(id, Stage::Ordering, "order_key = ?, order_sent_at = ?, order_in_flight_until = ?, order_id = 0, order_ref = ''",
                      {key, clock_.now(), in_flight_until}, "order_sent",
                      nlohmann::json{{"order_key", key}, {"in_flight_until", in_flight_until}}.dump());
     if (!st) return st.error();
     return key;
   }
 
-  Status record_order(std::string_view id, std::int64_t order_id) override {
-    return update(id, Stage::Ordered, "order_id = ?", {order_id}, "order", nlohmann::json{{"order_id", order_id}}.dump());
+  Status record_order(std::string_view id, std::string_view order_ref, std::int64_t order_id) override {
+    nlohmann::json detail = {{"order_ref", order_ref}};
+    if (order_id > 0) detail["order_id"] = order_id;
+    return update(id, Stage::Ordered, "order_ref = ?, order_id = ?", {std::string(order_ref), order_id}, "order",
+                  detail.dump());
   }
 
   Status record_chain(std::string_view id, std::int64_t order_id, std::int64_t certificate_id, std::string_view chain_pem,
                       UnixSeconds not_after) override {
-    return update(id, Stage::Issued, "order_id = ?, certificate_id = ?, chain_pem = ?, not_after = ?",
-                  {order_id, certificate_id, std::string(chain_pem), not_after}, "chain",
+    // An order issued at once was never recorded as placed: its id is its reference.
+    return update(id, Stage::Issued,
+                  "order_id = ?, order_ref = CASE WHEN ? > 0 THEN CAST(? AS TEXT) ELSE order_ref END, certificate_id = ?, "
+                  "chain_pem = ?, not_after = ?",
+                  {order_id, order_id, order_id, certificate_id, std::string(chain_pem), not_after}, "chain",
                   nlohmann::json{{"order_id", order_id}, {"certificate_id", certificate_id}, {"not_after", not_after}}.dump());
   }
 
@@ -310,6 +324,9 @@ Status migrate(sqlite::Db& db, std::int64_t from) {
     steps += "ALTER TABLE entries ADD COLUMN order_in_flight_until INTEGER NOT NULL DEFAULT 0; "
              "UPDATE entries SET order_in_flight_until = order_sent_at + " + std::to_string(kSchema1InFlight) +
              " WHERE order_sent_at > 0; ";
+  if (from < 3)
+    steps += "ALTER TABLE entries ADD COLUMN order_ref TEXT NOT NULL DEFAULT ''; "
+             "UPDATE entries SET order_ref = CAST(order_id AS TEXT) WHERE order_id > 0; ";
   steps += "PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; COMMIT;";
   if (auto st = db.exec(steps); !st) {
     (void)db.exec("ROLLBACK");

@@ -69,22 +69,25 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
   if (!key) return key.error();
   auto pems = split_pem_certificates(entry.chain_pem);
   if (!pems) return pems.error();
-  const DeliveryOrder order{"dcvkit order download " + std::to_string(entry.order_id) + " --out-dir " +
-                                (spec.out_dir.empty() ? "." : spec.out_dir),
+  const std::string dir = spec.out_dir.empty() ? "." : spec.out_dir;
+  const DeliveryOrder order{spec.acme ? "dcvkit acme order --order-url " + entry.order_ref + " --directory " +
+                                            spec.acme->directory + " --account-key " + spec.acme->account_key +
+                                            " --csr " + entry.csr_path + " --out-dir " + dir
+                                      : "dcvkit order download " + std::to_string(entry.order_id) + " --out-dir " + dir,
                             "the ledger"};
   auto delivered = deliver_chain(*pems, ChainExpectation{*key, spec.names}, spec.out_dir, overwrite, order, now);
   if (!delivered) {
     Error e = delivered.error();
     if (e.kind == ErrorKind::CertVerify)
-      e.message = "order " + std::to_string(entry.order_id) + " was issued, but " + e.message;
+      e.message = "order " + entry.order_ref + " was issued, but " + e.message;
     return e;
   }
   return std::move(delivered->chain);
 }
 
 CertificateJob::CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options,
-                               certcentral::Client& client, PublisherCache& publishers, CheckService& checks)
-    : ledger_(ledger), spec_(spec), options_(options), client_(client), publishers_(publishers), checks_(checks) {}
+                               BackendSet& backends, PublisherCache& publishers, CheckService& checks)
+    : ledger_(ledger), spec_(spec), options_(options), backends_(backends), publishers_(publishers), checks_(checks) {}
 
 Result<const CsrText*> CertificateJob::csr() const {
   if (!csr_ || csr_read_from_ != entry_.csr_path) {
@@ -151,7 +154,11 @@ PipelineResult CertificateJob::run() {
     Status st;
     switch (entry_.stage) {
       case Stage::New: st = make_csr(); break;
-      case Stage::CsrReady: st = make_token(); break;
+      case Stage::CsrReady: {
+        auto b = backend();
+        st = !b ? Status(b.error()) : (*b)->validates_before_order() ? make_token() : order();
+        break;
+      }
       case Stage::TokenReady: st = publish(); break;
       case Stage::Published:
       case Stage::Checked:
@@ -163,7 +170,7 @@ PipelineResult CertificateJob::run() {
         st = entry_.stage == Stage::Published ? check() : order();
         break;
       case Stage::Ordering: st = resume_order(); break;
-      case Stage::Ordered: st = wait_for_issue(entry_.order_id); break;
+      case Stage::Ordered: st = complete(); break;
       case Stage::Issued: st = write_files(); break;
       case Stage::Written:
         st = deploy();
@@ -187,6 +194,7 @@ PipelineResult CertificateJob::run() {
   result.reused = already_done && !did_work_;
   progress(Stage::Done, result.reused ? "in an earlier run" : "");
   result.order_id = entry_.order_id;
+  result.order_ref = entry_.order_ref;
   result.certificate_id = entry_.certificate_id;
   result.out_dir = entry_.out_dir;
   result.not_after = entry_.not_after;
@@ -302,19 +310,6 @@ Status CertificateJob::check() {
   return ledger_.record_checked(spec_.id, nlohmann::json{{"names", spec_.names.size()}}.dump());
 }
 
-Result<certcentral::OrderRequest> CertificateJob::order_request() const {
-  auto csr = this->csr();
-  if (!csr) return csr.error();
-  certcentral::OrderRequest r;
-  r.product = spec_.product;
-  r.common_name = spec_.names.front();
-  r.dns_names.assign(spec_.names.begin() + 1, spec_.names.end());
-  r.csr = (*csr)->bytes;  // the bytes the token was made from
-  r.dcv_method = std::string(api_name(spec_.method));
-  r.validity_days = spec_.validity_days;
-  return r;
-}
-
 Status CertificateJob::out_dir_replaceable() const {
   if (spec_.replace_files) return {};
   const auto ours = certificate_bodies(entry_.chain_pem);
@@ -332,76 +327,73 @@ Status CertificateJob::out_dir_replaceable() const {
   return {};
 }
 
+Result<OrderBackend*> CertificateJob::backend() {
+  if (!backend_) {
+    auto b = backends_.for_entry(spec_);
+    if (!b) return b.error();
+    backend_ = *b;
+  }
+  return backend_;
+}
+
+Status CertificateJob::with_backend(const std::function<Status(OrderBackend&, const OrderContext&)>& step) {
+  auto b = backend();
+  if (!b) return b.error();
+  auto csr = this->csr();
+  if (!csr) return csr.error();
+  const OrderContext context{spec_,
+                             entry_,
+                             **csr,
+                             options_,
+                             ledger_,
+                             publishers_,
+                             checks_,
+                             [this](Stage stage, const std::string& text) { progress(stage, text); },
+                             [this](Stage stage, const std::string& text) { notice(stage, text); },
+                             [this] { return now(); }};
+  return step(**b, context);
+}
+
 Status CertificateJob::order() {
   did_work_ = true;
   // Before anything is bought: files someone else owns are not replaced.
   if (auto st = out_dir_replaceable(); !st) return st;
-  auto request = order_request();
-  if (!request) return request.error();
-  progress(Stage::Ordering, "ordering " + spec_.product);
-  certcentral::SubmitOptions submit;
-  // Committed before each POST leaves: a run killed from here on looks the order up first, and
-  // does not send again before that POST's in-flight window has passed.
-  submit.before_post = [&](UnixSeconds in_flight_until) -> Status {
-    if (auto key = ledger_.record_order_intent(spec_.id, in_flight_until); !key) return key.error();
-    return {};
-  };
-  submit.on_event = [&](std::string_view text) { notice(Stage::Ordering, std::string(text)); };
-  auto submitted = certcentral::submit_order(client_, *request, submit);
-  if (!submitted) return submitted.error();
-  const auto& created = submitted->order;
-  if (created.immediate()) {
-    std::vector<std::string> pems;
-    for (const auto& c : created.chain) pems.push_back(c.pem);
-    return take_chain(created.id, created.certificate_id, pems);
-  }
-  if (auto st = ledger_.record_order(spec_.id, created.id); !st) return st;
-  return wait_for_issue(created.id);
+  progress(Stage::Ordering, spec_.acme ? "ordering from " + spec_.acme->directory : "ordering " + spec_.product);
+  return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
+    auto placed = b.place(c);
+    if (!placed) return placed.error();
+    if (!placed->pems.empty()) return take_chain(*placed);
+    return complete();
+  });
 }
 
 Status CertificateJob::resume_order() {
   did_work_ = true;
-  auto request = order_request();
-  if (!request) return request.error();
-  const UnixSeconds since = entry_.order_sent_at - 300;
-  // The POST of the interrupted run may still be on its way through the CA until its in-flight
-  // window (recorded with it) has passed: until then "not found" only means "look again".
-  const UnixSeconds left = std::max<UnixSeconds>(0, entry_.order_in_flight_until - now());
-  auto found = certcentral::await_lost_order(
-      client_, *request, since, client_.timer().now() + std::chrono::seconds(left), std::chrono::seconds(2),
-      [&](std::string_view text) { notice(Stage::Ordering, "interrupted order: " + std::string(text)); });
-  if (!found) return found.error();
-  if (!found->has_value()) {
+  return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
+    auto found = b.find_lost(c);
+    if (!found) return found.error();
+    if (found->has_value()) return complete();
     progress(Stage::Ordering, "the interrupted order never reached the CA: ordering again");
-    if (!token_usable()) return ledger_.rewind(spec_.id, Stage::CsrReady);
+    if (b.validates_before_order() && !token_usable()) return ledger_.rewind(spec_.id, Stage::CsrReady);
     return order();
-  }
-  const auto& existing = **found;
-  progress(Stage::Ordered, "found order " + std::to_string(existing.id) + " from the interrupted run");
-  if (auto st = ledger_.record_order(spec_.id, existing.id); !st) return st;
-  return wait_for_issue(existing.id);
+  });
 }
 
-Status CertificateJob::wait_for_issue(std::int64_t order_id) {
+Status CertificateJob::complete() {
   did_work_ = true;
-  auto issued = certcentral::wait_for_certificate(client_, order_id, options_.issue_deadline,
-                                                  [&](const certcentral::PendingState& s) {
-                                                    progress(Stage::Ordered, "order " + std::to_string(order_id) + " " +
-                                                                                 s.status + (s.reason.empty() ? "" : ": " + s.reason));
-                                                  });
-  if (!issued) return issued.error();
-  auto bundle = client_.download(*issued, "pem_all");
-  if (!bundle) return bundle.error();
-  auto pems = split_pem_certificates(*bundle);
-  if (!pems) return pems.error();
-  return take_chain(order_id, *issued, *pems);
+  if (auto st = reload(); !st) return st;
+  return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
+    auto issued = b.complete(c);
+    if (!issued) return issued.error();
+    return take_chain(*issued);
+  });
 }
 
-Status CertificateJob::take_chain(std::int64_t order_id, std::int64_t certificate_id,
-                                  const std::vector<std::string>& pems) {
+Status CertificateJob::take_chain(const IssuedChain& issued) {
   // In the ledger before anything else: whatever happens next, the certificate is not lost.
-  if (auto st = ledger_.record_chain(spec_.id, order_id, certificate_id, join_pem_bundle(pems), 0); !st) return st;
-  progress(Stage::Issued, "certificate " + std::to_string(certificate_id));
+  if (auto st = ledger_.record_chain(spec_.id, issued.order_id, issued.certificate_id, join_pem_bundle(issued.pems), 0); !st)
+    return st;
+  progress(Stage::Issued, issued.certificate_id ? "certificate " + std::to_string(issued.certificate_id) : "certificate issued");
   if (auto st = reload(); !st) return st;
   return write_files();
 }
@@ -436,6 +428,8 @@ Status CertificateJob::deploy() {
 Status CertificateJob::finish() {
   if (options_.keep_tokens) return ledger_.record_done(spec_.id, R"({"tokens":"kept"})");
   did_work_ = true;
+  // ACME challenges were taken down as soon as the CA had validated them.
+  if (spec_.acme) return ledger_.record_done(spec_.id, R"({"challenges":"removed"})");
   nlohmann::json detail = {{"tokens", "removed"}};
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
   auto publisher = publishers_.get(spec_.publish, spec_.method);

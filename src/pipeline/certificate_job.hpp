@@ -13,6 +13,7 @@
 #include "dcvkit/ledger.hpp"
 #include "dcvkit/manifest.hpp"
 #include "dcvkit/pipeline.hpp"
+#include "pipeline/order_backend.hpp"
 #include "pipeline/publisher_cache.hpp"
 
 namespace dcvkit::pipeline {
@@ -25,7 +26,7 @@ Result<VerifiedChain> write_ledger_chain(const LedgerEntry& entry, const Manifes
 class CertificateJob {
  public:
   // `publishers` and `checks` are the run's, shared by every certificate.
-  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, certcentral::Client& client,
+  CertificateJob(Ledger& ledger, const ManifestEntry& spec, const PipelineOptions& options, BackendSet& backends,
                  PublisherCache& publishers, CheckService& checks);
   PipelineResult run();
 
@@ -38,8 +39,8 @@ class CertificateJob {
   Status order();
   Status out_dir_replaceable() const;  // certificate files already in out_dir may be replaced
   Status resume_order();
-  Status wait_for_issue(std::int64_t order_id);
-  Status take_chain(std::int64_t order_id, std::int64_t certificate_id, const std::vector<std::string>& pems);
+  Status complete();  // the order the ledger names, to issuance
+  Status take_chain(const IssuedChain& issued);
   Status write_files();
   Status deploy();
   Status finish();
@@ -48,7 +49,10 @@ class CertificateJob {
   // The entry's CSR, read once per certificate: the token, the order and the chain check use it.
   Result<const CsrText*> csr() const;
   bool token_usable() const;
-  Result<certcentral::OrderRequest> order_request() const;
+  // The CA of this entry, made on first use (an entry that is done needs none).
+  Result<OrderBackend*> backend();
+  // `step` with the backend and what it may see of this certificate (as the ledger has it now).
+  Status with_backend(const std::function<Status(OrderBackend&, const OrderContext&)>& step);
   void progress(Stage stage, const std::string& detail) const;
   void notice(Stage stage, const std::string& text) const;  // progress, also shown as a notice
   UnixSeconds now() const;
@@ -56,7 +60,8 @@ class CertificateJob {
   Ledger& ledger_;
   const ManifestEntry& spec_;
   const PipelineOptions& options_;
-  certcentral::Client& client_;
+  BackendSet& backends_;
+  OrderBackend* backend_ = nullptr;
   PublisherCache& publishers_;
   CheckService& checks_;
   LedgerEntry entry_;

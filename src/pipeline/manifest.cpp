@@ -13,6 +13,7 @@
 #include "dcvkit/certcentral.hpp"
 #include "dcvkit/names.hpp"
 #include "dcvkit/time.hpp"
+#include "pipeline/manifest_ca.hpp"
 #include "pipeline/manifest_fields.hpp"
 #include "publish/registry.hpp"
 #include "util/display.hpp"
@@ -96,7 +97,7 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
     return bad(where, object.error, R"(one object per line: {"id": "shop", "names": [...], ...})");
   const json& j = object.value;
   if (auto st = only_keys(j, {"id", "names", "method", "product", "publish", "key_type", "csr", "key", "out_dir",
-                              "replace_files", "validity_days", "deploy"},
+                              "replace_files", "validity_days", "deploy", "ca", "challenge"},
                           where, "");
       !st)
     return st.error();
@@ -120,15 +121,32 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
   // Counted once folded, as `csr new` and `order submit` count them (a line holds at most 1 MiB).
   if (auto st = check_name_count(e.names.size()); !st) return bad(at, st.error().message, st.error().hint);
 
-  auto method = string_field(j, "method", where, true);
-  if (!method) return method.error();
-  auto m = parse_dcv_method(*method);
-  if (!m) return bad(at, "\"method\" must be dns or http", "dns: TXT records; http: fileauth.txt in a webroot");
-  e.method = *m;
+  if (j.contains("ca")) {
+    if (auto st = manifest_fields::parse_ca(j["ca"], base_dir, at, e.acme.emplace()); !st) return st.error();
+    for (const char* certcentral_only : {"method", "product", "validity_days"})
+      if (j.contains(certcentral_only))
+        return bad(at, "\"" + std::string(certcentral_only) + "\" is for CertCentral orders, not ACME",
+                   R"(ACME entries say "challenge": "http-01" or "dns-01"; the CA decides the product and validity)");
+    auto challenge = string_field(j, "challenge", where, true);
+    if (!challenge || (*challenge != "http-01" && *challenge != "dns-01"))
+      return bad(at, R"(an ACME entry needs "challenge": "http-01" or "dns-01")",
+                 "http-01: a file in the webroot; dns-01: a TXT record at _acme-challenge.NAME (wildcards need it)");
+    e.acme->challenge = *challenge;
+    e.method = *challenge == "http-01" ? DcvMethod::Http : DcvMethod::Dns;
+  } else {
+    if (j.contains("challenge"))
+      return bad(at, R"("challenge" without "ca")", R"(ACME entries say where from: "ca": {"acme": {...}})");
+    auto method = string_field(j, "method", where, true);
+    if (!method) return method.error();
+    auto m = parse_dcv_method(*method);
+    if (!m) return bad(at, "\"method\" must be dns or http", "dns: TXT records; http: fileauth.txt in a webroot");
+    e.method = *m;
+  }
   if (e.method == DcvMethod::Http) {
     for (const auto& n : e.names)
       if (is_wildcard(n))
-        return bad(at, "wildcard " + n + " cannot be validated over http", R"(use "method": "dns")");
+        return bad(at, "wildcard " + n + " cannot be validated over http",
+                   e.acme ? R"(use "challenge": "dns-01")" : R"(use "method": "dns")");
   }
 
   if (j.contains("product")) {
@@ -272,6 +290,7 @@ Result<std::unique_ptr<ManifestFile>> ManifestFile::open(const std::string& path
     if (!e) return e.error();
     if (!*e) break;
     ids.push_back(std::hash<std::string>{}(id_key((*e)->id)));
+    if (!(*e)->acme) ++file->certcentral_;
   }
   file->size_ = ids.size();
   std::sort(ids.begin(), ids.end());

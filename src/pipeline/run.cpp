@@ -51,8 +51,6 @@ std::vector<std::pair<std::string, std::size_t>> largest_first(const std::map<st
 
 Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next, std::size_t total,
                                      const PipelineOptions& options) {
-  if (!options.make_client)
-    return make_error(ErrorKind::Internal, "run.no_client", "no API client to order with", "");
   // Keys (and CSRs) made in an earlier run are used from there: a directory others can write to
   // stops the run before anything is read from it or ordered.
   if (struct stat st {}; !options.keys_dir.empty() && ::lstat(options.keys_dir.c_str(), &st) == 0)
@@ -86,9 +84,7 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
   std::atomic<std::size_t> requests{0};
   std::atomic<bool> stop{false};
   std::mutex cursor_mutex, error_mutex;
-  std::size_t taken = 0;
   bool cursor_failed = false;  // the manifest cannot be read on: nothing left to report
-  std::optional<Error> setup_error;
   auto fail_run = [&](Error e) {
     std::lock_guard lock(error_mutex);
     if (!summary.stopped) summary.stopped = std::move(e);
@@ -103,30 +99,23 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
       fail_run(spec.error());
       return std::nullopt;
     }
-    if (*spec) ++taken;
     return std::move(*spec);
   };
   pipeline::PublisherCache publishers;  // one publisher per distinct spec, for the whole run
   CheckService checks(options.check);   // one set of event loops and caches, for the whole run
   auto worker = [&] {
-    auto client = shared.make_client();
-    if (!client) {
-      std::lock_guard lock(error_mutex);
-      if (!setup_error) setup_error = client.error();
-      return;
-    }
+    pipeline::BackendSet backends(shared);  // this worker's CA clients, made as its certificates need them
     while (auto spec = take()) {
-      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, **client, publishers, checks).run();
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, backends, publishers, checks).run();
       record(r, *spec);
       if (stops_the_run(r)) fail_run(stop_error(r));
     }
-    requests += (*client)->stats().requests;
+    requests += backends.requests();
   };
   const std::size_t n = std::max<std::size_t>(1, std::min(options.concurrency, std::max<std::size_t>(total, 1)));
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < n; ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  if (setup_error && taken == 0) return *setup_error;
 
   // The rest of the manifest, when the run stopped: each is reported as not started (after a
   // cursor error they are only counted).

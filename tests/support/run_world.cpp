@@ -129,6 +129,7 @@ RunWorld::RunWorld(RunWorldOptions options) {
   nginx_ = std::make_unique<NginxServer>();
   DnsServerConfig dns;
   dns.zone = "dns.test";
+  dns.records = options.dns_records;
   DnsZoneConfig tld;  // where a CAA climb ends
   tld.zone = "test";
   dns.extra_zones = {tld};
@@ -174,6 +175,11 @@ void RunWorld::close_gate(RunGate gate) const { std::ofstream(gate_path(gate)) <
 void RunWorld::open_gate(RunGate gate) const {
   std::error_code ec;
   fs::remove(gate_path(gate), ec);
+}
+
+void RunWorld::add_line(const std::string& id, const std::string& json_line) {
+  manifest_text_ += json_line + "\n";
+  ids_.push_back(id);
 }
 
 std::string RunWorld::add(const std::string& id, RunPublish how, const std::string& out_dir) {

@@ -40,6 +40,7 @@ struct RunWorldOptions {
   std::string faults_json;          // the sandbox's fault plan
   bool rate_limits = true;          // the sandbox's (the client throttles itself either way)
   std::vector<std::string> sandbox_args;
+  std::vector<std::string> dns_records;  // extra records of zone dns.test (e.g. "* IN A 127.0.0.1" for an ACME CA's lookups)
 };
 
 class RunWorld {
@@ -52,6 +53,8 @@ class RunWorld {
   // Adds a certificate to the manifest (written by manifest()); returns its common name.
   // out_dir "" = the manifest's default (certs/<id> next to it).
   std::string add(const std::string& id, RunPublish how, const std::string& out_dir = {});
+  // Adds a manifest line the test wrote itself (not audited against the sandbox: another CA's).
+  void add_line(const std::string& id, const std::string& json_line);
   std::string manifest() const;  // writes the manifest, returns its path
   const std::vector<std::string>& ids() const { return ids_; }
 
