@@ -7,7 +7,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <deque>
 #include <functional>
+#include <sstream>
 
 #include "bench_acme.hpp"
 #include "dcvkit/cert_tools.hpp"
@@ -27,12 +29,19 @@ constexpr std::size_t kFailuresKept = 3;
 
 std::string name_of(const std::string& prefix, int i) { return prefix + std::to_string(i) + ".example.test"; }
 
-// The last non-empty line a failed process printed: its reason, as a user would read it.
-std::string last_line(const RunResult& r) {
-  std::string text = r.err.find_first_not_of(" \n") != std::string::npos ? r.err : r.out;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const auto nl = text.rfind('\n');
-  return (nl == std::string::npos ? text : text.substr(nl + 1)).substr(0, 300);
+// The last few non-empty lines a failed process printed (certbot ends with advice, its reason
+// comes before), joined: the reason as a user would read it.
+std::string last_lines(const RunResult& r) {
+  std::istringstream in(r.err.find_first_not_of(" \n") != std::string::npos ? r.err : r.out);
+  std::deque<std::string> kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find_first_not_of(' ') == std::string::npos) continue;
+    kept.push_back(line);
+    if (kept.size() > 3) kept.pop_front();
+  }
+  std::string joined;
+  for (const auto& line : kept) joined += (joined.empty() ? "" : " | ") + line;
+  return joined.substr(0, 500);
 }
 
 void note_failure(ClientResult& r, const std::string& line) {
@@ -62,7 +71,7 @@ ClientResult sequential(const std::string& client, const std::string& prefix, in
   const Invocation warm = invoke(name_of(prefix, 0));
   const RunResult warm_run = run_invocation(warm);
   if (warm_run.exit_code != 0) {
-    r.skipped = "the warm-up certificate failed (exit " + std::to_string(warm_run.exit_code) + "): " + last_line(warm_run);
+    r.skipped = "the warm-up certificate failed (exit " + std::to_string(warm_run.exit_code) + "): " + last_lines(warm_run);
     return r;
   }
   for (int i = 1; i <= certs; ++i) {
@@ -72,7 +81,7 @@ ClientResult sequential(const std::string& client, const std::string& prefix, in
     const RunResult run = run_invocation(inv);
     charge(r, run, std::chrono::duration<double>(Clock::now() - start).count());
     if (run.exit_code != 0) {
-      note_failure(r, name + ": exit " + std::to_string(run.exit_code) + ": " + last_line(run));
+      note_failure(r, name + ": exit " + std::to_string(run.exit_code) + ": " + last_lines(run));
     } else if (auto problem = certificate_problem(inv.cert_path, name)) {
       note_failure(r, *problem);
     } else {
@@ -107,7 +116,7 @@ std::optional<std::string> register_dcvkit(const Setup& s) {
                            "--eab-hmac-key-file", s.eab_hmac_key_file});
   const RunResult r = run_dcvkit(args);
   if (r.exit_code == 0) return std::nullopt;
-  return "dcvkit acme register failed (exit " + std::to_string(r.exit_code) + "): " + last_line(r);
+  return "dcvkit acme register failed (exit " + std::to_string(r.exit_code) + "): " + last_lines(r);
 }
 
 void charge(ClientResult& r, const RunResult& run, double wall_s) {
@@ -214,10 +223,10 @@ ClientResult bench_dcvkit_run(const Setup& s, int certs, int concurrency) {
       ++r.issued;
   }
   if (r.issued == 0 && run.exit_code != 0) {  // refused (a dcvkit without ACME in run), not measured
-    r.skipped = "dcvkit run refused the ACME manifest (exit " + std::to_string(run.exit_code) + "): " + last_line(run);
+    r.skipped = "dcvkit run refused the ACME manifest (exit " + std::to_string(run.exit_code) + "): " + last_lines(run);
     r.failures.clear();
   } else if (run.exit_code != 0) {
-    note_failure(r, "dcvkit run: exit " + std::to_string(run.exit_code) + ": " + last_line(run));
+    note_failure(r, "dcvkit run: exit " + std::to_string(run.exit_code) + ": " + last_lines(run));
   }
   return r;
 }
