@@ -25,7 +25,7 @@ AcmeWorld::AcmeWorld(int nonce_reject_percent)
     : dns_(every_name_here()), pebble_(pebble_options(dns_, nginx_, nonce_reject_percent)) {}
 
 std::string AcmeWorld::webroot(const std::string& host) const {
-  const std::string dir = nginx_.dir() + "/www/" + host;
+  std::string dir = nginx_.dir() + "/www/" + host;
   std::filesystem::create_directories(dir);
   return dir;
 }
