@@ -7,9 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "support/dns_server.hpp"
-#include "support/nginx_server.hpp"
-#include "support/pebble_server.hpp"
+#include "support/acme_world.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,14 +25,10 @@ mode_t mode_of(const std::string& path) {
 class AcmePebble : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    DnsServerConfig c;
-    c.records = {"* IN A 127.0.0.1"};  // every name under example.test is this machine (nginx)
-    dns = new DnsServer(c);
-    nginx = new NginxServer();
-    PebbleOptions p;
-    p.http_port = nginx->http_port();
-    p.dns_server = dns->server();
-    pebble = new PebbleServer(p);
+    world = new AcmeWorld();
+    dns = &world->dns();
+    nginx = &world->nginx();
+    pebble = &world->pebble();
     shared = new TempDir();
     account_key = shared->file("account.pem");
     auto r = run_dcvkit(with_ca({"acme", "register", "--account-key", account_key, "--agree-tos", "--eab-kid", "kid-1",
@@ -43,26 +37,22 @@ class AcmePebble : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete shared;
-    delete pebble;
-    delete nginx;
-    delete dns;
+    delete world;
   }
 
   static std::vector<std::string> with_ca(std::vector<std::string> args) {
-    args.insert(args.begin() + 2, {"--directory", pebble->directory_url(), "--ca-bundle", pebble->ca_bundle()});
+    const auto ca = world->ca_args();
+    args.insert(args.begin() + 2, ca.begin(), ca.end());
     return args;
   }
-  static std::string webroot(const std::string& host) {
-    const std::string dir = nginx->dir() + "/www/" + host;
-    fs::create_directories(dir);
-    return dir;
-  }
+  static std::string webroot(const std::string& host) { return world->webroot(host); }
   static RunResult order(std::vector<std::string> args) {
     std::vector<std::string> all = {"acme", "order", "--account-key", account_key};
     all.insert(all.end(), args.begin(), args.end());
     return run_dcvkit(with_ca(all));
   }
 
+  static inline AcmeWorld* world = nullptr;
   static inline DnsServer* dns = nullptr;
   static inline NginxServer* nginx = nullptr;
   static inline PebbleServer* pebble = nullptr;
@@ -216,26 +206,17 @@ TEST_F(AcmePebble, UnknownAccountKeyIsToldToRegister) {
 // request failed six times in a row about once in 64, which made this test fail now and then.
 // Rejecting all of them ends in a clear error.
 TEST(AcmePebbleNonces, BadNonceStormsAreRetried) {
-  DnsServerConfig c;
-  c.records = {"* IN A 127.0.0.1"};
-  DnsServer dns(c);
-  NginxServer nginx;
-  PebbleOptions p;
-  p.http_port = nginx.http_port();
-  p.dns_server = dns.server();
-  p.nonce_reject_percent = 30;
-  PebbleServer pebble(p);
+  AcmeWorld world(30);
   TempDir dir;
-  const std::vector<std::string> ca = {"--directory", pebble.directory_url(), "--ca-bundle", pebble.ca_bundle()};
+  const std::vector<std::string> ca = world.ca_args();
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.begin() + 2, ca.begin(), ca.end());
     return args;
   };
   auto reg = run_dcvkit(with({"acme", "register", "--account-key", dir.file("k.pem"), "--agree-tos", "--eab-kid", "kid-1",
-                              "--eab-hmac-key-file", pebble.eab_key_file("kid-1"), "-v"}));
+                              "--eab-hmac-key-file", world.pebble().eab_key_file("kid-1"), "-v"}));
   ASSERT_EQ(reg.exit_code, 0) << reg.all();
-  const std::string root = nginx.dir() + "/www/storm.example.test";
-  fs::create_directories(root);
+  const std::string root = world.webroot("storm.example.test");
   auto r = run_dcvkit(with({"acme", "order", "--account-key", dir.file("k.pem"), "--name", "storm.example.test", "--challenge",
                             "http-01", "--webroot", root, "--out-dir", dir.file("out"), "-v"}));
   ASSERT_EQ(r.exit_code, 0) << r.all();

@@ -70,11 +70,12 @@ if want lint; then
 fi
 
 if want bench; then
-  echo "== benchmark smoke runs (full runs: build/bench/bench_token, bench_order, bench_run, bench_check, bench_publish)"
+  echo "== benchmark smoke runs (full runs: build/bench/bench_token, bench_order, bench_run, bench_check, bench_publish, bench_acme)"
   ./build/bench/bench_token --tokens 20000 --rounds 1
   ./build/bench/bench_order --names 20 --workers 2
   ./build/bench/bench_run --certs 20
   ./build/bench/bench_publish --names 50
+  ./build/bench/bench_acme --quick    # 3 certificates per client (lego alone takes ~6 s each): ~40 s
   elapsed
 fi
 echo "== all stages passed:$stages($(( $(date +%s) - t0 )) s)"

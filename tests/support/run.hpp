@@ -14,6 +14,10 @@ struct RunResult {
   int exit_code = -1;  // 128 + signal number when killed by a signal
   std::string out;
   std::string err;
+  // The process's own resource use (and its waited-for children's), from wait4: what a benchmark
+  // charges to the program it ran.
+  double cpu_seconds = 0;  // user + system
+  long peak_rss_kb = 0;
   std::string all() const { return out + err; }
 };
 
