@@ -299,4 +299,40 @@ TEST_F(RunAcme, RevokeGoesToTheAcmeCaAndTheNextRunReplacesTheCertificate) {
   EXPECT_EQ(orders_for({host}).size(), 2u);
 }
 
+TEST_F(RunAcme, ChallengeTheCaWouldNotSeeIsCaughtBeforeItIsAnsweredAndTheOrderGoesOnOnceFixed) {
+  // Published into a directory nginx does not serve for the name: our check sees the 404 first,
+  // so the CA is never asked to validate (it would try once, and the authorization would be invalid).
+  const std::string wrong = world_.dir().file("not-served");
+  fs::create_directories(wrong);
+  const std::string host = add_http01("pre", json{{"webroot", wrong}});
+  world_.manifest();
+  auto r = world_.run({"--check-deadline", "2s"});
+  EXPECT_EQ(r.exit_code, 9) << r.all();
+  const auto held = entry("pre");
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->stage, Stage::Failed);
+  EXPECT_EQ(held->failed_stage, Stage::Ordered);
+  EXPECT_EQ(held->error_code.rfind("http.", 0), 0u) << held->error_code << ": " << held->error_message;
+  acme::Account account;
+  auto client = account_client(account);
+  ASSERT_TRUE(client);
+  auto order = client->fetch_order(held->order_ref);
+  ASSERT_TRUE(order.ok()) << order.error().message;
+  EXPECT_EQ(order->status, "pending") << "the CA was not asked to validate";
+  EXPECT_TRUE(fs::is_empty(wrong + "/.well-known/acme-challenge")) << "the challenge was taken down again";
+
+  // The line fixed (the webroot nginx serves): the next run goes on with the same order.
+  const std::string fixed = world_.dir().write(
+      "fixed.jsonl", json{{"id", "pre"}, {"names", {host}}, {"ca", acme_ca()}, {"challenge", "http-01"},
+                          {"publish", {{"webroot", world_.nginx().dir() + "/www/" + host}}}}
+                             .dump() + "\n");
+  auto again = world_.run({"--manifest", fixed});
+  ASSERT_EQ(again.exit_code, 0) << again.all() << pebble_->log();
+  const auto done = entry("pre");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->stage, Stage::Done);
+  EXPECT_EQ(done->order_ref, held->order_ref) << "the same order";
+  EXPECT_EQ(orders_for({host}).size(), 1u);
+}
+
 }  // namespace

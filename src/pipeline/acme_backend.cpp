@@ -14,6 +14,7 @@
 #include "dcvkit/acme_issuance.hpp"
 #include "dcvkit/files.hpp"
 #include "pipeline/order_backend.hpp"
+#include "pipeline/visibility.hpp"
 
 namespace dcvkit::pipeline {
 namespace {
@@ -98,6 +99,18 @@ class AcmeBackend final : public OrderBackend {
     request.resume_order_url = c.entry.order_ref;
     request.timeout = c.options.issue_deadline;
     request.progress = [&](std::string_view line) { c.progress(Stage::Ordered, std::string(line)); };
+    // The CA validates each challenge once: what it will see is checked first, and re-checked
+    // while it is not visible yet (a slow DNS secondary, a CDN), until the check deadline.
+    const AcmeChallengeKind kind = request.challenge == acme::ChallengeType::Http01 ? AcmeChallengeKind::Http01
+                                                                                    : AcmeChallengeKind::Dns01;
+    request.before_respond = [&](const std::vector<acme::PublishedChallenge>& published) -> Status {
+      std::vector<CheckRequest> requests;
+      for (const auto& p : published) requests.push_back(acme_check_request(p.name, kind, p.key_authorization));
+      auto st = check_until_visible(c.checks, requests, c.options,
+                                    [&](const std::string& line) { c.progress(Stage::Ordered, line); });
+      if (st) c.progress(Stage::Ordered, "every challenge is visible: answering them");
+      return st;
+    };
     auto issued = acme::issue_certificate(*client_, request);
     if (!issued) return issued.error();
     return IssuedChain{0, 0, std::move(issued->pems)};

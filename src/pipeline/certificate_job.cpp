@@ -22,6 +22,7 @@
 #include "dcvkit/time.hpp"
 #include "dcvkit/token.hpp"
 #include "pipeline/entry_outputs.hpp"
+#include "pipeline/visibility.hpp"
 
 namespace dcvkit::pipeline {
 namespace {
@@ -290,36 +291,12 @@ Status CertificateJob::publish() {
 
 Status CertificateJob::check() {
   did_work_ = true;
-  auto expected = TokenExpectation::exact({entry_.token});
-  std::size_t next = 0;
-  RecheckOptions recheck;
-  recheck.deadline = options_.check_deadline;
-  recheck.first_delay = std::chrono::milliseconds(1000);
-  recheck.max_delay = std::chrono::milliseconds(30000);
-  recheck.timer = options_.timer;
-  RecheckCallbacks callbacks;
-  callbacks.on_wait = [&](const RecheckWait& w) {
-    progress(Stage::Published, std::to_string(w.failing) + " name(s) not visible yet (" + w.example->code + ")");
-  };
-  auto ended = recheck_until(
-      checks_,
-      [&]() -> std::optional<CheckRequest> {
-        if (next == spec_.names.size()) return std::nullopt;
-        return CheckRequest{spec_.names[next++], spec_.method, expected};
-      },
-      recheck, callbacks);
-  if (!ended) return ended.error();
-  if (const auto& failure = ended->most_informative) {
-    // The time that passed, from the timer: the next try would fall after the deadline, so the
-    // check stops before the deadline itself has passed.
-    char elapsed[32];
-    std::snprintf(elapsed, sizeof elapsed, "%.1f", ended->elapsed_seconds);
-    return make_error(ErrorKind::CheckFailed, failure->code,
-                      failure->name + ": " + failure->message + " (still failing after " + elapsed +
-                          " s; the next try would pass the check deadline of " +
-                          std::to_string(options_.check_deadline.count()) + " s)",
-                      failure->hint);
-  }
+  const auto expected = std::shared_ptr<const TokenExpectation>(TokenExpectation::exact({entry_.token}));
+  std::vector<CheckRequest> requests;
+  for (const auto& name : spec_.names) requests.push_back(CheckRequest{name, spec_.method, expected});
+  if (auto st = check_until_visible(checks_, requests, options_, [&](const std::string& line) { progress(Stage::Published, line); });
+      !st)
+    return st;
   progress(Stage::Checked, "every name passes");
   return ledger_.record_checked(spec_.id, nlohmann::json{{"names", spec_.names.size()}}.dump());
 }
