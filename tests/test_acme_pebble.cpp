@@ -17,10 +17,6 @@ using namespace dcvkit::test;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
 
 class AcmePebble : public ::testing::Test {
  protected:
@@ -68,7 +64,7 @@ TEST_F(AcmePebble, RegisterWithoutEabIsRefusedWithAClearMessage) {
   const auto j = json::parse(r.out);
   EXPECT_EQ(j["error"]["code"], "acme.externalAccountRequired");
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("--eab-kid"), std::string::npos);
-  EXPECT_EQ(mode_of(key), 0600u) << "the account key is generated 0600 even when the CA refuses";
+  EXPECT_EQ(file_mode(key), 0600u) << "the account key is generated 0600 even when the CA refuses";
 }
 
 TEST_F(AcmePebble, RegisterWithEabBindsTheAccountAndNeverShowsTheKeys) {
@@ -83,7 +79,7 @@ TEST_F(AcmePebble, RegisterWithEabBindsTheAccountAndNeverShowsTheKeys) {
   EXPECT_TRUE(j["eab"].get<bool>());
   EXPECT_EQ(j["status"], "valid");
   EXPECT_EQ(j["contacts"], json::array({"mailto:ops@example.test"}));
-  EXPECT_EQ(mode_of(key), 0600u);
+  EXPECT_EQ(file_mode(key), 0600u);
   EXPECT_NE(r.err.find("externalAccountBinding"), std::string::npos) << "-v shows the request";
   EXPECT_EQ(r.all().find(PebbleOptions().eab_keys.at("kid-2")), std::string::npos) << "the HMAC key never appears";
   EXPECT_EQ(r.all().find("PRIVATE KEY"), std::string::npos) << "the account key never appears";
@@ -126,7 +122,7 @@ TEST_F(AcmePebble, IssuesThroughHttp01InARealWebroot) {
   EXPECT_EQ(j["challenges_published"], 1);
   for (const char* f : {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"})
     EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
-  EXPECT_EQ(mode_of(out + "/privkey.pem"), 0600u);
+  EXPECT_EQ(file_mode(out + "/privkey.pem"), 0600u);
   EXPECT_NE(nginx->access_log().find("/.well-known/acme-challenge/"), std::string::npos) << "Pebble fetched from nginx";
   EXPECT_TRUE(fs::is_empty(root + "/.well-known/acme-challenge")) << "the challenge file is removed afterwards";
   auto check = run_program({"/usr/bin/openssl", "x509", "-in", out + "/cert.pem", "-noout", "-ext", "subjectAltName"});

@@ -28,10 +28,6 @@ RunResult openssl(const std::vector<std::string>& args) {
   return r;
 }
 
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
 
 // root (self-signed CA) -> intermediate (CA) -> leaf (leaf.example.test, www.leaf.example.test, 10 days).
 struct Pki {
@@ -250,7 +246,7 @@ TEST(CertConvert, PfxModernAndLegacyReadBackByOpensslAndBackToPem) {
     auto r = run_dcvkit({"cert", "convert", pem, "--to", "pfx", "--key", pki.leaf_key, "--out", pfx, "--password-file", pw, "--profile",
                          profile, "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.all();
-    EXPECT_EQ(mode_of(pfx), 0600u);
+    EXPECT_EQ(file_mode(pfx), 0600u);
     // openssl reads it with the password: the key, and the leaf before the intermediate.
     auto info = run_program({kOpenssl, "pkcs12", "-in", pfx, "-passin", "file:" + pw, "-info", "-nodes"});
     ASSERT_EQ(info.exit_code, 0) << profile << ": " << info.all();
@@ -272,8 +268,8 @@ TEST(CertConvert, PfxModernAndLegacyReadBackByOpensslAndBackToPem) {
     auto b = run_dcvkit({"cert", "convert", pfx, "--to", "pem", "--out", back, "--key-out", key_back, "--password-file", pw});
     ASSERT_EQ(b.exit_code, 0) << b.all();
     EXPECT_EQ(read_text(back), read_text(pki.leaf) + read_text(pki.intermediate));
-    EXPECT_EQ(mode_of(key_back), 0600u);
-    EXPECT_EQ(mode_of(back), 0644u);
+    EXPECT_EQ(file_mode(key_back), 0600u);
+    EXPECT_EQ(file_mode(back), 0644u);
     EXPECT_EQ(run_dcvkit({"cert", "match", "--cert", back, "--key", key_back}).exit_code, 0);
   }
   // Without a password, or with a key that is not the leaf's, nothing is written.

@@ -87,11 +87,6 @@ std::string pem(X509* cert) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  ::stat(path.c_str(), &st);
-  return st.st_mode & 0777;
-}
 
 class CertCentralChain : public ::testing::Test {
  protected:
@@ -260,7 +255,7 @@ TEST_F(CertCentralChain, ReceivedButUnverifiedIsKeptAsReceivedUnderItsOwnName) {
   ASSERT_TRUE(path) << path.error().message;
   EXPECT_EQ(*path, dir.file("out") + "/received-unverified.pem");
   EXPECT_EQ(dcvkit::test::read_text(*path), pem(root.get()) + pem(leaf.get()));
-  EXPECT_EQ(mode_of(*path), 0644u);
+  EXPECT_EQ(test::file_mode(*path), 0644u);
   EXPECT_FALSE(std::filesystem::exists(dir.file("out/cert.pem")));
   // A second failure replaces it (the CA keeps the certificate: it can always be fetched again).
   ASSERT_TRUE(write_received_unverified({pem(leaf.get())}, dir.file("out")));
@@ -338,7 +333,7 @@ TEST_F(CertCentralChain, WritesTheSetAtomically) {
   EXPECT_EQ(dcvkit::test::read_text(files->chain), pem(inter.get()));
   EXPECT_EQ(dcvkit::test::read_text(files->fullchain), pem(leaf.get()) + pem(inter.get()));
   EXPECT_EQ(dcvkit::test::read_text(files->root), pem(root.get()));
-  EXPECT_EQ(mode_of(files->cert), 0644u);
+  EXPECT_EQ(test::file_mode(files->cert), 0644u);
   EXPECT_EQ(std::filesystem::directory_iterator(out) == std::filesystem::directory_iterator(), false);
   std::size_t count = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(out)) ++count;

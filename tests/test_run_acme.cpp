@@ -158,9 +158,7 @@ TEST_F(RunAcme, MixedManifestIssuesFromPebbleAndTheSandboxInOneRun) {
   EXPECT_NE(subject_alt_names(world_.dir().file("certs/wild/cert.pem")).find("DNS:*.wild.dns.test"), std::string::npos);
   EXPECT_NE(world_.nginx().access_log().find("/.well-known/acme-challenge/"), std::string::npos) << "Pebble fetched http-01";
   EXPECT_TRUE(fs::is_empty(world_.nginx().dir() + "/www/" + host + "/.well-known/acme-challenge")) << "challenge removed";
-  struct stat st {};
-  ASSERT_EQ(::stat(account_key_.c_str(), &st), 0) << "the run generated the account key";
-  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(file_mode(account_key_), 0600u) << "the run generated the account key, private";
   for (const auto& c : result_lines(r)) {
     if (c["id"] == "cc") continue;
     EXPECT_EQ(c["order_ref"].get<std::string>().rfind("https://", 0), 0u) << c.dump();

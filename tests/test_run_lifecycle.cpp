@@ -18,10 +18,6 @@ using namespace dcvkit::test;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
 
 RunResult openssl(std::vector<std::string> args) {
   args.insert(args.begin(), "/usr/bin/openssl");
@@ -55,8 +51,8 @@ TEST(RunLifecycle, KeyAndOtherFormatsAreWrittenWithTheChainAndReadBackByOpenssl)
   const std::string dir = world.dir().file("certs/files");
   for (const char* f : {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem", "cert.der", "chain.p7b", "cert.pfx"})
     EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
-  EXPECT_EQ(mode_of(dir + "/privkey.pem"), 0600u);
-  EXPECT_EQ(mode_of(dir + "/cert.pfx"), 0600u) << "the PFX holds the key";
+  EXPECT_EQ(file_mode(dir + "/privkey.pem"), 0600u);
+  EXPECT_EQ(file_mode(dir + "/cert.pfx"), 0600u) << "the PFX holds the key";
   EXPECT_EQ(public_key_of(dir + "/privkey.pem", true), public_key_of(dir + "/cert.pem", false)) << "the key is the leaf's";
 
   auto der = openssl({"x509", "-inform", "DER", "-in", dir + "/cert.der", "-noout", "-fingerprint", "-sha256"});

@@ -74,14 +74,15 @@ class AcmeBackend final : public OrderBackend {
     if (!urls) return urls.error();
     const std::set<std::string> wanted(names->begin(), names->end());
     // Newest last in every list we know of: the interrupted run's order is the latest match.
-    for (auto it = urls->rbegin(); it != urls->rend(); ++it) {
-      if (used->count(*it)) continue;
-      auto order = client_->fetch_order(*it);
+    for (std::size_t i = urls->size(); i-- > 0;) {
+      const std::string& url = (*urls)[i];
+      if (used->count(url)) continue;
+      auto order = client_->fetch_order(url);
       if (!order || order->status == "invalid") continue;
       if (std::set<std::string>(order->identifiers.begin(), order->identifiers.end()) != wanted) continue;
-      c.progress(Stage::Ordered, "found order " + *it + " from the interrupted run");
-      if (auto st = c.ledger.record_order(c.spec.id, *it, 0); !st) return st.error();
-      return std::optional<std::string>(*it);
+      c.progress(Stage::Ordered, "found order " + url + " from the interrupted run");
+      if (auto st = c.ledger.record_order(c.spec.id, url, 0); !st) return st.error();
+      return std::optional<std::string>(url);
     }
     return std::optional<std::string>();
   }
@@ -105,6 +106,7 @@ class AcmeBackend final : public OrderBackend {
                                                                                     : AcmeChallengeKind::Dns01;
     request.before_respond = [&](const std::vector<acme::PublishedChallenge>& published) -> Status {
       std::vector<CheckRequest> requests;
+      requests.reserve(published.size());
       for (const auto& p : published) requests.push_back(acme_check_request(p.name, kind, p.key_authorization));
       auto st = check_until_visible(c.checks, requests, c.options,
                                     [&](const std::string& line) { c.progress(Stage::Ordered, line); });

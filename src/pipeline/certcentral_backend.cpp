@@ -103,7 +103,7 @@ class CertCentralBackend final : public OrderBackend {
 Result<std::unique_ptr<OrderBackend>> make_certcentral_backend(const ManifestEntry&, const PipelineOptions& options) {
   if (!options.make_client)
     return make_error(ErrorKind::Usage, "run.no_api_key", "this certificate is ordered from CertCentral, but the run has no API key",
-                      "give --api-key-file (or DCVKIT_API_KEY) and the AuthKey, or order it from an ACME CA (\"ca\": {\"acme\": ...})");
+                      R"(give --api-key-file (or DCVKIT_API_KEY) and the AuthKey, or order it from an ACME CA ("ca": {"acme": ...}))");
   auto client = options.make_client();
   if (!client) return client.error();
   return std::unique_ptr<OrderBackend>(new CertCentralBackend(std::move(*client)));

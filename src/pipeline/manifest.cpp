@@ -101,7 +101,7 @@ Status parse_outputs(const json& j, const std::string& base_dir, const std::stri
     for (const auto& f : j["formats"]) {
       const auto format = f.is_string() ? cert::parse_format(f.get<std::string>()) : std::nullopt;
       if (!format || *format == cert::Format::Pem)
-        return bad(at, "\"formats\" takes \"der\", \"p7b\" and \"pfx\" (the PEM files are always written)", example);
+        return bad(at, R"("formats" takes "der", "p7b" and "pfx" (the PEM files are always written))", example);
       if (std::find(e.formats.begin(), e.formats.end(), *format) == e.formats.end()) e.formats.push_back(*format);
     }
   }
@@ -115,7 +115,7 @@ Status parse_outputs(const json& j, const std::string& base_dir, const std::stri
     e.pfx_profile = *profile;
   }
   if ((j.contains("pfx_password_file") || j.contains("pfx_profile")) && !pfx)
-    return bad(at, "\"pfx_password_file\" and \"pfx_profile\" need \"pfx\" in \"formats\"", "");
+    return bad(at, R"("pfx_password_file" and "pfx_profile" need "pfx" in "formats")", "");
   if ((e.privkey || pfx) && !e.csr_path.empty() && e.key_path.empty())
     return bad(at, std::string(e.privkey ? "\"privkey\"" : "a PFX") + " needs the private key, and this line gives a CSR without its \"key\"",
                "add \"key\": FILE (the CSR's key), or let dcvkit generate key and CSR");
@@ -125,8 +125,8 @@ Status parse_outputs(const json& j, const std::string& base_dir, const std::stri
       return bad(at, "\"key_policy\" must be reuse or rotate", "rotate: a new key for each renewal (certbot's default)");
     e.rotate_key = policy == "rotate";
     if (e.rotate_key && !e.csr_path.empty())
-      return bad(at, "\"key_policy\": \"rotate\" needs a generated key, and this line gives a CSR",
-                 "drop \"csr\"/\"key\" to let dcvkit generate (and rotate) the key");
+      return bad(at, R"("key_policy": "rotate" needs a generated key, and this line gives a CSR)",
+                 R"(drop "csr"/"key" to let dcvkit generate (and rotate) the key)");
   }
   return {};
 }

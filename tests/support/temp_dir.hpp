@@ -26,5 +26,7 @@ class TempDir {
 };
 
 std::string read_text(const std::string& path);
+// The permission bits of a file (following symlinks); 0 when it cannot be read.
+unsigned file_mode(const std::string& path);
 
 }  // namespace dcvkit::test
