@@ -4,6 +4,10 @@
 // continued, an order whose URL was lost is found again in the account's orders list.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
 
 #include <filesystem>
 #include <fstream>
@@ -210,7 +214,8 @@ esac
 
 TEST_F(RunAcme, OrderWhoseUrlWasLostIsFoundInTheAccountsOrdersList) {
   // The ledger as a run killed between newOrder leaving and its URL being recorded leaves it:
-  // the intent is committed, the URL is not; the CA has the order.
+  // the intent is committed, the URL is not. The CA makes the order late (the request was still
+  // in flight): the next run waits out the in-flight deadline before it looks, then finds it.
   const std::string host = add_http01("lost");
   CsrRequest request;
   request.common_name = host;
@@ -227,16 +232,18 @@ TEST_F(RunAcme, OrderWhoseUrlWasLostIsFoundInTheAccountsOrdersList) {
     ASSERT_TRUE(l.ok()) << l.error().message;
     ASSERT_TRUE((*l)->rewind("lost", Stage::CsrReady).ok());
     ASSERT_TRUE((*l)->record_csr("lost", key_path, csr_path).ok());
-    ASSERT_TRUE((*l)->record_order_intent("lost", 0).ok());
+    ASSERT_TRUE((*l)->record_order_intent("lost", ::time(nullptr) + 4).ok());
   }
   acme::Account account;
   auto client = account_client(account);
   ASSERT_TRUE(client);
-  auto lost = client->new_order({host});
+  const pid_t pid = world_.spawn("lost.log");
+  ::usleep(1500 * 1000);
+  auto lost = client->new_order({host});  // the in-flight request arriving at the CA
   ASSERT_TRUE(lost.ok()) << lost.error().message;
-
-  auto r = run();
-  ASSERT_EQ(r.exit_code, 0) << r.all() << pebble_->log();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(world_.dir().file("lost.log")) << pebble_->log();
   const auto done = entry("lost");
   ASSERT_TRUE(done);
   EXPECT_EQ(done->stage, Stage::Done);

@@ -5,6 +5,7 @@
 // (ACME order URLs are stable); a run killed in between finds the order again in the account's
 // orders list, skipping every order an earlier issuance of the entry used.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,13 @@ class AcmeBackend final : public OrderBackend {
     }
     auto names = csr_names(c);
     if (!names) return names.error();
+    // The interrupted newOrder may still be at work in the CA until its in-flight deadline (kept
+    // with the intent): looking before then could miss it and place a second order.
+    if (const UnixSeconds left = std::min(c.entry.order_in_flight_until - c.now(), kNewOrderInFlight); left > 0) {
+      c.notice(Stage::Ordering, "the interrupted order request may still be in flight: looking for it in " +
+                                    std::to_string(left) + " s");
+      (c.options.timer ? *c.options.timer : steady_timer()).sleep_for(std::chrono::seconds(left));
+    }
     auto used = orders_used_before(c);
     if (!used) return used.error();
     auto urls = client_->list_orders(account_.orders);
