@@ -253,6 +253,32 @@ TEST_F(OrderE2e, HttpTokensInTheWebrootIssueAtOnce) {
   EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
 }
 
+TEST_F(OrderE2e, KeyAndPfxGoBesideTheChainAndAForeignKeyIsRefusedBeforeOrdering) {
+  start_sandbox();
+  auto p = prepare("dns");
+  const std::string password = dir.write("pfx.pass", "hunter2\n");
+  const std::string other = dir.file("other.key");
+  ASSERT_EQ(run({"csr", "new", "--cn", "other.example.test", "--key-out", other, "--csr-out", dir.file("other.csr")}, false).exit_code, 0);
+  auto foreign = submit(p, "foreign", {"--key", other});
+  EXPECT_EQ(foreign.exit_code, 3) << foreign.all();
+  EXPECT_NE(foreign.out.find("cert.key_mismatch"), std::string::npos) << foreign.out;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 0) << "nothing bought that could not be written";
+  EXPECT_EQ(submit(p, "nopass", {"--key", dir.file(p.names[0] + ".key"), "--format", "pfx"}).exit_code, 2)
+      << "a PFX needs a password";
+
+  auto r = submit(p, "out", {"--key", dir.file(p.names[0] + ".key"), "--format", "pfx", "--format", "der", "--password-file", password});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  const std::string out = dir.file("out");
+  EXPECT_EQ(file_mode(out + "/privkey.pem"), 0600u);
+  EXPECT_EQ(file_mode(out + "/cert.pfx"), 0600u);
+  EXPECT_TRUE(std::filesystem::exists(out + "/cert.der"));
+  auto pfx = run_program({"/usr/bin/openssl", "pkcs12", "-in", out + "/cert.pfx", "-passin", "file:" + password, "-nodes"});
+  ASSERT_EQ(pfx.exit_code, 0) << pfx.all();
+  EXPECT_NE(pfx.out.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(pfx.out.find("subject=CN = " + p.names[0]), std::string::npos) << pfx.out;
+  EXPECT_EQ(count(sandbox->stats(), "orders_total"), 1);
+}
+
 TEST_F(OrderE2e, PendingBeforePublishingThenDownloadWaitIssues) {
   start_sandbox();
   auto p = prepare("dns", false);

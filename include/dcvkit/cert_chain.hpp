@@ -82,6 +82,9 @@ struct ExtraOutputs {
   cert::Pkcs12Profile pfx_profile = cert::Pkcs12Profile::Modern;
   bool empty() const { return !privkey && formats.empty(); }
 };
+// Before ordering: the extras can be made for a certificate of this CSR — the key given is the
+// CSR's ("cert.key_mismatch"), a PFX has its password — so nothing is bought that cannot be written.
+Status check_extra_outputs(const ExtraOutputs& extras, std::string_view csr_pem);
 // The file an extra output goes to in `dir` ("privkey.pem", "cert.der", "chain.p7b", "cert.pfx").
 std::string extra_output_path(const std::string& dir, std::optional<cert::Format> format);
 

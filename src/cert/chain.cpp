@@ -327,6 +327,28 @@ std::string extra_output_path(const std::string& dir, std::optional<cert::Format
   return base + "cert.pem";
 }
 
+Status check_extra_outputs(const ExtraOutputs& extras, std::string_view csr_pem) {
+  const bool pfx = std::count(extras.formats.begin(), extras.formats.end(), cert::Format::Pfx) > 0;
+  if (pfx && (extras.pfx_password == nullptr || extras.pfx_password->view().empty()))
+    return make_error(ErrorKind::Usage, "cert.password_needed", "cert.pfx needs a password",
+                      "give a password file (never on the command line), or DCVKIT_PFX_PASSWORD");
+  if (extras.private_key == nullptr) return {};
+  auto text = parse_csr_text(std::string(csr_pem), "the CSR");
+  if (!text) return text.error();
+  auto der = csr_detail::base64_decode(text->base64_body);
+  if (!der) return make_error(ErrorKind::InvalidInput, "csr.bad_base64", "the CSR's PEM body is not base64");
+  auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
+  if (!pkcs8) return pkcs8.error();
+  auto match = cert::match_key(*der, cert::KeyHolder::Csr, *pkcs8);
+  if (!match) return match.error();
+  if (!match->match)
+    return make_error(ErrorKind::InvalidInput, "cert.key_mismatch",
+                      "the private key (" + match->private_key_type + ") is not the CSR's (" + match->holder_key_type +
+                          "): privkey.pem and cert.pfx would not fit the certificate",
+                      "give the key the CSR was made with");
+  return {};
+}
+
 namespace {
 
 constexpr mode_t kKeyMode = 0600;

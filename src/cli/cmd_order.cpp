@@ -55,7 +55,8 @@ int cmd_order_download(int argc, char** argv) {
     if (!text) return out.fail(text.error());
     own_csr = text->bytes;
   }
-  auto with_outputs = out_dir_with_outputs(*args, out);
+  // Without --csr the order's CSR comes later: the key is then checked against the leaf before writing.
+  auto with_outputs = own_csr.empty() ? out_dir_with_outputs(*args, out) : out_dir_for_csr(*args, own_csr, out);
   if (!with_outputs) return out.fail(with_outputs.error());
   const OutDir& dir = *with_outputs;
   if (auto ok = prepare_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());

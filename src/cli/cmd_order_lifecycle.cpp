@@ -111,7 +111,7 @@ int cmd_order_reissue(int argc, char** argv) {
   if (!csr) return out.fail(csr.error());
   auto key = csr_public_key_der(csr->bytes);
   if (!key) return out.fail(key.error());
-  auto with_outputs = out_dir_with_outputs(*args, out);
+  auto with_outputs = out_dir_for_csr(*args, csr->bytes, out);
   if (!with_outputs) return out.fail(with_outputs.error());
   const OutDir& dir = *with_outputs;
   if (auto ok = prepare_chain_dir(dir.dir, dir.force, extras_of(dir)); !ok) return out.fail(ok.error());

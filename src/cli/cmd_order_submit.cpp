@@ -300,7 +300,7 @@ int cmd_order_submit(int argc, char** argv) {
     return out.fail(ok.error());
   if (args->count("precheck"))
     if (auto stop = precheck(*args, *order, *method, auth_key, tokens, out)) return *stop;
-  auto with_outputs = out_dir_with_outputs(*args, out);
+  auto with_outputs = out_dir_for_csr(*args, order->csr, out);
   if (!with_outputs) return out.fail(with_outputs.error());
   const OutDir& dir = *with_outputs;
   // A dry run refuses what the real run refuses, with the same exit code: files in the way, no key.

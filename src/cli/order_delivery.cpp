@@ -69,6 +69,13 @@ Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Outp
   return dir;
 }
 
+Result<OutDir> out_dir_for_csr(const cxxopts::ParseResult& args, std::string_view csr_pem, const Output& out) {
+  auto dir = out_dir_with_outputs(args, out);
+  if (!dir) return dir.error();
+  if (auto fits = check_extra_outputs(extras_of(*dir), csr_pem); !fits) return fits.error();
+  return dir;
+}
+
 nlohmann::json order_json(const certcentral::OrderInfo& o) {
   nlohmann::json j = {{"id", o.id},
                       {"status", o.status},

@@ -35,6 +35,9 @@ const ExtraOutputs& extras_of(const OutDir& dir);  // none when no extra output 
 void add_output_options(cxxopts::Options& options);
 // out_dir_from plus those; the key is read (and its password) now, before anything is ordered.
 Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Output& out);
+// out_dir_with_outputs for the CSR to be ordered: --key must be that CSR's key (checked now, before
+// anything is bought).
+Result<OutDir> out_dir_for_csr(const cxxopts::ParseResult& args, std::string_view csr_pem, const Output& out);
 
 nlohmann::json order_json(const certcentral::OrderInfo& order);  // no CSR
 void print_order(const certcentral::OrderInfo& order);

@@ -350,7 +350,11 @@ Status CertificateJob::order() {
   // Before anything is bought: files someone else owns are not replaced, and the extra files
   // asked for can be made (the key readable, a PFX password there).
   if (auto st = out_dir_replaceable(); !st) return st;
-  if (auto outputs = entry_outputs(spec_, entry_); !outputs) return outputs.error();
+  auto outputs = entry_outputs(spec_, entry_);
+  if (!outputs) return outputs.error();
+  auto csr = this->csr();
+  if (!csr) return csr.error();
+  if (auto fits = check_extra_outputs((*outputs)->extras, (*csr)->bytes); !fits) return fits;
   progress(Stage::Ordering, spec_.acme ? "ordering from " + spec_.acme->directory : "ordering " + spec_.product);
   return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
     auto placed = b.place(c);
