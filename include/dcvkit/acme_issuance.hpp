@@ -12,11 +12,12 @@
 
 #include "dcvkit/acme.hpp"
 #include "dcvkit/cert_chain.hpp"
+#include "dcvkit/plan.hpp"
 #include "dcvkit/publish.hpp"
 
 namespace dcvkit::acme {
 
-enum class ChallengeType { Http01, Dns01 };
+using ChallengeType = AcmeChallengeKind;  // one enum for the challenges, from plan.hpp
 std::string_view to_string(ChallengeType type);                       // "http-01", "dns-01"
 std::optional<ChallengeType> parse_challenge_type(std::string_view text);
 

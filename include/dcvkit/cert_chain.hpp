@@ -24,6 +24,8 @@ struct ChainExpectation {
 
 // The CSR's SubjectPublicKeyInfo in DER, from its PEM text (InvalidInput "csr.*" when unreadable).
 Result<std::string> csr_public_key_der(std::string_view csr_text);
+// The CSR itself in DER, from its PEM text (as ACME's finalize sends it, and key checks read it).
+Result<std::string> csr_der_of(std::string_view csr_text);
 
 // Every "-----BEGIN CERTIFICATE-----" block of a bundle, in order (InvalidInput when none).
 Result<std::vector<std::string>> split_pem_certificates(std::string_view bundle);
@@ -81,7 +83,17 @@ struct ExtraOutputs {
   const Secret* pfx_password = nullptr;  // needed by Pfx
   cert::Pkcs12Profile pfx_profile = cert::Pkcs12Profile::Modern;
   bool empty() const { return !privkey && formats.empty(); }
+  bool wants_pfx() const;
+  bool needs_key() const { return privkey || wants_pfx(); }
 };
+// An ExtraOutputs with the key and the password it points at, read once for a write (not
+// copyable, so the pointers stay valid).
+struct ExtraOutputFiles {
+  Secret key, password;
+  ExtraOutputs extras;
+};
+// The files of `extras` in `dir`, in the order they are written.
+std::vector<std::string> extra_output_paths(const std::string& dir, const ExtraOutputs& extras);
 // Before ordering: the extras can be made for a certificate of this CSR — the key given is the
 // CSR's ("cert.key_mismatch"), a PFX has its password — so nothing is bought that cannot be written.
 Status check_extra_outputs(const ExtraOutputs& extras, std::string_view csr_pem);

@@ -19,6 +19,9 @@ struct CheckRequest {
   std::shared_ptr<const TokenExpectation> expected;  // request tokens (kind RequestToken)
   TokenKind kind = TokenKind::RequestToken;
   std::string key_authorization{};  // ACME kinds: token "." account key thumbprint (RFC 8555 §8.1)
+  // false: no CAA for this name even when the service checks CAA — the name is ordered from a CA
+  // whose identity is not the service's (an ACME line of dcvkit run; that CA checks CAA itself).
+  bool caa = true;
 };
 
 // The pre-check of one ACME challenge before it is answered (the CA tries it once): http-01 fetches

@@ -41,7 +41,7 @@ struct AcmeCaSpec {
   std::string ca_bundle;          // trusted in addition to the system CAs (private and test CAs)
   std::string preferred_chain;    // issuer CN of the chain's top certificate (Link rel="alternate")
   bool agree_tos = false;
-  std::string challenge = "http-01";  // "http-01" or "dns-01": the manifest line's "challenge"
+  AcmeChallengeKind challenge = AcmeChallengeKind::Http01;  // the manifest line's "challenge"
   // What makes two entries use the same account with the same client (directory, key, trust).
   std::string account_id() const { return directory + '\n' + account_key + '\n' + ca_bundle; }
 };

@@ -27,8 +27,12 @@ enum class DnsLocation { DnsAuth, Apex };
 // authorization)) in TXT at _acme-challenge.<name>.
 enum class TokenKind { RequestToken, AcmeHttp01, AcmeDns01 };
 
-// The ACME challenges `dcvkit check` judges as the CA's validation authority would (RFC 8555 §8.3, §8.4).
+// The ACME challenges dcvkit answers (acme::ChallengeType is this type) and `dcvkit check` judges
+// as the CA's validation authority would (RFC 8555 §8.3, §8.4).
 enum class AcmeChallengeKind { Http01, Dns01 };
+// Where a challenge is published and checked: http-01 through the HTTP publishers and lane,
+// dns-01 through the DNS ones.
+DcvMethod dcv_method_of(AcmeChallengeKind kind);
 // "acme-http-01" / "acme-dns-01", the names `dcvkit check --method` takes; nothing for others.
 std::optional<AcmeChallengeKind> parse_acme_check_method(std::string_view text);
 std::string_view acme_check_method_name(AcmeChallengeKind kind);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "csr/der.hpp"
 #include "dcvkit/csr.hpp"
 #include "dcvkit/files.hpp"
 #include "dcvkit/plan.hpp"
@@ -202,13 +201,7 @@ std::optional<ChallengeType> parse_challenge_type(std::string_view text) {
   return std::nullopt;
 }
 
-Result<std::string> csr_der(std::string_view csr_pem) {
-  auto text = parse_csr_text(std::string(csr_pem), "the CSR");
-  if (!text) return text.error();
-  auto der = csr_detail::base64_decode(text->base64_body);
-  if (!der) return make_error(ErrorKind::InvalidInput, "csr.bad_base64", "the CSR's PEM body is not base64");
-  return std::move(*der);
-}
+Result<std::string> csr_der(std::string_view csr_pem) { return csr_der_of(csr_pem); }
 
 Result<std::string> certificate_der(std::string_view pem) {
   ossl::X509Ptr cert = parse_certificate(pem);

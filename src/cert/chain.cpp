@@ -206,11 +206,18 @@ Status x509_path_check(const std::vector<ossl::X509Ptr>& certs, bool has_root, U
 
 }  // namespace
 
-Result<std::string> csr_public_key_der(std::string_view csr_text) {
+Result<std::string> csr_der_of(std::string_view csr_text) {
   auto text = parse_csr_text(std::string(csr_text), "the CSR");
   if (!text) return text.error();
   auto der = csr_detail::base64_decode(text->base64_body);
-  ossl::X509Req req = der ? csr_detail::parse_der_csr(*der) : nullptr;
+  if (!der) return make_error(ErrorKind::InvalidInput, "csr.bad_base64", "the CSR's PEM body is not base64");
+  return std::move(*der);
+}
+
+Result<std::string> csr_public_key_der(std::string_view csr_text) {
+  auto der = csr_der_of(csr_text);
+  if (!der) return der.error();
+  ossl::X509Req req = csr_detail::parse_der_csr(*der);
   auto key = req ? public_key_der(X509_REQ_get0_pubkey(req.get())) : std::nullopt;
   if (!key) return make_error(ErrorKind::InvalidInput, "csr.no_public_key", "cannot read the CSR's public key");
   return *key;
@@ -303,8 +310,7 @@ Status check_chain_dir(const std::string& dir, bool overwrite, const ExtraOutput
   if (overwrite) return {};
   const ChainFiles f = chain_files_in(dir);
   std::vector<std::string> paths = {f.cert, f.chain, f.fullchain, f.root};
-  if (extras.privkey) paths.push_back(extra_output_path(dir, std::nullopt));
-  for (const auto format : extras.formats) paths.push_back(extra_output_path(dir, format));
+  for (auto& extra : extra_output_paths(dir, extras)) paths.push_back(std::move(extra));
   for (const auto& path : paths) {
     if (auto absent = ensure_absent(path, "certificate file"); !absent) {
       Error e = absent.error();
@@ -314,6 +320,8 @@ Status check_chain_dir(const std::string& dir, bool overwrite, const ExtraOutput
   }
   return {};
 }
+
+bool ExtraOutputs::wants_pfx() const { return std::count(formats.begin(), formats.end(), cert::Format::Pfx) > 0; }
 
 std::string extra_output_path(const std::string& dir, std::optional<cert::Format> format) {
   const std::string base = (dir.empty() ? std::string(".") : dir) + "/";
@@ -327,31 +335,43 @@ std::string extra_output_path(const std::string& dir, std::optional<cert::Format
   return base + "cert.pem";
 }
 
-Status check_extra_outputs(const ExtraOutputs& extras, std::string_view csr_pem) {
-  const bool pfx = std::count(extras.formats.begin(), extras.formats.end(), cert::Format::Pfx) > 0;
-  if (pfx && (extras.pfx_password == nullptr || extras.pfx_password->view().empty()))
-    return make_error(ErrorKind::Usage, "cert.password_needed", "cert.pfx needs a password",
-                      "give a password file (never on the command line), or DCVKIT_PFX_PASSWORD");
-  if (extras.private_key == nullptr) return {};
-  auto text = parse_csr_text(std::string(csr_pem), "the CSR");
-  if (!text) return text.error();
-  auto der = csr_detail::base64_decode(text->base64_body);
-  if (!der) return make_error(ErrorKind::InvalidInput, "csr.bad_base64", "the CSR's PEM body is not base64");
-  auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
-  if (!pkcs8) return pkcs8.error();
-  auto match = cert::match_key(*der, cert::KeyHolder::Csr, *pkcs8);
-  if (!match) return match.error();
-  if (!match->match)
-    return make_error(ErrorKind::InvalidInput, "cert.key_mismatch",
-                      "the private key (" + match->private_key_type + ") is not the CSR's (" + match->holder_key_type +
-                          "): privkey.pem and cert.pfx would not fit the certificate",
-                      "give the key the CSR was made with");
-  return {};
+std::vector<std::string> extra_output_paths(const std::string& dir, const ExtraOutputs& extras) {
+  std::vector<std::string> out;
+  if (extras.privkey) out.push_back(extra_output_path(dir, std::nullopt));
+  for (const auto format : extras.formats)
+    if (format != cert::Format::Pem) out.push_back(extra_output_path(dir, format));
+  return out;
 }
 
 namespace {
 
 constexpr mode_t kKeyMode = 0600;
+
+Status pfx_password_there(const ExtraOutputs& extras) {
+  if (!extras.wants_pfx() || (extras.pfx_password != nullptr && !extras.pfx_password->view().empty())) return {};
+  return make_error(ErrorKind::Usage, "cert.password_needed", "cert.pfx needs a password",
+                    "give a password file (never on the command line), or DCVKIT_PFX_PASSWORD");
+}
+
+// The extras' key as PKCS#8 DER, once it is known to be the key of `holder` (a certificate or a
+// CSR, DER): privkey.pem or a PFX that does not fit cert.pem is the upload error people make most.
+Result<Secret> matching_key(const ExtraOutputs& extras, std::string_view holder_der, cert::KeyHolder holder) {
+  if (extras.private_key == nullptr)
+    return make_error(ErrorKind::Usage, "cert.key_needed", "privkey.pem and cert.pfx need the certificate's private key",
+                      "give the key (a generated key is always known; with a CSR of your own, give its key too)");
+  auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
+  if (!pkcs8) return pkcs8.error();
+  auto match = cert::match_key(holder_der, holder, *pkcs8);
+  if (!match) return match.error();
+  if (!match->match) {
+    const std::string of = holder == cert::KeyHolder::Csr ? "the CSR's" : "the certificate's";
+    return make_error(ErrorKind::InvalidInput, "cert.key_mismatch",
+                      "the private key (" + match->private_key_type + ") is not " + of + " (" + match->holder_key_type +
+                          "): privkey.pem and cert.pfx would not fit cert.pem",
+                      "give the key the CSR was made with");
+  }
+  return std::move(*pkcs8);
+}
 
 // The DER of each PEM certificate, in order.
 Result<std::vector<std::string>> ders_of(const std::vector<std::string>& pems) {
@@ -364,63 +384,53 @@ Result<std::vector<std::string>> ders_of(const std::vector<std::string>& pems) {
   return out;
 }
 
-// The bytes of each extra output (kept alive in `keep` while the set is written).
+// The bytes of each extra output (kept alive in `keep` and `secrets` while the set is written).
 Status add_extras(const VerifiedChain& chain, const std::string& dir, const ExtraOutputs& extras,
-                  std::vector<FileContent>& contents, std::vector<std::string>& keep, std::vector<Secret>& secrets,
-                  std::vector<std::string>& paths) {
-  keep.reserve(extras.formats.size());
-  secrets.reserve(extras.formats.size());
-  const bool needs_key = extras.privkey || std::count(extras.formats.begin(), extras.formats.end(), cert::Format::Pfx) > 0;
-  if (needs_key && extras.private_key == nullptr)
-    return make_error(ErrorKind::Usage, "cert.key_needed", "privkey.pem and cert.pfx need the certificate's private key",
-                      "give the key (a generated key is always known; with a CSR of your own, give its key too)");
+                  std::vector<FileContent>& contents, std::vector<std::string>& keep, std::vector<Secret>& secrets) {
+  if (extras.empty()) return {};
+  if (auto ok = pfx_password_there(extras); !ok) return ok;
   std::vector<std::string> pems = {chain.leaf_pem};
   pems.insert(pems.end(), chain.intermediate_pems.begin(), chain.intermediate_pems.end());
   auto ders = ders_of(pems);
   if (!ders) return ders.error();
-  if (needs_key) {
-    // The key must be the leaf's: a set whose privkey.pem does not fit cert.pem is the upload
-    // error people make most; it is refused before any file is written.
-    auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
-    if (!pkcs8) return pkcs8.error();
-    auto match = cert::match_key(ders->front(), cert::KeyHolder::Certificate, *pkcs8);
-    if (!match) return match.error();
-    if (!match->match)
-      return make_error(ErrorKind::InvalidInput, "cert.key_mismatch",
-                        "the private key (" + match->private_key_type + ") is not the certificate's (" +
-                            match->holder_key_type + "): privkey.pem and cert.pfx would not fit cert.pem",
-                        "give the key the CSR was made with");
+  Secret pkcs8;
+  if (extras.needs_key()) {
+    auto key = matching_key(extras, ders->front(), cert::KeyHolder::Certificate);
+    if (!key) return key.error();
+    pkcs8 = std::move(*key);
   }
-  if (extras.privkey) {
-    contents.push_back({extra_output_path(dir, std::nullopt), extras.private_key->view(), kKeyMode});
-    paths.push_back(contents.back().path);
-  }
+  keep.reserve(extras.formats.size());
+  secrets.reserve(extras.formats.size());
+  const auto paths = extra_output_paths(dir, extras);
+  auto path = paths.begin();
+  if (extras.privkey) contents.push_back({*path++, extras.private_key->view(), kKeyMode});
   for (const auto format : extras.formats) {
-    const std::string path = extra_output_path(dir, format);
     if (format == cert::Format::Pfx) {
-      if (extras.pfx_password == nullptr || extras.pfx_password->view().empty())
-        return make_error(ErrorKind::Usage, "cert.password_needed", "cert.pfx needs a password",
-                          "give a password file (never on the command line), or DCVKIT_PFX_PASSWORD");
-      auto pkcs8 = cert::read_private_key(extras.private_key->view(), nullptr);
-      if (!pkcs8) return pkcs8.error();
-      auto pfx = cert::encode_pkcs12(*ders, *pkcs8, *extras.pfx_password, extras.pfx_profile, "dcvkit");
+      auto pfx = cert::encode_pkcs12(*ders, pkcs8, *extras.pfx_password, extras.pfx_profile, "dcvkit");
       if (!pfx) return pfx.error();
       secrets.push_back(std::move(*pfx));
-      contents.push_back({path, secrets.back().view(), kKeyMode});
+      contents.push_back({*path++, secrets.back().view(), kKeyMode});
     } else if (format == cert::Format::Der || format == cert::Format::P7b) {
       auto encoded = cert::encode_certificates(format == cert::Format::Der ? std::vector<std::string>{ders->front()} : *ders, format);
       if (!encoded) return encoded.error();
       keep.push_back(std::move(*encoded));
-      contents.push_back({path, keep.back(), kCertMode});
-    } else {
-      continue;
+      contents.push_back({*path++, keep.back(), kCertMode});
     }
-    paths.push_back(path);
   }
   return {};
 }
 
 }  // namespace
+
+Status check_extra_outputs(const ExtraOutputs& extras, std::string_view csr_pem) {
+  if (auto ok = pfx_password_there(extras); !ok) return ok;
+  if (extras.private_key == nullptr) return {};
+  auto der = csr_der_of(csr_pem);
+  if (!der) return der.error();
+  auto key = matching_key(extras, *der, cert::KeyHolder::Csr);
+  if (!key) return key.error();
+  return {};
+}
 
 Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& dir, bool overwrite, const ExtraOutputs& extras) {
   ChainFiles files = chain_files_in(dir);
@@ -433,7 +443,8 @@ Result<ChainFiles> write_chain(const VerifiedChain& chain, const std::string& di
   if (!chain.root_pem.empty()) contents.push_back({files.root, chain.root_pem, kCertMode});
   std::vector<std::string> keep;
   std::vector<Secret> secrets;
-  if (auto ok = add_extras(chain, dir, extras, contents, keep, secrets, files.extras); !ok) return ok.error();
+  if (auto ok = add_extras(chain, dir, extras, contents, keep, secrets); !ok) return ok.error();
+  files.extras = extra_output_paths(dir, extras);
   if (auto ok = write_file_set(contents, overwrite); !ok) return ok.error();
   if (chain.root_pem.empty()) {
     if (overwrite) ::unlink(files.root.c_str());  // a root.pem from an earlier set would not belong to this one

@@ -18,7 +18,7 @@ std::string_view token_of(std::string_view key_authorization) { return key_autho
 CheckRequest acme_check_request(std::string name, AcmeChallengeKind kind, std::string key_authorization) {
   CheckRequest r;
   r.name = std::move(name);
-  r.method = kind == AcmeChallengeKind::Http01 ? DcvMethod::Http : DcvMethod::Dns;
+  r.method = dcv_method_of(kind);
   r.kind = token_kind(kind);
   r.key_authorization = std::move(key_authorization);
   return r;

@@ -177,7 +177,7 @@ class CheckService::Lanes {
     const bool dns = p->request.method == DcvMethod::Dns;
     Lane& lane = dns ? dns_ : http_;
     if (auto st = start(lane); !st) return st;
-    if (options_.caa.enabled) {
+    if (options_.caa.enabled && p->request.caa) {
       if (auto st = start(dns_); !st) return st;
       p->caa_checked = true;
     }

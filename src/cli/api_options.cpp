@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "util/strings.hpp"
+
 namespace dcvkit::cli {
 
 void add_api_options(cxxopts::Options& options) {
@@ -48,7 +50,7 @@ Result<Secret> read_api_key(const cxxopts::ParseResult& args, const Output& out)
     if (!read) return read.error();
     key = std::move(*read);
   } else if (env && *env) {
-    key = Secret(without_line_ending(env));
+    key = Secret(detail::without_line_ending(env));
   } else {
     return make_error(ErrorKind::ApiAuth, "api.no_key", "no API key given",
                       "pass --api-key-file FILE or set DCVKIT_API_KEY (CertCentral: Automation > API keys)");

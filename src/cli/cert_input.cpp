@@ -7,6 +7,7 @@
 
 #include "dcvkit/files.hpp"
 #include "dcvkit/time.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::cli {
 namespace {
@@ -18,7 +19,7 @@ Result<std::optional<Secret>> read_password(const cxxopts::ParseResult& args, co
     if (!s) return s.error();
     return std::optional<Secret>(std::move(*s));
   }
-  if (const char* value = std::getenv(env)) return std::optional<Secret>(Secret(without_line_ending(value)));
+  if (const char* value = std::getenv(env)) return std::optional<Secret>(Secret(detail::without_line_ending(value)));
   return std::optional<Secret>();
 }
 

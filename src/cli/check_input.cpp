@@ -23,7 +23,7 @@ struct MethodChoice {
 std::optional<MethodChoice> parse_method(const std::string& text) {
   if (auto m = parse_dcv_method(text)) return MethodChoice{*m, std::nullopt};
   if (auto a = parse_acme_check_method(text))
-    return MethodChoice{*a == AcmeChallengeKind::Http01 ? DcvMethod::Http : DcvMethod::Dns, *a};
+    return MethodChoice{dcv_method_of(*a), *a};
   return std::nullopt;
 }
 

@@ -88,7 +88,7 @@ int cmd_acme_order(int argc, char** argv) {
                                 "publish with --server (RFC 2136), --hook, --webroot or --webroot-map"));
   const int timeout = args->operator[]("timeout").as<int>();
   if (timeout <= 0 || timeout > 86400) return out.fail(usage_error("--timeout must be 1 to 86400 seconds", ""));
-  auto publisher = publisher_from_args(*args, *challenge == acme::ChallengeType::Http01 ? DcvMethod::Http : DcvMethod::Dns);
+  auto publisher = publisher_from_args(*args, dcv_method_of(*challenge));
   if (!publisher) return out.fail(publisher.error());
   auto csr = csr_source(*args);
   if (!csr) return out.fail(csr.error());

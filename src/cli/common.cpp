@@ -11,20 +11,12 @@
 #include "dcvkit/token.hpp"
 #include "dcvkit/token_time.hpp"
 #include "util/display.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::cli {
 namespace {
 
 constexpr std::size_t kMaxAuthKeyBytes = std::size_t{64} * 1024;
-
-// The file's (or stdin's) bytes minus at most one trailing line ending; nothing else is trimmed.
-std::string strip_one_line_ending(std::string s) {
-  if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\r\n") == 0)
-    s.resize(s.size() - 2);
-  else if (!s.empty() && s.back() == '\n')
-    s.pop_back();
-  return s;
-}
 
 Result<std::string> read_stdin_bounded() {
   std::string data;
@@ -160,10 +152,9 @@ Result<Secret> read_secret_file(const std::string& path, std::string_view what, 
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
     out.warn(std::string(what) + " '" + path + "' is readable by group or others: chmod 600 '" + path + "'");
-  return Secret(strip_one_line_ending(std::move(*data)));
+  return Secret(detail::without_line_ending(std::move(*data)));
 }
 
-std::string without_line_ending(std::string text) { return strip_one_line_ending(std::move(text)); }
 
 void add_auth_key_options(cxxopts::Options& options) {
   options.add_options("AuthKey (or set DCVKIT_AUTH_KEY)")
@@ -186,9 +177,9 @@ Result<Secret> read_auth_key(const cxxopts::ParseResult& args, const Output& out
   } else if (from_stdin) {
     auto data = read_stdin_bounded();
     if (!data) return data.error();
-    key = Secret(strip_one_line_ending(std::move(*data)));
+    key = Secret(detail::without_line_ending(std::move(*data)));
   } else if (env != nullptr) {
-    key = Secret(strip_one_line_ending(env));
+    key = Secret(detail::without_line_ending(env));
   } else {
     return usage_error("no AuthKey given",
                        "pass --auth-key-file FILE, --auth-key-stdin, or set DCVKIT_AUTH_KEY");

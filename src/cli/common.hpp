@@ -69,8 +69,6 @@ inline bool wants_json(int argc, char** argv) { return has_flag(argc, argv, "--j
 // A secret kept in a file (AuthKey, API key): its bytes minus at most one trailing line ending.
 // Warns when the file is readable by group or others. `what` names it: "AuthKey file".
 Result<Secret> read_secret_file(const std::string& path, std::string_view what, const Output& out);
-// The same trimming for a secret from the environment or stdin.
-std::string without_line_ending(std::string text);
 
 // --auth-key-file FILE | --auth-key-stdin | $DCVKIT_AUTH_KEY. Never an argv value.
 void add_auth_key_options(cxxopts::Options& options);

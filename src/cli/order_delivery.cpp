@@ -37,7 +37,7 @@ void add_output_options(cxxopts::Options& options) {
 
 Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Output& out) {
   OutDir dir = out_dir_from(args);
-  auto outputs = std::make_shared<OutputExtras>();
+  auto outputs = std::make_shared<ExtraOutputFiles>();
   if (args.count("format"))
     for (const auto& name : args["format"].as<std::vector<std::string>>()) {
       auto format = cert::parse_format(name);
@@ -45,7 +45,7 @@ Result<OutDir> out_dir_with_outputs(const cxxopts::ParseResult& args, const Outp
         return usage_error("--format '" + shown(name) + "': give der, p7b or pfx", "the PEM files are always written");
       outputs->extras.formats.push_back(*format);
     }
-  const bool pfx = std::count(outputs->extras.formats.begin(), outputs->extras.formats.end(), cert::Format::Pfx) > 0;
+  const bool pfx = outputs->extras.wants_pfx();
   auto profile = cert::parse_pkcs12_profile(args["pfx-profile"].as<std::string>());
   if (!profile) return usage_error("--pfx-profile must be modern or legacy", "");
   outputs->extras.pfx_profile = *profile;

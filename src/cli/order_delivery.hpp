@@ -18,15 +18,10 @@
 namespace dcvkit::cli {
 
 void add_out_dir_options(cxxopts::Options& options);  // --out-dir DIR (default "."), --force
-// The key and password an ExtraOutputs points at, read once per command.
-struct OutputExtras {
-  Secret key, password;
-  ExtraOutputs extras;
-};
 struct OutDir {
   std::string dir;
   bool force = false;
-  std::shared_ptr<const OutputExtras> outputs;  // null: the PEM set only
+  std::shared_ptr<const ExtraOutputFiles> outputs;  // null: the PEM set only
 };
 OutDir out_dir_from(const cxxopts::ParseResult& args);
 const ExtraOutputs& extras_of(const OutDir& dir);  // none when no extra output was asked for

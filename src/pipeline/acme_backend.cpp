@@ -101,7 +101,7 @@ class AcmeBackend final : public OrderBackend {
     const AcmeCaSpec& ca = *c.spec.acme;
     acme::IssueRequest request;
     request.csr_pem = c.csr.bytes;
-    request.challenge = *acme::parse_challenge_type(ca.challenge);
+    request.challenge = ca.challenge;
     request.publisher = *publisher;
     request.preferred_chain = ca.preferred_chain;
     request.ca_bundle = ca.ca_bundle;
@@ -110,12 +110,13 @@ class AcmeBackend final : public OrderBackend {
     request.progress = [&](std::string_view line) { c.progress(Stage::Ordered, std::string(line)); };
     // The CA validates each challenge once: what it will see is checked first, and re-checked
     // while it is not visible yet (a slow DNS secondary, a CDN), until the check deadline.
-    const AcmeChallengeKind kind = request.challenge == acme::ChallengeType::Http01 ? AcmeChallengeKind::Http01
-                                                                                    : AcmeChallengeKind::Dns01;
     request.before_respond = [&](const std::vector<acme::PublishedChallenge>& published) -> Status {
       std::vector<CheckRequest> requests;
       requests.reserve(published.size());
-      for (const auto& p : published) requests.push_back(acme_check_request(p.name, kind, p.key_authorization));
+      for (const auto& p : published) {
+        requests.push_back(acme_check_request(p.name, ca.challenge, p.key_authorization));
+        requests.back().caa = false;  // the record an ACME CA looks for names that CA, not DigiCert
+      }
       auto st = check_until_visible(c.checks, requests, c.options,
                                     [&](const std::string& line) { c.progress(Stage::Ordered, line); });
       if (st) c.progress(Stage::Ordered, "every challenge is visible: answering them");
@@ -182,8 +183,6 @@ Result<std::unique_ptr<OrderBackend>> make_acme_backend(const ManifestEntry& spe
   acme::ClientOptions o;
   o.directory_url = ca.directory;
   o.ca_bundle = ca.ca_bundle;
-  o.timeout_ms = 60000;
-  o.connect_timeout_ms = 10000;
   o.wire_log = options.acme_wire_log;
   auto client = acme::Client::connect(std::move(o), std::move(*key));
   if (!client) return client.error();

@@ -425,8 +425,9 @@ Status CertificateJob::deploy() {
 Status CertificateJob::finish() {
   if (options_.keep_tokens) return ledger_.record_done(spec_.id, R"({"tokens":"kept"})");
   did_work_ = true;
-  // ACME challenges were taken down as soon as the CA had validated them.
-  if (spec_.acme) return ledger_.record_done(spec_.id, R"({"challenges":"removed"})");
+  // No request token was made (an ACME line: its challenges were taken down as soon as the CA
+  // had validated them), so none is published.
+  if (entry_.token.empty()) return ledger_.record_done(spec_.id, R"({"challenges":"removed"})");
   nlohmann::json detail = {{"tokens", "removed"}};
   auto plan = make_plan(spec_.names, PlanOptions{spec_.method, DnsLocation::DnsAuth});
   auto publisher = publishers_.get(spec_.publish, spec_.method);

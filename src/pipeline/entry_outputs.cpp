@@ -1,9 +1,9 @@
 #include "pipeline/entry_outputs.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 
 #include "dcvkit/files.hpp"
+#include "util/strings.hpp"
 
 namespace dcvkit::pipeline {
 namespace {
@@ -11,22 +11,15 @@ namespace {
 constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
 constexpr const char* kPasswordEnv = "DCVKIT_PFX_PASSWORD";
 
-// A password file's one trailing line ending is not part of the password.
-std::string without_line_ending(std::string s) {
-  if (!s.empty() && s.back() == '\n') s.pop_back();
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
-Result<std::unique_ptr<EntryOutputs>> entry_outputs(const ManifestEntry& spec, const LedgerEntry& entry) {
-  auto out = std::make_unique<EntryOutputs>();
+Result<std::unique_ptr<ExtraOutputFiles>> entry_outputs(const ManifestEntry& spec, const LedgerEntry& entry) {
+  auto out = std::make_unique<ExtraOutputFiles>();
   out->extras.privkey = spec.privkey;
   out->extras.formats = spec.formats;
   out->extras.pfx_profile = spec.pfx_profile;
-  const bool pfx = std::find(spec.formats.begin(), spec.formats.end(), cert::Format::Pfx) != spec.formats.end();
-  if (spec.privkey || pfx) {
+  const bool pfx = out->extras.wants_pfx();
+  if (out->extras.needs_key()) {
     auto key = read_regular_file(entry.key_path, kMaxKeyFileBytes, "private key file");
     if (!key) return key.error();
     out->key = Secret(std::move(*key));
@@ -36,9 +29,9 @@ Result<std::unique_ptr<EntryOutputs>> entry_outputs(const ManifestEntry& spec, c
     if (!spec.pfx_password_file.empty()) {
       auto password = read_regular_file(spec.pfx_password_file, 4096, "PKCS#12 password file");
       if (!password) return password.error();
-      out->password = Secret(without_line_ending(std::move(*password)));
+      out->password = Secret(detail::without_line_ending(std::move(*password)));
     } else if (const char* env = std::getenv(kPasswordEnv); env != nullptr && *env != '\0') {
-      out->password = Secret(without_line_ending(env));
+      out->password = Secret(detail::without_line_ending(env));
     } else {
       return make_error(ErrorKind::Usage, "cert.password_needed",
                         spec.id + " asks for cert.pfx, but there is no password to lock it with",

@@ -10,13 +10,8 @@
 
 namespace dcvkit::pipeline {
 
-struct EntryOutputs {
-  Secret key, password;
-  ExtraOutputs extras;  // points at key and password
-};
-
 // The entry's key (the ledger's key_path) and PFX password ("pfx_password_file", else
 // $DCVKIT_PFX_PASSWORD) read only when its outputs need them.
-Result<std::unique_ptr<EntryOutputs>> entry_outputs(const ManifestEntry& spec, const LedgerEntry& entry);
+Result<std::unique_ptr<ExtraOutputFiles>> entry_outputs(const ManifestEntry& spec, const LedgerEntry& entry);
 
 }  // namespace dcvkit::pipeline

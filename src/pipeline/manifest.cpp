@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "dcvkit/acme_issuance.hpp"
 #include "dcvkit/validity_limit.hpp"
 #include "dcvkit/clock.hpp"
 #include "dcvkit/certcentral.hpp"
@@ -171,11 +172,12 @@ Result<ManifestEntry> parse_manifest_line(std::string_view line, const std::stri
         return bad(at, "\"" + std::string(certcentral_only) + "\" is for CertCentral orders, not ACME",
                    R"(ACME entries say "challenge": "http-01" or "dns-01"; the CA decides the product and validity)");
     auto challenge = string_field(j, "challenge", where, true);
-    if (!challenge || (*challenge != "http-01" && *challenge != "dns-01"))
+    const auto kind = challenge ? acme::parse_challenge_type(*challenge) : std::nullopt;
+    if (!kind)
       return bad(at, R"(an ACME entry needs "challenge": "http-01" or "dns-01")",
                  "http-01: a file in the webroot; dns-01: a TXT record at _acme-challenge.NAME (wildcards need it)");
-    e.acme->challenge = *challenge;
-    e.method = *challenge == "http-01" ? DcvMethod::Http : DcvMethod::Dns;
+    e.acme->challenge = *kind;
+    e.method = dcv_method_of(*kind);
   } else {
     if (j.contains("challenge"))
       return bad(at, R"("challenge" without "ca")", R"(ACME entries say where from: "ca": {"acme": {...}})");

@@ -103,15 +103,10 @@ Result<PipelineSummary> run_pipeline(Ledger& ledger, const ManifestCursor& next,
   };
   pipeline::PublisherCache publishers;  // one publisher per distinct spec, for the whole run
   CheckService checks(options.check);   // one set of event loops and caches, for the whole run
-  // ACME challenges are checked the same way, without CAA: the record an ACME CA looks for names
-  // that CA, not DigiCert (and the CA checks it itself). Its loops start only if a line needs them.
-  CheckBatchOptions acme_check = options.check;
-  acme_check.caa.enabled = false;
-  CheckService acme_checks(acme_check);
   auto worker = [&] {
     pipeline::BackendSet backends(shared);  // this worker's CA clients, made as its certificates need them
     while (auto spec = take()) {
-      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, backends, publishers, spec->acme ? acme_checks : checks).run();
+      const PipelineResult r = pipeline::CertificateJob(ledger, *spec, shared, backends, publishers, checks).run();
       record(r, *spec);
       if (stops_the_run(r)) fail_run(stop_error(r));
     }

@@ -24,6 +24,10 @@ std::string_view acme_check_method_name(AcmeChallengeKind kind) {
   return kind == AcmeChallengeKind::Http01 ? "acme-http-01" : "acme-dns-01";
 }
 
+DcvMethod dcv_method_of(AcmeChallengeKind kind) {
+  return kind == AcmeChallengeKind::Http01 ? DcvMethod::Http : DcvMethod::Dns;
+}
+
 TokenKind token_kind(AcmeChallengeKind kind) {
   return kind == AcmeChallengeKind::Http01 ? TokenKind::AcmeHttp01 : TokenKind::AcmeDns01;
 }

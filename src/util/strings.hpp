@@ -25,4 +25,14 @@ inline std::string join(const std::vector<std::string>& items, std::string_view 
   return out;
 }
 
+// A file's (or variable's) bytes minus at most one trailing line ending ("\r\n" or "\n"): a secret
+// saved by an editor keeps everything else.
+inline std::string without_line_ending(std::string s) {
+  if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\r\n") == 0)
+    s.resize(s.size() - 2);
+  else if (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
 }  // namespace dcvkit::detail
