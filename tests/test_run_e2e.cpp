@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -105,6 +106,37 @@ TEST_F(RunE2e, KilledWhileOrderingThenResumedOrdersEachCertificateOnce) {
   EXPECT_NE(third.out.find("\"api_requests\":0"), std::string::npos) << third.out;
   EXPECT_EQ(sandbox->stats()["orders_total"], 3);
   EXPECT_EQ(second.all().find(sandbox->api_key()), std::string::npos);
+}
+
+// A refusal from the CA (here 403) proves no order exists: the ledger says so at once, and the
+// next run orders straight away instead of waiting out the refused request's in-flight window and
+// searching the CA's order list for an order that cannot be there.
+TEST_F(RunE2e, OrderTheCaRefusedIsOrderedAtOnceByTheNextRun) {
+  start(R"([{"method": "POST", "path": "/order/certificate/", "nth": 1, "action": "status", "status": 403}])");
+  const std::string m = manifest(1);
+  auto refused = run_dcvkit(run_args(m));
+  EXPECT_NE(refused.exit_code, 0) << refused.all();
+  EXPECT_EQ(sandbox->stats()["orders_total"], 0);
+  {
+    auto ledger = dcvkit::Ledger::open_read_only(dir.file("run.db"));
+    ASSERT_TRUE(ledger.ok()) << ledger.error().message;
+    auto entry = (*ledger)->get("c1");
+    ASSERT_TRUE(entry.ok() && entry->has_value());
+    EXPECT_EQ((*entry)->stage, dcvkit::Stage::Failed);
+    EXPECT_EQ((*entry)->failed_stage, dcvkit::Stage::Checked);  // before the order, not "ordering"
+    EXPECT_EQ((*entry)->order_in_flight_until, 0);
+    auto events = (*ledger)->events("c1");
+    ASSERT_TRUE(events.ok());
+    EXPECT_EQ(std::count_if(events->begin(), events->end(), [](const dcvkit::LedgerEvent& e) { return e.kind == "order_refused"; }), 1);
+  }
+
+  auto args = run_args(m);
+  args.push_back("--retry-failed");
+  auto second = run_dcvkit(args);
+  EXPECT_EQ(second.exit_code, 0) << second.all();
+  EXPECT_EQ(second.all().find("in flight"), std::string::npos) << second.all();
+  EXPECT_EQ(second.all().find("interrupted order"), std::string::npos) << second.all();
+  EXPECT_EQ(sandbox->stats()["orders_total"], 1);
 }
 
 // The deploy hook is a ledger step of its own: a failure is retried by the next run, a run killed

@@ -18,9 +18,15 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 export CCACHE_NOHASHDIR=1
 # -O1 with line tables, as libFuzzer recommends (and much quicker to build than -O2 -g); no NDEBUG,
 # so assertions (Result::value() on an error, ...) are checked too.
+# DCVKIT_FUZZ_REUSE_BUILD=1: $build is already configured with DCVKIT_FUZZ=ON (tools/test.sh's
+# clang ASan build), so its targets are used as they are, not configured again.
+if [ "${DCVKIT_FUZZ_REUSE_BUILD:-0}" = 1 ] && grep -q '^DCVKIT_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "fuzz.sh: the targets of $build"
+else
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" \
   -DDCVKIT_FUZZ=ON \
   -DDCVKIT_BUILD_TESTS=OFF -DDCVKIT_BUILD_BENCH=OFF -DDCVKIT_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
+fi
 
 if [ $# -gt 0 ]; then
   targets=("$@")

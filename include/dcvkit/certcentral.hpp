@@ -240,8 +240,10 @@ struct SubmitResult {
 // common name whose CSR, names and product equal ours — and adopted when found; only when it is
 // not there is the POST sent again. When no answer came from the API itself (timeout, connection
 // lost after sending, 408, 502, 504) the POST may still be at work in the CA: it is not sent again
-// before its in-flight window (order_in_flight_window) has passed, looking up until then. When the lookup itself fails nothing is resent: the error
-// ("api.order_unknown") says an order may exist.
+// before its in-flight window (order_in_flight_window) has passed, looking up until then. When the
+// lookup itself fails nothing is resent: the error (kOrderUnknown) says an order may exist; every
+// other error proves that no order was created.
+inline constexpr std::string_view kOrderUnknown = "api.order_unknown";
 Result<SubmitResult> submit_order(Client& client, const OrderRequest& order, const SubmitOptions& options = {});
 
 // The lookup on its own: the newest order matching `order` created at or after `created_since`.

@@ -69,7 +69,7 @@ struct LedgerEntry {
 struct LedgerEvent {
   std::string id;
   UnixSeconds at = 0;
-  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "deploy", "unpublish", "failure", "revoke"
+  std::string kind;  // "publish", "check", "order_sent", "order", "chain", "files", "deploy", "unpublish", "failure", "revoke", "order_refused"
   std::string detail_json;
 };
 
@@ -97,6 +97,10 @@ class Ledger {
   // Before each order POST is sent: a fresh idempotency key, the time, and the time until which
   // that POST may be in flight at the CA, committed to disk.
   virtual Result<std::string> record_order_intent(std::string_view id, UnixSeconds in_flight_until) = 0;
+  // The CA answered the order request with a refusal that proves no order exists (a wrong API
+  // key, a rejected request): the intent is void, and the entry goes back to `back_to` so the next
+  // run orders without first waiting out the in-flight window and searching for an order.
+  virtual Status withdraw_order_intent(std::string_view id, Stage back_to, std::string_view reason) = 0;
   // The CA knows the order: its reference (and CertCentral's numeric id; 0 for other CAs).
   virtual Status record_order(std::string_view id, std::string_view order_ref, std::int64_t order_id) = 0;
   // The chain as received, committed before anything else is done with it.

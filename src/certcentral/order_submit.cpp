@@ -145,7 +145,7 @@ Result<SubmitResult> submit_order(Client& client, const OrderRequest& order, con
       auto found = await_lost_order(client, order, since, in_flight_until, options.first_look, event);
       if (!found) {
         Error e = reply_error(reply, "order " + order.product + " for " + order.common_name);
-        return make_error(e.kind == ErrorKind::RateLimited ? ErrorKind::Network : e.kind, "api.order_unknown",
+        return make_error(e.kind == ErrorKind::RateLimited ? ErrorKind::Network : e.kind, std::string(kOrderUnknown),
                           e.message + "; then looking the order up failed (" + found.error().message +
                               "), so it was NOT sent again: an order may exist",
                           "see dcvkit order list --cn " + order.common_name + " before ordering again");

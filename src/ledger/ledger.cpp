@@ -192,6 +192,11 @@ class SqliteLedger final : public Ledger {
     return key;
   }
 
+  Status withdraw_order_intent(std::string_view id, Stage back_to, std::string_view reason) override {
+    return update(id, back_to, "order_key = '', order_sent_at = 0, order_in_flight_until = 0", {}, "order_refused",
+                  nlohmann::json{{"to", to_string(back_to)}, {"reason", reason}}.dump());
+  }
+
   Status record_order(std::string_view id, std::string_view order_ref, std::int64_t order_id) override {
     nlohmann::json detail = {{"order_ref", order_ref}};
     if (order_id > 0) detail["order_id"] = order_id;

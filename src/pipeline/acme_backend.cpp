@@ -61,6 +61,19 @@ class AcmeBackend final : public OrderBackend {
     return IssuedChain{};
   }
 
+  // A problem document that refuses (RFC 8555 §6.7) is the CA's final word on that request; a
+  // network failure, an unreadable answer or serverInternal may have left an order behind.
+  bool refused_without_order(const Error& e) const override {
+    switch (e.kind) {
+      case ErrorKind::ApiAuth:
+      case ErrorKind::ApiRejected:
+      case ErrorKind::RateLimited:
+      case ErrorKind::InvalidInput:
+      case ErrorKind::Usage: return true;
+      default: return false;
+    }
+  }
+
   Result<std::optional<std::string>> find_lost(const OrderContext& c) override {
     if (account_.orders.empty()) {
       c.notice(Stage::Ordering, "the CA does not list an account's orders: a new order replaces the interrupted one "

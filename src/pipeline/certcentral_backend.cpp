@@ -38,6 +38,10 @@ class CertCentralBackend final : public OrderBackend {
     return IssuedChain{created.id, 0, {}};
   }
 
+  // submit_order sends again only after proving the earlier POST made nothing, and says
+  // api.order_unknown when it could not prove it: every other error leaves no order behind.
+  bool refused_without_order(const Error& e) const override { return e.code != certcentral::kOrderUnknown; }
+
   Result<std::optional<std::string>> find_lost(const OrderContext& c) override {
     const auto request = order_request(c);
     const UnixSeconds since = c.entry.order_sent_at - 300;

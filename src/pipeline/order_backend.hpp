@@ -57,6 +57,9 @@ class OrderBackend {
   // once the CA names it. The chain when the CA issued at once; else empty pems (complete() next,
   // with the entry's new order_ref).
   virtual Result<IssuedChain> place(const OrderContext& c) = 0;
+  // Whether place()'s error proves the CA created no order (it answered with a refusal): the job
+  // then withdraws the intent. False whenever an order may exist (find_lost must look for it).
+  virtual bool refused_without_order(const Error& e) const = 0;
   // After a run stopped while placing (Stage::Ordering): the order that request made, recorded
   // with ledger.record_order, or nullopt when the CA never got it (place again).
   virtual Result<std::optional<std::string>> find_lost(const OrderContext& c) = 0;
