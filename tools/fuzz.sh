@@ -23,9 +23,9 @@ export CCACHE_NOHASHDIR=1
 if [ "${DCVKIT_FUZZ_REUSE_BUILD:-0}" = 1 ] && grep -q '^DCVKIT_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "fuzz.sh: the targets of $build"
 else
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" \
-  -DDCVKIT_FUZZ=ON \
-  -DDCVKIT_BUILD_TESTS=OFF -DDCVKIT_BUILD_BENCH=OFF -DDCVKIT_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
+  cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" \
+    -DDCVKIT_FUZZ=ON \
+    -DDCVKIT_BUILD_TESTS=OFF -DDCVKIT_BUILD_BENCH=OFF -DDCVKIT_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
 fi
 
 if [ $# -gt 0 ]; then

@@ -43,6 +43,19 @@ Result<acme::Account> find_or_register(acme::Client& client, const AcmeCaSpec& c
   return client.register_account(request);
 }
 
+// A problem document that refuses (RFC 8555 §6.7) is the CA's final word on a newOrder: no order
+// exists. A network failure, an unreadable answer or serverInternal may have left one behind.
+bool refused_by_ca(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::ApiAuth:
+    case ErrorKind::ApiRejected:
+    case ErrorKind::RateLimited:
+    case ErrorKind::InvalidInput:
+    case ErrorKind::Usage: return true;
+    default: return false;
+  }
+}
+
 class AcmeBackend final : public OrderBackend {
  public:
   AcmeBackend(std::unique_ptr<acme::Client> client, acme::Account account)
@@ -55,23 +68,14 @@ class AcmeBackend final : public OrderBackend {
     if (!names) return names.error();
     if (auto key = c.ledger.record_order_intent(c.spec.id, c.now() + kNewOrderInFlight); !key) return key.error();
     auto order = client_->new_order(*names);
-    if (!order) return order.error();
+    if (!order) {
+      if (refused_by_ca(order.error()))
+        if (auto st = c.ledger.withdraw_order_intent(c.spec.id, Stage::CsrReady, order.error().code); !st) return st.error();
+      return order.error();
+    }
     c.progress(Stage::Ordered, "order " + order->url + " is " + order->status);
     if (auto st = c.ledger.record_order(c.spec.id, order->url, 0); !st) return st.error();
     return IssuedChain{};
-  }
-
-  // A problem document that refuses (RFC 8555 §6.7) is the CA's final word on that request; a
-  // network failure, an unreadable answer or serverInternal may have left an order behind.
-  bool refused_without_order(const Error& e) const override {
-    switch (e.kind) {
-      case ErrorKind::ApiAuth:
-      case ErrorKind::ApiRejected:
-      case ErrorKind::RateLimited:
-      case ErrorKind::InvalidInput:
-      case ErrorKind::Usage: return true;
-      default: return false;
-    }
   }
 
   Result<std::optional<std::string>> find_lost(const OrderContext& c) override {

@@ -31,16 +31,18 @@ class CertCentralBackend final : public OrderBackend {
     };
     submit.on_event = [&](std::string_view text) { c.notice(Stage::Ordering, std::string(text)); };
     auto submitted = certcentral::submit_order(*client_, request, submit);
-    if (!submitted) return submitted.error();
+    if (!submitted) {
+      // submit_order sends again only after proving the earlier POST made nothing, and says
+      // kOrderUnknown when it could not prove it: any other error leaves no order behind.
+      if (submitted.error().code != certcentral::kOrderUnknown)
+        if (auto st = c.ledger.withdraw_order_intent(c.spec.id, Stage::Checked, submitted.error().code); !st) return st.error();
+      return submitted.error();
+    }
     const auto& created = submitted->order;
     if (created.immediate()) return IssuedChain{created.id, created.certificate_id, created.chain_pems()};
     if (auto st = c.ledger.record_order(c.spec.id, std::to_string(created.id), created.id); !st) return st.error();
     return IssuedChain{created.id, 0, {}};
   }
-
-  // submit_order sends again only after proving the earlier POST made nothing, and says
-  // api.order_unknown when it could not prove it: every other error leaves no order behind.
-  bool refused_without_order(const Error& e) const override { return e.code != certcentral::kOrderUnknown; }
 
   Result<std::optional<std::string>> find_lost(const OrderContext& c) override {
     const auto request = order_request(c);

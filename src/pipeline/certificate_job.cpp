@@ -358,16 +358,7 @@ Status CertificateJob::order() {
   progress(Stage::Ordering, spec_.acme ? "ordering from " + spec_.acme->directory : "ordering " + spec_.product);
   return with_backend([&](OrderBackend& b, const OrderContext& c) -> Status {
     auto placed = b.place(c);
-    if (!placed) {
-      // Refused outright: nothing to look for next time, so the next run does not wait out the
-      // request's in-flight window first (a wrong API key, once fixed, orders at once).
-      if (b.refused_without_order(placed.error()))
-        if (auto st = ledger_.withdraw_order_intent(spec_.id, b.validates_before_order() ? Stage::Checked : Stage::CsrReady,
-                                                    placed.error().code);
-            !st)
-          return st;
-      return placed.error();
-    }
+    if (!placed) return placed.error();
     if (!placed->pems.empty()) return take_chain(*placed);
     return complete();
   });

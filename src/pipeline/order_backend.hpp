@@ -54,12 +54,10 @@ class OrderBackend {
   // answered in complete().
   virtual bool validates_before_order() const = 0;
   // Places a new order: ledger.record_order_intent before the request leaves, ledger.record_order
-  // once the CA names it. The chain when the CA issued at once; else empty pems (complete() next,
+  // once the CA names it, ledger.withdraw_order_intent when the CA's answer proves it made no order
+  // (so the next run orders at once instead of searching for it). The chain when the CA issued at once; else empty pems (complete() next,
   // with the entry's new order_ref).
   virtual Result<IssuedChain> place(const OrderContext& c) = 0;
-  // Whether place()'s error proves the CA created no order (it answered with a refusal): the job
-  // then withdraws the intent. False whenever an order may exist (find_lost must look for it).
-  virtual bool refused_without_order(const Error& e) const = 0;
   // After a run stopped while placing (Stage::Ordering): the order that request made, recorded
   // with ledger.record_order, or nullopt when the CA never got it (place again).
   virtual Result<std::optional<std::string>> find_lost(const OrderContext& c) = 0;
