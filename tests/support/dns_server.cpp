@@ -13,6 +13,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -93,26 +96,40 @@ std::uint16_t free_port_on(const std::vector<std::string>& addresses) {
 
 const char* to_string(DnsImpl impl) { return impl == DnsImpl::Bind ? "bind" : "knot"; }
 
+namespace {
+
+// Whether `port` can be bound on 127.0.0.1 for UDP and for TCP right now.
+bool loopback_port_free(std::uint16_t port) { return port_free_on("127.0.0.1", port); }
+
+// The kernel's ephemeral range: every outgoing connection of every process takes its local port
+// from there, so a server port picked inside it (by binding port 0) can be taken by some test's
+// client between the pick and the server's bind ("Address already in use" in CI). Picks are made
+// below it instead.
+std::pair<int, int> ephemeral_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+}  // namespace
+
 std::uint16_t free_loopback_port() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int u = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(u, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      ::close(u);
-      continue;
-    }
-    int t = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    const bool tcp_ok = ::bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(t);
-    ::close(u);
-    if (tcp_ok) return ntohs(a.sin_port);
+  // Never the same port twice in one process: the caller may not have bound the last one yet.
+  static std::mutex mutex;
+  static std::set<std::uint16_t> handed_out;
+  static std::mt19937 random{std::random_device{}() ^ static_cast<unsigned>(::getpid())};
+  const auto [eph_lo, eph_hi] = ephemeral_range();
+  const bool below = eph_lo - 1 >= 20000 + 1000;  // enough room under the ephemeral range
+  const int lo = below ? 20000 : eph_hi + 1, hi = below ? eph_lo - 1 : 65535;
+  std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 200 && lo < hi; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(std::uniform_int_distribution<int>(lo, hi)(random));
+    if (handed_out.contains(port) || !loopback_port_free(port)) continue;
+    handed_out.insert(port);
+    return port;
   }
-  throw std::runtime_error("no free loopback port");
+  throw std::runtime_error("no free loopback port in " + std::to_string(lo) + "-" + std::to_string(hi));
 }
 
 DnsServer::DnsServer(DnsServerConfig config) : config_(std::move(config)) {
