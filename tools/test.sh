@@ -58,8 +58,8 @@ step_asan_build() {
   local fuzz_here=OFF
   if want fuzz; then fuzz_here=ON; fi
   cmake -S . -B build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" \
-    -DDCVKIT_SANITIZE=ON -DDCVKIT_FUZZ="$fuzz_here" -DDCVKIT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
-  cmake --build build-asan -j "$jobs"
+    -DDCVKIT_SANITIZE=ON -DDCVKIT_FUZZ="$fuzz_here" -DDCVKIT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null &&
+    cmake --build build-asan -j "$jobs"
 }
 step_tsan_build() { bash tools/tsan.sh --build-only; }
 step_lint() { bash tools/lint.sh; }
@@ -73,19 +73,18 @@ run_step() {
 }
 lane_pid=
 if [ "$overlap" = 1 ] && [ ${#lane_steps[@]} -gt 0 ]; then
+  # Job control on for this one job: the lane gets its own process group, so that stopping the run
+  # early (a failed stage) stops the lane's compilers too.
+  set -m
   (
     renice -n 19 -p "$BASHPID" >/dev/null
     ionice -c 3 -p "$BASHPID" 2>/dev/null || true
     for step in "${lane_steps[@]}"; do run_step "$step"; done
   ) </dev/null &
   lane_pid=$!
+  set +m
 fi
-kill_tree() {
-  local child
-  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
-  kill "$1" 2>/dev/null || true
-}
-trap '[ -z "$lane_pid" ] || kill_tree "$lane_pid"' EXIT
+trap '[ -z "$lane_pid" ] || kill -- "-$lane_pid" 2>/dev/null || true' EXIT
 # The stage that needs a lane step waits for it here (or, without the lane, runs it now), prints
 # its log and stops the run if it failed.
 await() {
