@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 class AcmePebble : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    world = new AcmeWorld();
+    world = new AcmeWorld(PebbleOptions{}.nonce_reject_percent, /*alternate_roots=*/1);
     dns = &world->dns();
     nginx = &world->nginx();
     pebble = &world->pebble();
@@ -127,6 +127,41 @@ TEST_F(AcmePebble, IssuesThroughHttp01InARealWebroot) {
   EXPECT_TRUE(fs::is_empty(root + "/.well-known/acme-challenge")) << "the challenge file is removed afterwards";
   auto check = run_program({"/usr/bin/openssl", "x509", "-in", out + "/cert.pem", "-noout", "-ext", "subjectAltName"});
   EXPECT_NE(check.out.find("DNS:" + host), std::string::npos) << check.all();
+}
+
+// The issuer common name of the last certificate in a PEM file (the top of a chain).
+std::string top_issuer_cn(const std::string& pem_path, TempDir& dir) {
+  const std::string text = read_text(pem_path);
+  const std::string begin = "-----BEGIN CERTIFICATE-----";
+  const auto last = text.rfind(begin);
+  if (last == std::string::npos) return "";
+  const std::string top = dir.write("top.pem", text.substr(last));
+  auto r = run_program({"/usr/bin/openssl", "x509", "-in", top, "-noout", "-issuer", "-nameopt", "RFC2253"});
+  const auto cn = r.out.find("CN=");
+  if (r.exit_code != 0 || cn == std::string::npos) return "";
+  std::string name = r.out.substr(cn + 3);
+  return name.substr(0, name.find_first_of(",\n"));
+}
+
+// Pebble with an alternate root offers every certificate under two chains (Link: rel="alternate").
+// --preferred-chain picks the chain whose top certificate's issuer has that common name, as
+// certbot's and lego's do; a name no chain has keeps the default chain. The written chain is
+// verified either way (the bundle holds both roots).
+TEST_F(AcmePebble, PreferredChainPicksAmongTheAlternateChains) {
+  const auto& roots = pebble->root_names();
+  ASSERT_EQ(roots.size(), 2u);
+  ASSERT_NE(roots[0], roots[1]);
+  const std::string host = "chains.example.test";
+  int n = 0;
+  for (const auto& [preferred, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"", roots[0]}, {roots[1], roots[1]}, {roots[0], roots[0]}, {"No Such Root CA", roots[0]}}) {
+    const std::string out = dir.file("out" + std::to_string(n++));
+    std::vector<std::string> args = {"--name", host, "--challenge", "http-01", "--webroot", webroot(host), "--out-dir", out};
+    if (!preferred.empty()) args.insert(args.end(), {"--preferred-chain", preferred});
+    auto r = order(args);
+    ASSERT_EQ(r.exit_code, 0) << "preferred '" << preferred << "': " << r.all() << pebble->log();
+    EXPECT_EQ(top_issuer_cn(out + "/fullchain.pem", dir), expected) << "preferred '" << preferred << "'";
+  }
 }
 
 TEST_F(AcmePebble, IssuesThroughDns01WithRfc2136OnBindForAGivenCsrWithAWildcard) {

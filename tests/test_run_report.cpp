@@ -20,6 +20,45 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// An ACME certificate is ordered right after its CSR: a failure there is the order's ("failed at
+// order"), not a token's, in the outcome, the forecast and the ledger listing alike; CertCentral
+// certificates keep "token" after the CSR.
+TEST(RunReport, AnAcmeCertificateFailsAtItsOrderNotAtAToken) {
+  PipelineResult acme;
+  acme.id = "a";
+  acme.stage = Stage::Failed;
+  acme.failed_at = Stage::CsrReady;
+  acme.orders_first = true;
+  acme.error_code = "acme.unauthorized";
+  EXPECT_EQ(outcome_of(acme), "failed at order: acme.unauthorized");
+  PipelineResult certcentral = acme;
+  certcentral.orders_first = false;
+  certcentral.error_code = "token.auth_key_missing";
+  EXPECT_EQ(outcome_of(certcentral), "failed at token: token.auth_key_missing");
+
+  LedgerEntry e;
+  e.id = "a";
+  e.stage = Stage::Failed;
+  e.failed_stage = Stage::CsrReady;
+  e.error_code = "acme.unauthorized";
+  e.spec_json = R"({"id":"a","names":["a.example.test"],"method":"dns","ca":{"acme":{"directory":"https://127.0.0.1:1/dir"}}})";
+  EXPECT_TRUE(orders_first(e));
+  const auto held = forecast_certificate(e, true, false, std::nullopt, 1800000000);
+  EXPECT_EQ(held.action, "held");
+  EXPECT_EQ(held.detail, "failed at order (acme.unauthorized): --retry-failed starts it again");
+  const auto resumed = forecast_certificate(e, true, true, std::nullopt, 1800000000);
+  EXPECT_EQ(resumed.detail, "failed at order (acme.unauthorized): again from order");
+  EXPECT_NE(forecast_certificate(std::nullopt, true, false, std::nullopt, 1800000000).detail.find("order, publish and check its challenges"),
+            std::string::npos);
+
+  e.spec_json = R"({"id":"a","names":["a.example.test"],"method":"dns"})";
+  EXPECT_FALSE(orders_first(e));
+  EXPECT_EQ(forecast_certificate(e, false, false, std::nullopt, 1800000000).detail,
+            "failed at token (acme.unauthorized): --retry-failed starts it again");
+  e.spec_json = "not json";
+  EXPECT_FALSE(orders_first(e)) << "an unreadable stored line is taken for CertCentral's order of steps";
+}
+
 TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {
   PipelineSummary s;
   PipelineResult ok;

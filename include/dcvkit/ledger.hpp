@@ -36,7 +36,9 @@ std::optional<Stage> parse_stage(std::string_view text);
 // The step that runs after `last_done`, for a person: an entry that failed with failed_stage
 // TokenReady "failed at publish" ("csr", "token", "publish", "check", "order", "issuance", "write",
 // "deploy"). failed_stage itself stays the last stage completed (where a rerun resumes).
-std::string_view step_after(Stage last_done);
+// `orders_first`: a certificate from an ACME CA, ordered right after its CSR (its challenges are
+// published and checked once the order exists), so the step after CsrReady is "order", not "token".
+std::string_view step_after(Stage last_done, bool orders_first);
 // A certificate that failed after this stage is taken up again by the next run without being asked
 // (--retry-failed): from the order on, stopping would strand an order or a certificate.
 bool resumes_unasked(Stage failed_at);

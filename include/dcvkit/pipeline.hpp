@@ -29,6 +29,7 @@ struct PipelineResult {
   std::string id;
   Stage stage = Stage::New;  // where it ended: Done, Failed, or New when the run stopped before it
   Stage failed_at = Stage::New;  // Failed: the stage it could not get past
+  bool orders_first = false;     // from an ACME CA: ordered right after the CSR (step_after)
   ErrorKind error_kind = ErrorKind::Internal;
   std::string error_code, error_message, hint;
   std::int64_t order_id = 0, certificate_id = 0;
@@ -151,8 +152,12 @@ struct RunForecast {
   std::string detail;   // for a person: what, from which step, until when
   bool orders = false;  // it would work towards an order (its names are worth checking)
 };
-RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool retry_failed,
+// `orders_first`: the manifest line names an ACME CA (ordered right after the CSR).
+RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool orders_first, bool retry_failed,
                                  std::optional<UnixSeconds> renew_window, UnixSeconds now);
+// Whether the entry was last run from a manifest line naming an ACME CA ("ca"): its certificate is
+// ordered right after the CSR. For listings made from the ledger alone (`dcvkit run --status`).
+bool orders_first(const LedgerEntry& entry);
 
 // Revokes the certificate the ledger holds for `spec` through its CA (`dcvkit run --revoke ID`),
 // records a "revoke" event and sends the entry back to New: the next run orders a replacement

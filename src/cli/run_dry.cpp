@@ -57,7 +57,7 @@ int dry_run_manifest(const cxxopts::ParseResult& args, const std::string& state,
       if (!got) return out.fail(got.error());
       entry = *got;
     }
-    planned.push_back({spec.id, forecast_certificate(entry, args.count("retry-failed") > 0, renew_window, now), {}});
+    planned.push_back({spec.id, forecast_certificate(entry, spec.acme.has_value(), args.count("retry-failed") > 0, renew_window, now), {}});
     // ACME names are checked once their challenges are up (the run does it before answering them).
     if (!planned.back().forecast.orders || spec.acme) continue;
     // The ledger's token when it is the one the run would use; otherwise none (the run makes one).

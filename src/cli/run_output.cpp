@@ -37,7 +37,7 @@ nlohmann::json result_json(const PipelineResult& r) {
     j["error"] = {{"code", r.error_code}, {"message", r.error_message}, {"hint", r.hint}};
     if (r.stage == Stage::Failed) {
       j["error"]["stage"] = to_string(r.failed_at);  // the last stage completed: where a rerun resumes
-      j["error"]["step"] = step_after(r.failed_at);   // the step that failed
+      j["error"]["step"] = step_after(r.failed_at, r.orders_first);   // the step that failed
     }
   }
   return j;
@@ -52,7 +52,7 @@ nlohmann::json entry_json(const LedgerEntry& e) {
   if (e.not_after) j["not_after"] = format_iso8601(e.not_after);
   if (!e.out_dir.empty()) j["out_dir"] = e.out_dir;
   if (e.stage == Stage::Failed)
-    j["error"] = {{"stage", to_string(e.failed_stage)}, {"step", step_after(e.failed_stage)}, {"code", e.error_code},
+    j["error"] = {{"stage", to_string(e.failed_stage)}, {"step", step_after(e.failed_stage, orders_first(e))}, {"code", e.error_code},
                   {"message", e.error_message}};
   return j;
 }
@@ -71,7 +71,7 @@ void print_status_table(std::ostream& out, const std::vector<LedgerEntry>& entri
   out << "ID                    STAGE        ORDER      EXPIRES               DETAIL\n";
   for (const auto& e : entries) {
     const std::string detail =
-        e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage)) + ": " + e.error_code + ": " + e.error_message
+        e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage, orders_first(e))) + ": " + e.error_code + ": " + e.error_message
                                  : e.out_dir;
     out << padded(shown(e.id), 21) << " " << padded(std::string(to_string(e.stage)), 12) << " "
         << padded(order_cell(e), 10) << " "
@@ -103,7 +103,7 @@ void print_summary(std::ostream& out, const PipelineSummary& s, const RunListing
       if (!r.added_names.empty()) out << "  (added by the CA: " << join(shown(r.added_names), ", ") << ")";
       out << "\n";
     } else if (r.stage == Stage::Failed) {
-      out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << step_after(r.failed_at) << "] "
+      out << "FAIL " << shown(r.id) << " [" << r.error_code << " at " << step_after(r.failed_at, r.orders_first) << "] "
           << shown(r.error_message) << "\n";
       if (!r.hint.empty()) out << "     " << r.hint << "\n";
     }

@@ -29,10 +29,10 @@ std::string_view to_string(Stage stage) {
   return "unknown";
 }
 
-std::string_view step_after(Stage last_done) {
+std::string_view step_after(Stage last_done, bool orders_first) {
   switch (last_done) {
     case Stage::New: return "csr";
-    case Stage::CsrReady: return "token";
+    case Stage::CsrReady: return orders_first ? "order" : "token";
     case Stage::TokenReady: return "publish";
     case Stage::Published: return "check";
     case Stage::Checked:

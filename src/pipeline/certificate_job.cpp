@@ -127,6 +127,7 @@ Status CertificateJob::reload() {
 PipelineResult CertificateJob::run() {
   PipelineResult result;
   result.id = spec_.id;
+  result.orders_first = spec_.acme.has_value();
   auto fail = [&](const Error& e) {
     result.stage = Stage::Failed;
     result.error_kind = e.kind;

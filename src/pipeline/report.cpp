@@ -48,7 +48,7 @@ std::string run_report_row(const PipelineResult& r, const ManifestEntry& spec, c
 
 std::string outcome_of(const PipelineResult& r) {
   if (r.stage == Stage::Done) return "done";
-  if (r.stage == Stage::Failed) return "failed at " + std::string(step_after(r.failed_at)) + ": " + r.error_code;
+  if (r.stage == Stage::Failed) return "failed at " + std::string(step_after(r.failed_at, r.orders_first)) + ": " + r.error_code;
   return "not started";
 }
 

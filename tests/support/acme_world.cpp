@@ -11,8 +11,9 @@ DnsServerConfig every_name_here() {
   return c;
 }
 
-PebbleOptions pebble_options(const DnsServer& dns, const NginxServer& nginx, int nonce_reject_percent) {
+PebbleOptions pebble_options(const DnsServer& dns, const NginxServer& nginx, int nonce_reject_percent, int alternate_roots) {
   PebbleOptions p;
+  p.alternate_roots = alternate_roots;
   p.http_port = nginx.http_port();
   p.dns_server = dns.server();
   p.nonce_reject_percent = nonce_reject_percent;
@@ -21,8 +22,8 @@ PebbleOptions pebble_options(const DnsServer& dns, const NginxServer& nginx, int
 
 }  // namespace
 
-AcmeWorld::AcmeWorld(int nonce_reject_percent)
-    : dns_(every_name_here()), pebble_(pebble_options(dns_, nginx_, nonce_reject_percent)) {}
+AcmeWorld::AcmeWorld(int nonce_reject_percent, int alternate_roots)
+    : dns_(every_name_here()), pebble_(pebble_options(dns_, nginx_, nonce_reject_percent, alternate_roots)) {}
 
 std::string AcmeWorld::webroot(const std::string& host) const {
   std::string dir = nginx_.dir() + "/www/" + host;

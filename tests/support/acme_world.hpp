@@ -15,7 +15,7 @@ namespace dcvkit::test {
 
 class AcmeWorld {
  public:
-  explicit AcmeWorld(int nonce_reject_percent = PebbleOptions{}.nonce_reject_percent);
+  explicit AcmeWorld(int nonce_reject_percent = PebbleOptions{}.nonce_reject_percent, int alternate_roots = 0);
   AcmeWorld(const AcmeWorld&) = delete;
   AcmeWorld& operator=(const AcmeWorld&) = delete;
 

@@ -80,6 +80,7 @@ PebbleServer::PebbleServer(PebbleOptions options) : options_(std::move(options))
                                    "PEBBLE_VA_NOSLEEP=1",
                                    "PEBBLE_WFE_NONCEREJECT=" + std::to_string(options_.nonce_reject_percent),
                                    "PEBBLE_AUTHZREUSE=" + std::to_string(options_.authz_reuse_percent),
+                                   "PEBBLE_ALTERNATE_ROOTS=" + std::to_string(options_.alternate_roots),
                                    kPebble,
                                    "-config",
                                    dir_ + "/pebble.json"};
@@ -101,15 +102,30 @@ PebbleServer::PebbleServer(PebbleOptions options) : options_(std::move(options))
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  // Pebble makes a new root at every start; only its management port hands it out.
-  auto root = run_program({kCurl, "-sS", "--fail", "--cacert", dir_ + "/tls-ca.pem",
-                           "https://127.0.0.1:" + std::to_string(management_port_) + "/roots/0"});
-  if (root.exit_code != 0 || root.out.find("BEGIN CERTIFICATE") == std::string::npos) {
-    stop();
-    throw std::runtime_error("cannot fetch pebble's root: " + root.all());
+  // Pebble makes new roots at every start; only its management port hands them out.
+  std::string bundle = read_all(dir_ + "/tls-ca.pem");
+  for (int i = 0; i <= options_.alternate_roots; ++i) {
+    auto root = run_program({kCurl, "-sS", "--fail", "--cacert", dir_ + "/tls-ca.pem",
+                             "https://127.0.0.1:" + std::to_string(management_port_) + "/roots/" + std::to_string(i)});
+    if (root.exit_code != 0 || root.out.find("BEGIN CERTIFICATE") == std::string::npos) {
+      stop();
+      throw std::runtime_error("cannot fetch pebble's root " + std::to_string(i) + ": " + root.all());
+    }
+    const std::string pem = dir_ + "/root-" + std::to_string(i) + ".pem";
+    write_all(pem, root.out);
+    auto subject = run_program({kOpenssl, "x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"});
+    const auto cn = subject.out.find("CN=");
+    if (subject.exit_code != 0 || cn == std::string::npos) {
+      stop();
+      throw std::runtime_error("cannot read pebble's root " + std::to_string(i) + ": " + subject.all());
+    }
+    std::string name = subject.out.substr(cn + 3);
+    name = name.substr(0, name.find_first_of(",\n"));
+    root_names_.push_back(name);
+    bundle += root.out;
   }
   ca_bundle_ = dir_ + "/ca-bundle.pem";
-  write_all(ca_bundle_, read_all(dir_ + "/tls-ca.pem") + root.out);
+  write_all(ca_bundle_, bundle);
 }
 
 PebbleServer::~PebbleServer() {

@@ -2,7 +2,7 @@
 // certificate from a test CA made at start, External Account Binding is required unless told
 // otherwise, PEBBLE_VA_NOSLEEP=1, its DNS lookups go to the given server (the test BIND) and its
 // http-01 fetches to the given port (the test nginx). ca_bundle() holds the test CA and Pebble's
-// root (regenerated at every start), so a client trusts both with one --ca-bundle.
+// roots (regenerated at every start), so a client trusts both with one --ca-bundle.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace dcvkit::test {
 
@@ -19,6 +20,9 @@ struct PebbleOptions {
   std::string dns_server;             // "127.0.0.1:P": where the VA resolves names
   int nonce_reject_percent = 5;       // PEBBLE_WFE_NONCEREJECT (Pebble's own default is 5)
   int authz_reuse_percent = 0;        // PEBBLE_AUTHZREUSE: 0 so every order validates afresh
+  // PEBBLE_ALTERNATE_ROOTS: more roots, each with its own intermediate; every certificate is then
+  // offered under each chain (Link: rel="alternate"), the first root's being the default.
+  int alternate_roots = 0;
   std::map<std::string, std::string> eab_keys = {
       {"kid-1", "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"},
       {"kid-2", "b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH"}};
@@ -32,7 +36,10 @@ class PebbleServer {
   PebbleServer& operator=(const PebbleServer&) = delete;
 
   std::string directory_url() const;              // https://127.0.0.1:P/dir
+  // Pebble's HTTPS CA and every root (the default one and the alternates).
   const std::string& ca_bundle() const { return ca_bundle_; }
+  // The common names of Pebble's roots (made anew at each start), the default chain's first.
+  const std::vector<std::string>& root_names() const { return root_names_; }
   const std::string& dir() const { return dir_; }
   // A file (0600) holding the HMAC key of `kid` as Pebble was configured with it.
   std::string eab_key_file(const std::string& kid) const;
@@ -44,6 +51,7 @@ class PebbleServer {
 
   PebbleOptions options_;
   std::string dir_, ca_bundle_;
+  std::vector<std::string> root_names_;
   std::uint16_t port_ = 0, management_port_ = 0;
   pid_t pid_ = -1;
 };
