@@ -3,7 +3,7 @@
 #   clang-tidy with the checked-in .clang-tidy, every warning an error;
 #   cppcheck (warning, performance, portability) with cppcheck.supp.
 # Both read build-lint/compile_commands.json (configured here, nothing is compiled).
-#   tools/lint.sh                  both, as tools/test.sh runs it (clang-tidy: ~9 min on 2 cores)
+#   tools/lint.sh                  both, as tools/test.sh runs it (clang-tidy is most of it: 16 min in the CI lane)
 #   tools/lint.sh --cppcheck-only  the quick half (a minute), for a fast check while editing
 set -euo pipefail
 tidy=1
