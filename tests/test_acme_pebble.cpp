@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 class AcmePebble : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    world = new AcmeWorld(PebbleOptions{}.nonce_reject_percent, /*alternate_roots=*/1);
+    PebbleOptions two_chains;
+    two_chains.alternate_roots = 1;
+    world = new AcmeWorld(two_chains);
     dns = &world->dns();
     nginx = &world->nginx();
     pebble = &world->pebble();
@@ -130,17 +132,10 @@ TEST_F(AcmePebble, IssuesThroughHttp01InARealWebroot) {
 }
 
 // The issuer common name of the last certificate in a PEM file (the top of a chain).
-std::string top_issuer_cn(const std::string& pem_path, TempDir& dir) {
+std::string top_issuer_cn(const std::string& pem_path) {
   const std::string text = read_text(pem_path);
-  const std::string begin = "-----BEGIN CERTIFICATE-----";
-  const auto last = text.rfind(begin);
-  if (last == std::string::npos) return "";
-  const std::string top = dir.write("top.pem", text.substr(last));
-  auto r = run_program({"/usr/bin/openssl", "x509", "-in", top, "-noout", "-issuer", "-nameopt", "RFC2253"});
-  const auto cn = r.out.find("CN=");
-  if (r.exit_code != 0 || cn == std::string::npos) return "";
-  std::string name = r.out.substr(cn + 3);
-  return name.substr(0, name.find_first_of(",\n"));
+  const auto last = text.rfind("-----BEGIN CERTIFICATE-----");
+  return last == std::string::npos ? "" : certificate_cn(text.substr(last), "issuer");
 }
 
 // Pebble with an alternate root offers every certificate under two chains (Link: rel="alternate").
@@ -160,7 +155,7 @@ TEST_F(AcmePebble, PreferredChainPicksAmongTheAlternateChains) {
     if (!preferred.empty()) args.insert(args.end(), {"--preferred-chain", preferred});
     auto r = order(args);
     ASSERT_EQ(r.exit_code, 0) << "preferred '" << preferred << "': " << r.all() << pebble->log();
-    EXPECT_EQ(top_issuer_cn(out + "/fullchain.pem", dir), expected) << "preferred '" << preferred << "'";
+    EXPECT_EQ(top_issuer_cn(out + "/fullchain.pem"), expected) << "preferred '" << preferred << "'";
   }
 }
 
@@ -237,7 +232,9 @@ TEST_F(AcmePebble, UnknownAccountKeyIsToldToRegister) {
 // request failed six times in a row about once in 64, which made this test fail now and then.
 // Rejecting all of them ends in a clear error.
 TEST(AcmePebbleNonces, BadNonceStormsAreRetried) {
-  AcmeWorld world(30);
+  PebbleOptions stormy;
+  stormy.nonce_reject_percent = 30;
+  AcmeWorld world(stormy);
   TempDir dir;
   const std::vector<std::string> ca = world.ca_args();
   auto with = [&](std::vector<std::string> args) {

@@ -42,7 +42,7 @@ TEST(RunReport, AnAcmeCertificateFailsAtItsOrderNotAtAToken) {
   e.failed_stage = Stage::CsrReady;
   e.error_code = "acme.unauthorized";
   e.spec_json = R"({"id":"a","names":["a.example.test"],"method":"dns","ca":{"acme":{"directory":"https://127.0.0.1:1/dir"}}})";
-  EXPECT_TRUE(orders_first(e));
+  EXPECT_TRUE(orders_first_as_stored(e));
   const auto held = forecast_certificate(e, true, false, std::nullopt, 1800000000);
   EXPECT_EQ(held.action, "held");
   EXPECT_EQ(held.detail, "failed at order (acme.unauthorized): --retry-failed starts it again");
@@ -52,11 +52,11 @@ TEST(RunReport, AnAcmeCertificateFailsAtItsOrderNotAtAToken) {
             std::string::npos);
 
   e.spec_json = R"({"id":"a","names":["a.example.test"],"method":"dns"})";
-  EXPECT_FALSE(orders_first(e));
+  EXPECT_FALSE(orders_first_as_stored(e));
   EXPECT_EQ(forecast_certificate(e, false, false, std::nullopt, 1800000000).detail,
             "failed at token (acme.unauthorized): --retry-failed starts it again");
   e.spec_json = "not json";
-  EXPECT_FALSE(orders_first(e)) << "an unreadable stored line is taken for CertCentral's order of steps";
+  EXPECT_FALSE(orders_first_as_stored(e)) << "an unreadable stored line is taken for CertCentral's order of steps";
 }
 
 TEST(RunReport, ShowsOutcomesAndEscapesWhatItDidNotWrite) {

@@ -81,7 +81,7 @@ int bench_main(int argc, char** argv) {
   // speed. The tests cover nonce storms.
   PebbleOptions pebble_options;
   pebble_options.nonce_reject_percent = 0;
-  AcmeWorld world(pebble_options.nonce_reject_percent);
+  AcmeWorld world(pebble_options);
   TempDir dir;
   Setup s;
   s.world = &world;

@@ -157,7 +157,7 @@ RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool o
                                  std::optional<UnixSeconds> renew_window, UnixSeconds now);
 // Whether the entry was last run from a manifest line naming an ACME CA ("ca"): its certificate is
 // ordered right after the CSR. For listings made from the ledger alone (`dcvkit run --status`).
-bool orders_first(const LedgerEntry& entry);
+bool orders_first_as_stored(const LedgerEntry& entry);
 
 // Revokes the certificate the ledger holds for `spec` through its CA (`dcvkit run --revoke ID`),
 // records a "revoke" event and sends the entry back to New: the next run orders a replacement

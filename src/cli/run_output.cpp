@@ -52,7 +52,7 @@ nlohmann::json entry_json(const LedgerEntry& e) {
   if (e.not_after) j["not_after"] = format_iso8601(e.not_after);
   if (!e.out_dir.empty()) j["out_dir"] = e.out_dir;
   if (e.stage == Stage::Failed)
-    j["error"] = {{"stage", to_string(e.failed_stage)}, {"step", step_after(e.failed_stage, orders_first(e))}, {"code", e.error_code},
+    j["error"] = {{"stage", to_string(e.failed_stage)}, {"step", step_after(e.failed_stage, orders_first_as_stored(e))}, {"code", e.error_code},
                   {"message", e.error_message}};
   return j;
 }
@@ -71,7 +71,7 @@ void print_status_table(std::ostream& out, const std::vector<LedgerEntry>& entri
   out << "ID                    STAGE        ORDER      EXPIRES               DETAIL\n";
   for (const auto& e : entries) {
     const std::string detail =
-        e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage, orders_first(e))) + ": " + e.error_code + ": " + e.error_message
+        e.stage == Stage::Failed ? "at " + std::string(step_after(e.failed_stage, orders_first_as_stored(e))) + ": " + e.error_code + ": " + e.error_message
                                  : e.out_dir;
     out << padded(shown(e.id), 21) << " " << padded(std::string(to_string(e.stage)), 12) << " "
         << padded(order_cell(e), 10) << " "

@@ -1,7 +1,5 @@
 // dcvkit run --dry-run: the decisions run_pipeline, CertificateJob::run and select_renewals make
 // for a certificate, from its ledger entry alone.
-#include <nlohmann/json.hpp>
-
 #include "dcvkit/pipeline.hpp"
 #include "dcvkit/time.hpp"
 
@@ -31,12 +29,6 @@ RunForecast forecast_certificate(const std::optional<LedgerEntry>& entry, bool o
     return {"resume", why + ": again from " + step, e.failed_stage < Stage::Ordering};
   }
   return {"resume", "continues at " + std::string(step_after(e.stage, orders_first)), e.stage < Stage::Ordering};
-}
-
-bool orders_first(const LedgerEntry& entry) {
-  // The manifest line as it was last run: only ACME lines have "ca" (manifest_ca.cpp).
-  const auto spec = nlohmann::json::parse(entry.spec_json, nullptr, false);
-  return spec.is_object() && spec.contains("ca");
 }
 
 }  // namespace dcvkit

@@ -1,6 +1,7 @@
 #include "support/acme_world.hpp"
 
 #include <filesystem>
+#include <utility>
 
 namespace dcvkit::test {
 namespace {
@@ -11,19 +12,16 @@ DnsServerConfig every_name_here() {
   return c;
 }
 
-PebbleOptions pebble_options(const DnsServer& dns, const NginxServer& nginx, int nonce_reject_percent, int alternate_roots) {
-  PebbleOptions p;
-  p.alternate_roots = alternate_roots;
+PebbleOptions in_this_world(PebbleOptions p, const DnsServer& dns, const NginxServer& nginx) {
   p.http_port = nginx.http_port();
   p.dns_server = dns.server();
-  p.nonce_reject_percent = nonce_reject_percent;
   return p;
 }
 
 }  // namespace
 
-AcmeWorld::AcmeWorld(int nonce_reject_percent, int alternate_roots)
-    : dns_(every_name_here()), pebble_(pebble_options(dns_, nginx_, nonce_reject_percent, alternate_roots)) {}
+AcmeWorld::AcmeWorld(PebbleOptions pebble)
+    : dns_(every_name_here()), pebble_(in_this_world(std::move(pebble), dns_, nginx_)) {}
 
 std::string AcmeWorld::webroot(const std::string& host) const {
   std::string dir = nginx_.dir() + "/www/" + host;

@@ -15,7 +15,8 @@ namespace dcvkit::test {
 
 class AcmeWorld {
  public:
-  explicit AcmeWorld(int nonce_reject_percent = PebbleOptions{}.nonce_reject_percent, int alternate_roots = 0);
+  // `pebble`: how Pebble runs; its http_port and dns_server are this world's nginx and BIND.
+  explicit AcmeWorld(PebbleOptions pebble = {});
   AcmeWorld(const AcmeWorld&) = delete;
   AcmeWorld& operator=(const AcmeWorld&) = delete;
 

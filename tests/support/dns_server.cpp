@@ -98,34 +98,31 @@ const char* to_string(DnsImpl impl) { return impl == DnsImpl::Bind ? "bind" : "k
 
 namespace {
 
-// Whether `port` can be bound on 127.0.0.1 for UDP and for TCP right now.
-bool loopback_port_free(std::uint16_t port) { return port_free_on("127.0.0.1", port); }
-
-// The kernel's ephemeral range: every outgoing connection of every process takes its local port
-// from there, so a server port picked inside it (by binding port 0) can be taken by some test's
-// client between the pick and the server's bind ("Address already in use" in CI). Picks are made
-// below it instead.
-std::pair<int, int> ephemeral_range() {
+// The ports server picks come from: not the kernel's ephemeral range, from which every outgoing
+// connection of every process takes its local port, so a port picked there (by binding port 0)
+// can be taken by some test's client between the pick and the server's bind ("Address already in
+// use" in CI). Below that range when there is room (1000 ports or more above 20000), else above it.
+std::pair<int, int> server_port_range() {
+  constexpr int kLowest = 20000;
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
-  int lo = 32768, hi = 60999;
-  in >> lo >> hi;
-  return {lo, hi};
+  int ephemeral_lo = 32768, ephemeral_hi = 60999;
+  in >> ephemeral_lo >> ephemeral_hi;
+  if (ephemeral_lo - kLowest > 1000) return {kLowest, ephemeral_lo - 1};
+  return {ephemeral_hi + 1, 65535};
 }
 
 }  // namespace
 
 std::uint16_t free_loopback_port() {
+  static const auto [lo, hi] = server_port_range();
   // Never the same port twice in one process: the caller may not have bound the last one yet.
   static std::mutex mutex;
   static std::set<std::uint16_t> handed_out;
   static std::mt19937 random{std::random_device{}() ^ static_cast<unsigned>(::getpid())};
-  const auto [eph_lo, eph_hi] = ephemeral_range();
-  const bool below = eph_lo - 1 >= 20000 + 1000;  // enough room under the ephemeral range
-  const int lo = below ? 20000 : eph_hi + 1, hi = below ? eph_lo - 1 : 65535;
   std::lock_guard lock(mutex);
   for (int attempt = 0; attempt < 200 && lo < hi; ++attempt) {
     const auto port = static_cast<std::uint16_t>(std::uniform_int_distribution<int>(lo, hi)(random));
-    if (handed_out.contains(port) || !loopback_port_free(port)) continue;
+    if (handed_out.contains(port) || !port_free_on("127.0.0.1", port)) continue;
     handed_out.insert(port);
     return port;
   }

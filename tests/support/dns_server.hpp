@@ -83,7 +83,8 @@ class DnsServer {
   pid_t pid_ = -1;
 };
 
-// A port free for both UDP and TCP on 127.0.0.1 right now.
+// A port free for both UDP and TCP on 127.0.0.1 right now, outside the kernel's ephemeral range,
+// and never one this process was handed before.
 std::uint16_t free_loopback_port();
 // A port free for UDP and TCP on every one of `addresses` (all IPv4 loopback) right now.
 std::uint16_t free_port_on(const std::vector<std::string>& addresses);

@@ -91,8 +91,7 @@ NginxServer::NginxServer(NginxOptions options) : options_(options) {
                            "-subj", "/CN=test", "-days", "1", "-keyout", dir_ + "/key.pem", "-out", dir_ + "/cert.pem"});
   if (cert.exit_code != 0) throw std::runtime_error("openssl req failed: " + cert.all());
   http_port_ = free_loopback_port();
-  do https_port_ = free_loopback_port();
-  while (https_port_ == http_port_);
+  https_port_ = free_loopback_port();  // never the same port twice
   write_config();
 
   std::vector<std::string> argv = {kNginx, "-p", dir_ + "/", "-c", dir_ + "/nginx.conf", "-e", dir_ + "/error.log"};

@@ -52,8 +52,7 @@ PdnsServer::PdnsServer(PdnsServerConfig config) {
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
   dir_ = tmpl;
   dns_port_ = free_loopback_port();
-  do api_port_ = free_loopback_port();
-  while (api_port_ == dns_port_);
+  api_port_ = free_loopback_port();  // never the same port twice
   const std::string key = random_key(), db = dir_ + "/pdns.sqlite3";
   key_file_ = dir_ + "/api.key";
   wrong_key_file_ = dir_ + "/wrong-api.key";

@@ -55,6 +55,16 @@ void make_tls_identity(const std::string& dir) {
 
 }  // namespace
 
+std::string certificate_cn(const std::string& pem, const std::string& field) {
+  RunOptions input;
+  input.stdin_data = pem;
+  auto r = run_program({kOpenssl, "x509", "-noout", "-" + field, "-nameopt", "RFC2253"}, input);
+  const auto cn = r.out.find("CN=");
+  if (r.exit_code != 0 || cn == std::string::npos) return "";
+  const std::string name = r.out.substr(cn + 3);
+  return name.substr(0, name.find_first_of(",\n"));
+}
+
 PebbleServer::PebbleServer(PebbleOptions options) : options_(std::move(options)) {
   if (::access(kPebble, X_OK) != 0) throw std::runtime_error("not installed: /usr/bin/pebble (Debian package pebble)");
   char tmpl[] = "/tmp/dcvkit-pebble-XXXXXX";
@@ -62,8 +72,7 @@ PebbleServer::PebbleServer(PebbleOptions options) : options_(std::move(options))
   dir_ = tmpl;
   make_tls_identity(dir_);
   port_ = free_loopback_port();
-  do management_port_ = free_loopback_port();
-  while (management_port_ == port_);
+  management_port_ = free_loopback_port();  // never the same port twice
 
   nlohmann::json config = {{"pebble",
                             {{"listenAddress", "127.0.0.1:" + std::to_string(port_)},
@@ -111,17 +120,12 @@ PebbleServer::PebbleServer(PebbleOptions options) : options_(std::move(options))
       stop();
       throw std::runtime_error("cannot fetch pebble's root " + std::to_string(i) + ": " + root.all());
     }
-    const std::string pem = dir_ + "/root-" + std::to_string(i) + ".pem";
-    write_all(pem, root.out);
-    auto subject = run_program({kOpenssl, "x509", "-in", pem, "-noout", "-subject", "-nameopt", "RFC2253"});
-    const auto cn = subject.out.find("CN=");
-    if (subject.exit_code != 0 || cn == std::string::npos) {
+    std::string name = certificate_cn(root.out, "subject");
+    if (name.empty()) {
       stop();
-      throw std::runtime_error("cannot read pebble's root " + std::to_string(i) + ": " + subject.all());
+      throw std::runtime_error("pebble's root " + std::to_string(i) + " has no common name: " + root.out);
     }
-    std::string name = subject.out.substr(cn + 3);
-    name = name.substr(0, name.find_first_of(",\n"));
-    root_names_.push_back(name);
+    root_names_.push_back(std::move(name));
     bundle += root.out;
   }
   ca_bundle_ = dir_ + "/ca-bundle.pem";

@@ -28,6 +28,10 @@ struct PebbleOptions {
       {"kid-2", "b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH"}};
 };
 
+// The common name in a PEM certificate's subject or issuer (`field`: "subject", "issuer"), as
+// openssl reads it; empty when it has none.
+std::string certificate_cn(const std::string& pem, const std::string& field);
+
 class PebbleServer {
  public:
   explicit PebbleServer(PebbleOptions options);  // starts and waits for the directory; throws otherwise
